@@ -1,0 +1,389 @@
+#!/usr/bin/env node
+// The browser checks: sapa's tester page (/test) and Swagger UI (/swagger/)
+// driven in Debian's headless Chromium through playwright-core, against a
+// running server. A person's view of each page is saved as a PNG under
+// target/e2e/ (or --out DIR).
+//
+// usage: node e2e/browser.js --url http://127.0.0.1:3000 [--sapa PATH] [--out DIR]
+//
+//   --url   the server's base URL (required)
+//   --sapa  the `sapa` terminal client, used for "a message sent by sapa send
+//           appears in the page"; without a binary that has the `send`
+//           subcommand the message goes through REST POST /messages instead,
+//           and the step says so
+//   --out   where screenshots go (default: <repo>/target/e2e)
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const { execFile } = require("node:child_process");
+const { ROOT, parseArgs, Steps, check, uniq, rest, launchChromium } = require("./lib");
+
+const USAGE = "usage: node e2e/browser.js --url URL [--sapa PATH] [--out DIR]";
+const args = parseArgs(process.argv.slice(2), USAGE);
+if (!args.url || args.url === true) {
+  console.error(USAGE);
+  process.exit(2);
+}
+const BASE = args.url.replace(/\/+$/, "") + "/";
+const OUT = path.resolve(args.out && args.out !== true ? args.out : path.join(ROOT, "target", "e2e"));
+const WAIT = 15000; // the longest any single UI condition may take
+
+const steps = new Steps("browser");
+
+// ------------------------------------------------------------- page helpers
+
+/** Records what a page does that a user would care about. */
+function watch(page, name) {
+  const seen = { dialogs: [], foreign: [], errors: [] };
+  const origin = new URL(BASE).origin;
+  page.on("dialog", (d) => {
+    seen.dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith("data:") && !u.startsWith("blob:") && new URL(u).origin !== origin) seen.foreign.push(u);
+  });
+  page.on("pageerror", (e) => seen.errors.push(e.message));
+  page.on("console", (m) => {
+    if (process.env.SAPA_E2E_DEBUG) console.error(`[${name} console] ${m.text()}`);
+  });
+  return seen;
+}
+
+async function joinAs(page, username, password, room) {
+  await page.goto(new URL("test", BASE).toString());
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await page.fill("#room", room);
+  await page.click("#connect");
+  await page.waitForSelector('#status[data-state="joined"]', { timeout: WAIT });
+}
+
+async function usersOf(page) {
+  return page.$$eval("#users li", (els) => els.map((e) => e.dataset.username));
+}
+
+/** Waits until #users holds exactly `names` (order-insensitive). */
+async function waitUsers(page, names) {
+  const want = [...names].sort();
+  try {
+    await page.waitForFunction(
+      (w) => {
+        const got = [...document.querySelectorAll("#users li")].map((e) => e.dataset.username).sort();
+        return JSON.stringify(got) === JSON.stringify(w);
+      },
+      want,
+      { timeout: WAIT },
+    );
+  } catch (_) {
+    throw new Error(`users list is ${JSON.stringify(await usersOf(page))}, expected ${JSON.stringify(want)}`);
+  }
+}
+
+/** Texts of the chat messages in the log, in order. */
+async function logMessages(page) {
+  return page.$$eval("#log li.message", (els) =>
+    els.map((e) => ({ who: e.querySelector(".who").textContent, text: e.querySelector(".text").textContent })),
+  );
+}
+
+/** Waits for a message line with exactly `text` (from `who`, if given). */
+async function waitMessage(page, text, who) {
+  try {
+    await page.waitForFunction(
+      ([t, w]) =>
+        [...document.querySelectorAll("#log li.message")].some(
+          (e) => e.querySelector(".text").textContent === t && (!w || e.querySelector(".who").textContent === w),
+        ),
+      [text, who || null],
+      { timeout: WAIT },
+    );
+  } catch (_) {
+    const last = (await logMessages(page)).slice(-3).map((m) => `${m.who}: ${m.text}`);
+    throw new Error(`message ${JSON.stringify(text)} never showed in the log; last lines: ${JSON.stringify(last)}`);
+  }
+}
+
+async function sendFromPage(page, text) {
+  await page.fill("#message", text);
+  await page.click("#send");
+}
+
+async function shot(page, file) {
+  fs.mkdirSync(OUT, { recursive: true });
+  const target = path.join(OUT, file);
+  await page.screenshot({ path: target, fullPage: false });
+  return target;
+}
+
+// ------------------------------------------------------------- sapa send
+
+function run(cmd, argv, env, timeoutMs = 20000) {
+  return new Promise((resolve) => {
+    execFile(cmd, argv, { env: { ...process.env, ...env }, timeout: timeoutMs }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr, err }),
+    );
+  });
+}
+
+/** Whether `bin` exists and has a `send` subcommand. */
+async function sapaCanSend(bin) {
+  if (!bin || bin === true || !fs.existsSync(bin)) return false;
+  const r = await run(bin, ["send", "--help"], {}, 10000);
+  return r.code === 0 && /send/i.test(r.stdout + r.stderr);
+}
+
+// ------------------------------------------------------------- the checks
+
+async function testerChecks(context) {
+  const room = `e2e-${uniq()}`.slice(0, 32);
+  const alice = `alice-${uniq()}`;
+  const bob = `bob-${uniq()}`;
+  const pw = "correct horse battery";
+  const pageA = await context.newPage();
+  const pageB = await context.newPage();
+  const seenA = watch(pageA, alice);
+  const seenB = watch(pageB, bob);
+  const said = []; // chat messages in the order they were sent, for the history check
+
+  try {
+    const joinedOk = await steps.run("tester: two pages join one room as two users and see each other", async () => {
+      await joinAs(pageA, alice, pw, room);
+      await joinAs(pageB, bob, pw, room);
+      await waitUsers(pageA, [alice, bob]);
+      await waitUsers(pageB, [alice, bob]);
+      // A saw B arrive as a joined line, set apart from chat messages.
+      await pageA.waitForFunction(
+        (b) => [...document.querySelectorAll("#log li.joined")].some((e) => e.textContent.includes(b)),
+        bob,
+        { timeout: WAIT },
+      );
+      return `${alice} and ${bob} in #${room}`;
+    });
+    if (!joinedOk) return;
+
+    await steps.run("tester: messages go both ways", async () => {
+      const fromA = `hello bob, this is alice ${uniq()}`;
+      await sendFromPage(pageA, fromA);
+      said.push(fromA);
+      await waitMessage(pageB, fromA, alice);
+      await waitMessage(pageA, fromA, alice);
+      check((await pageA.inputValue("#message")) === "", "the message box was not cleared after sending");
+      const fromB = `hi alice, bob here ${uniq()}`;
+      await sendFromPage(pageB, fromB);
+      said.push(fromB);
+      await waitMessage(pageA, fromB, bob);
+      await waitMessage(pageB, fromB, bob);
+    });
+
+    await steps.run("tester: a message sent from outside the browser appears in the page", async () => {
+      const text = `from the command line ${uniq()}`;
+      const carol = `carol-${uniq()}`;
+      let note;
+      if (await sapaCanSend(args.sapa)) {
+        const r = await run(args.sapa, ["send", "--server", BASE.replace(/\/$/, ""), "--user", carol, "--room", room, text], {
+          SAPA_PASSWORD: pw,
+        });
+        check(r.code === 0, `sapa send exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").pop()}`);
+        note = "via sapa send";
+      } else {
+        const reg = await rest(BASE, "POST", "users", { json: { username: carol, password: pw } });
+        check(reg.status === 201, `POST /users answered ${reg.status} ${JSON.stringify(reg.body)}`);
+        const post = await rest(BASE, "POST", "messages", { token: reg.body.token, json: { content: text, room } });
+        check(post.status === 201, `POST /messages answered ${post.status} ${JSON.stringify(post.body)}`);
+        note = `via REST POST /messages: ${args.sapa ? `${args.sapa} has no send subcommand` : "no sapa binary given"}`;
+      }
+      said.push(text);
+      await waitMessage(pageA, text, carol);
+      await waitMessage(pageB, text, carol);
+      return note;
+    });
+
+    await steps.run("tester: a message containing HTML shows as text and runs nothing", async () => {
+      const evil = `look <img src=x onerror=alert(1)> <b>not bold</b> ${uniq()}`;
+      await sendFromPage(pageA, evil);
+      said.push(evil);
+      await waitMessage(pageB, evil, alice);
+      await waitMessage(pageA, evil, alice);
+      for (const [page, seen, who] of [[pageA, seenA, alice], [pageB, seenB, bob]]) {
+        const injected = await page.$$eval("#log img, #log b, #log script", (els) => els.length);
+        check(injected === 0, `${who}'s log holds ${injected} element(s) made from the message's HTML`);
+        check(seen.dialogs.length === 0, `${who}'s page opened a dialog: ${seen.dialogs[0]}`);
+      }
+    });
+
+    await steps.run("tester: the raw-frame box sends an invalid frame and shows the error frame", async () => {
+      const before = await pageB.$$eval("#frames li.in.error", (els) => els.length);
+      await pageB.fill("#raw", '{"type":"message","content":');
+      await pageB.click("#send-raw");
+      await pageB.waitForFunction(
+        (n) => {
+          const errs = [...document.querySelectorAll("#frames li.in.error")].slice(n);
+          return errs.some((e) => e.textContent.includes('"invalid_json"'));
+        },
+        before,
+        { timeout: WAIT },
+      );
+      await pageB.fill("#raw", '{"type":"dance"}');
+      await pageB.click("#send-raw");
+      await pageB.waitForFunction(
+        () => [...document.querySelectorAll("#frames li.in.error")].some((e) => e.textContent.includes('"unknown_type"')),
+        null,
+        { timeout: WAIT },
+      );
+      // The error also shows in the message log, and the connection goes on working.
+      await pageB.waitForSelector("#log li.error", { timeout: WAIT });
+      const after = `still connected ${uniq()}`;
+      await sendFromPage(pageB, after);
+      said.push(after);
+      await waitMessage(pageA, after, bob);
+    });
+
+    await steps.run("tester: leaving and joining again shows the history in order", async () => {
+      await pageB.click("#disconnect");
+      await pageB.waitForSelector('#status[data-state="disconnected"]', { timeout: WAIT });
+      await waitUsers(pageA, [alice]);
+      await pageA.waitForFunction(
+        (b) => [...document.querySelectorAll("#log li.left")].some((e) => e.textContent.includes(b)),
+        bob,
+        { timeout: WAIT },
+      );
+      const missed = `while bob was away ${uniq()}`;
+      await sendFromPage(pageA, missed);
+      said.push(missed);
+      await waitMessage(pageA, missed, alice);
+      // Join again on a fresh page load, so only history can show old lines.
+      await joinAs(pageB, bob, pw, room);
+      await waitMessage(pageB, missed, alice);
+      await waitUsers(pageB, [alice, bob]);
+      await waitUsers(pageA, [alice, bob]);
+      const texts = (await logMessages(pageB)).map((m) => m.text);
+      const positions = said.map((t) => texts.indexOf(t));
+      check(!positions.includes(-1), `history lacks ${JSON.stringify(said[positions.indexOf(-1)])}`);
+      check(positions.every((p, i) => i === 0 || p > positions[i - 1]), `history is out of order: ${JSON.stringify(texts)}`);
+      return `${said.length} messages, oldest first`;
+    });
+
+    await steps.run("tester: loads nothing from another host and raises no script error", async () => {
+      for (const [seen, who] of [[seenA, alice], [seenB, bob]]) {
+        check(seen.foreign.length === 0, `${who}'s page requested ${seen.foreign[0]}`);
+        check(seen.errors.length === 0, `${who}'s page threw: ${seen.errors[0]}`);
+      }
+    });
+  } finally {
+    const a = await shot(pageA, "tester-alice.png").catch(() => null);
+    const b = await shot(pageB, "tester-bob.png").catch(() => null);
+    if (a && b) console.log(`# screenshots: ${a} ${b}`);
+  }
+  return { pageA, room, alice };
+}
+
+async function swaggerChecks(context, tester) {
+  const page = await context.newPage();
+  const seen = watch(page, "swagger");
+  const room = tester ? tester.room : `e2e-${uniq()}`.slice(0, 32);
+  let token = null;
+  const opblock = (method, route) =>
+    page.locator(`.opblock.opblock-${method}`).filter({ has: page.locator(`.opblock-summary-path[data-path="${route}"]`) }).first();
+
+  // Expands an operation, presses "Try it out", fills the body, executes, and
+  // returns the live response's status and body.
+  async function tryItOut(method, route, body) {
+    const op = opblock(method, route);
+    await op.scrollIntoViewIfNeeded();
+    if (!(await op.locator(".opblock-body").count())) await op.locator(".opblock-summary").first().click();
+    await op.locator(".try-out__btn").click();
+    if (body !== undefined) await op.locator("textarea.body-param__text").fill(JSON.stringify(body, null, 2));
+    await op.locator("button.execute").click();
+    const status = op.locator(".live-responses-table .response .response-col_status").first();
+    await status.waitFor({ timeout: WAIT });
+    const code = Number((await status.textContent()).trim().slice(0, 3));
+    const text = await op.locator(".live-responses-table .response-col_description pre").first().textContent();
+    let json = null;
+    try { json = JSON.parse(text); } catch (_) { /* keep null */ }
+    return { op, code, text, json };
+  }
+
+  try {
+    const rendered = await steps.run("swagger: /swagger/ renders and lists the routes", async () => {
+      await page.goto(new URL("swagger/", BASE).toString());
+      await page.waitForSelector(".swagger-ui .opblock", { timeout: 30000 });
+      const paths = await page.$$eval(".opblock-summary-path", (els) => els.map((e) => e.dataset.path || e.textContent.trim()));
+      const want = ["/users", "/sessions", "/messages", "/users/active", "/rooms", "/healthz", "/readyz", "/ws-info"];
+      const missing = want.filter((w) => !paths.includes(w));
+      check(missing.length === 0, `missing routes ${missing.join(", ")}; listed: ${paths.join(", ")}`);
+      check(await page.locator(".btn.authorize").count(), "no Authorize button");
+      return `${paths.length} operations`;
+    });
+    if (!rendered) return;
+
+    const registered = await steps.run("swagger: Try it out registers a user (POST /users)", async () => {
+      const r = await tryItOut("post", "/users", { username: `swag-${uniq()}`, password: "correct horse battery" });
+      check(r.code === 201, `POST /users answered ${r.code}: ${r.text}`);
+      check(r.json && r.json.token, `no token in the response: ${r.text}`);
+      token = r.json.token;
+    });
+    if (!registered) return;
+
+    const authorized = await steps.run("swagger: Authorize takes the bearer token", async () => {
+      await page.locator(".btn.authorize").first().click();
+      const modal = page.locator(".modal-ux");
+      await modal.waitFor({ timeout: WAIT });
+      await modal.locator("input").first().fill(token);
+      await modal.locator(".auth-btn-wrapper .btn.authorize").click();
+      await modal.locator(".auth-btn-wrapper .btn-done, .auth-btn-wrapper .btn.logout").first().waitFor({ timeout: WAIT });
+      await modal.locator(".auth-btn-wrapper .btn-done, .close-modal").first().click();
+      await modal.waitFor({ state: "detached", timeout: WAIT });
+    });
+    if (!authorized) return;
+
+    await steps.run("swagger: Try it out sends a message (POST /messages) with the token", async () => {
+      const content = `hello from swagger ${uniq()}`;
+      const r = await tryItOut("post", "/messages", { content, room });
+      check(r.code === 201, `POST /messages answered ${r.code}: ${r.text}`);
+      check(r.json && r.json.content === content && r.json.room === room, `unexpected body ${r.text}`);
+      const curl = await r.op.locator(".curl-command, .curl").first().textContent().catch(() => "");
+      check(/authorization: Bearer/i.test(curl), "the request Swagger made carried no bearer token");
+      await r.op.scrollIntoViewIfNeeded();
+      console.log(`# screenshot: ${await shot(page, "swagger-post-messages.png")}`);
+      if (tester) {
+        await waitMessage(tester.pageA, content);
+        return "and it reached the tester page over the WebSocket";
+      }
+    });
+
+    await steps.run("swagger: loads nothing from another host", async () => {
+      check(seen.foreign.length === 0, `requested ${seen.foreign[0]}`);
+    });
+  } finally {
+    await page.evaluate(() => window.scrollTo(0, 0)).catch(() => {});
+    const p = await shot(page, "swagger.png").catch(() => null);
+    if (p) console.log(`# screenshot: ${p}`);
+  }
+}
+
+async function main() {
+  let browser;
+  const launched = await steps.run("chromium starts headless", async () => {
+    browser = await launchChromium();
+    return browser.context.browser() ? browser.context.browser().version() : undefined;
+  });
+  if (!launched) steps.exit();
+  try {
+    const tester = await testerChecks(browser.context).catch((e) => {
+      steps.fail("tester", e);
+      return null;
+    });
+    await swaggerChecks(browser.context, tester).catch((e) => steps.fail("swagger", e));
+  } finally {
+    await browser.close();
+  }
+  steps.exit();
+}
+
+main().catch((e) => {
+  steps.fail("unexpected error", e);
+  steps.exit();
+});
