@@ -1,0 +1,542 @@
+//! The `run` scenario: join every client, optionally hold them idle, then let
+//! the senders send on their open-loop schedules and measure every delivery.
+//!
+//! Each client is one task that reads its socket for the whole run (so the
+//! server never sees a slow reader) plus one writer task that owns the
+//! socket's sending half: it sends the client's messages, if it is a sender,
+//! and the close frame at the end. Counters live in one shared [`Stats`].
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use sapa_protocol::RoomName;
+use serde::Serialize;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::time::sleep_until;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::cli::RunArgs;
+use crate::conn::{Endpoint, Ws, describe_close};
+use crate::frames::{Incoming, Marker, classify, join_frame, message_frame};
+use crate::host::{self, CpuTicks};
+use crate::schedule::{Schedule, Window};
+use crate::stats::{Percentiles, Stats, ratio, round2};
+use crate::users;
+
+/// The results of one `run`, printed as one JSON line.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub label: String,
+    pub clients: usize,
+    pub rooms: usize,
+    pub senders: usize,
+    pub rate_per_sender: f64,
+    pub size: usize,
+    pub warmup_s: f64,
+    pub duration_s: f64,
+    pub auth: String,
+    /// Seconds spent registering users before the run (not measured).
+    pub register_s: Option<f64>,
+    pub joined: usize,
+    pub join_failures: BTreeMap<String, usize>,
+    /// Seconds from the first connect to the last accepted join.
+    pub connect_join_s: f64,
+    pub joins_per_s: f64,
+    pub expected: u64,
+    pub received: u64,
+    pub delivery_ratio: f64,
+    pub deliveries_per_s: f64,
+    pub sent: u64,
+    pub stored: u64,
+    pub stored_per_s: f64,
+    pub latency_ms: Percentiles,
+    pub send_lag_ms: Percentiles,
+    pub server_rss_kib_before: Option<u64>,
+    pub server_rss_kib_joined: Option<u64>,
+    pub server_rss_kib_after_hold: Option<u64>,
+    pub server_rss_kib_per_conn: Option<f64>,
+    pub server_cpu_pct: Option<f64>,
+    pub watched_cpu: Option<usize>,
+    pub watched_cpu_busy_pct: Option<f64>,
+    pub tool_cpu_pct: f64,
+    pub errors: BTreeMap<String, u64>,
+    pub closed_by_server: BTreeMap<String, u64>,
+}
+
+/// What every client task shares.
+struct Shared {
+    run_id: u32,
+    origin: Instant,
+    stats: Stats,
+    /// Set once, before anyone sends.
+    window: OnceLock<Window>,
+    cancel: CancellationToken,
+    senders_done: AtomicUsize,
+}
+
+impl Shared {
+    fn now_us(&self) -> u64 {
+        self.origin.elapsed().as_micros() as u64
+    }
+
+    fn micros_at(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.origin).as_micros() as u64
+    }
+}
+
+/// When sending starts and how big each room turned out to be.
+struct Plan {
+    start: Instant,
+    send_for: Duration,
+    room_members: Vec<u64>,
+}
+
+/// A client's role in the run.
+#[derive(Clone, Copy)]
+struct Role {
+    index: usize,
+    room: usize,
+    /// `Some(k)` for the k-th sender.
+    sender: Option<usize>,
+}
+
+/// Runs the scenario and returns its report.
+pub async fn run(args: RunArgs) -> Result<Report> {
+    let common = &args.common;
+    host::raise_file_limit();
+    let endpoint = Arc::new(Endpoint::new(
+        &common.url,
+        common.read_buffer,
+        common.tutorial,
+    )?);
+    let rooms = common.rooms.max(1);
+    let room_names: Vec<Option<RoomName>> = (0..rooms)
+        .map(|r| {
+            (!common.tutorial)
+                .then(|| RoomName::parse(format!("{}-{r}", common.room_prefix)))
+                .transpose()
+        })
+        .collect::<Result<_, _>>()?;
+    let room_names = Arc::new(room_names);
+    let (identities, register_s) =
+        users::identities(common, &endpoint.http_base(), common.clients).await?;
+
+    let shared = Arc::new(Shared {
+        run_id: run_id(),
+        origin: Instant::now(),
+        stats: Stats::default(),
+        window: OnceLock::new(),
+        cancel: CancellationToken::new(),
+        senders_done: AtomicUsize::new(0),
+    });
+    let rss_before = common.server_pid.and_then(host::rss_kib);
+    let senders = args.senders.min(common.clients);
+
+    // Join everyone, a bounded number at a time.
+    let tracker = TaskTracker::new();
+    let gate = Arc::new(Semaphore::new(common.connect_concurrency.max(1)));
+    let (joined_tx, mut joined_rx) = mpsc::unbounded_channel::<(usize, Result<(), String>)>();
+    let (plan_tx, plan_rx) = watch::channel::<Option<Arc<Plan>>>(None);
+    let join_started = Instant::now();
+    for (index, identity) in identities.into_iter().enumerate() {
+        let role = Role {
+            index,
+            room: index % rooms,
+            sender: (index < senders).then_some(index),
+        };
+        let frame = join_frame(&identity, room_names[role.room].as_ref(), None);
+        let (endpoint, shared, gate, joined_tx, plan_rx, room_names) = (
+            endpoint.clone(),
+            shared.clone(),
+            gate.clone(),
+            joined_tx.clone(),
+            plan_rx.clone(),
+            room_names.clone(),
+        );
+        let task_tracker = tracker.clone();
+        tracker.spawn(async move {
+            let permit = gate.acquire().await.expect("the gate is never closed");
+            let joined = tokio::select! {
+                joined = endpoint.open_and_join(frame) => joined,
+                () = shared.cancel.cancelled() => return,
+            };
+            drop(permit);
+            let ws = match joined {
+                Ok(ws) => ws,
+                Err(error) => {
+                    let _ = joined_tx.send((role.room, Err(format!("{error:#}"))));
+                    return;
+                }
+            };
+            let _ = joined_tx.send((role.room, Ok(())));
+            let (sink, stream) = ws.split();
+            let settings = SendSettings {
+                rate: args.rate,
+                senders,
+                size: args.size,
+                room: room_names[role.room].clone(),
+            };
+            task_tracker.spawn(write_side(sink, role, settings, shared.clone(), plan_rx));
+            read_side(stream, role, &shared).await;
+        });
+    }
+    drop(joined_tx);
+
+    let mut room_members = vec![0u64; rooms];
+    let mut failures: BTreeMap<String, usize> = BTreeMap::new();
+    let mut answered = 0;
+    let mut last_join = join_started;
+    let join_deadline = tokio::time::Instant::now() + Duration::from_secs_f64(common.join_timeout);
+    while answered < common.clients {
+        let next = tokio::time::timeout_at(join_deadline, joined_rx.recv()).await;
+        match next {
+            Ok(Some((room, outcome))) => {
+                answered += 1;
+                match outcome {
+                    Ok(()) => {
+                        room_members[room] += 1;
+                        last_join = Instant::now();
+                    }
+                    Err(reason) => *failures.entry(shorten(&reason)).or_default() += 1,
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                *failures.entry("join timeout".into()).or_default() += common.clients - answered;
+                break;
+            }
+        }
+    }
+    let joined: usize = room_members.iter().sum::<u64>() as usize;
+    let connect_join_s = last_join.duration_since(join_started).as_secs_f64();
+    eprintln!(
+        "sapa-load: {joined} of {} joined in {connect_join_s:.2} s",
+        common.clients
+    );
+    let rss_joined = common.server_pid.and_then(host::rss_kib);
+    let mut rss_after_hold = None;
+    if args.hold > 0.0 {
+        tokio::time::sleep(Duration::from_secs_f64(args.hold)).await;
+        rss_after_hold = common.server_pid.and_then(host::rss_kib);
+    }
+
+    // Send, measure, drain.
+    let mut window = Window {
+        start_us: 0,
+        end_us: 0,
+    };
+    let mut cpu = Usage::default();
+    if senders > 0 && args.duration > 0.0 {
+        let start = Instant::now() + Duration::from_millis(100);
+        let warmup = Duration::from_secs_f64(args.warmup);
+        let measured = Duration::from_secs_f64(args.duration);
+        window = Window {
+            start_us: shared.micros_at(start + warmup),
+            end_us: shared.micros_at(start + warmup + measured),
+        };
+        shared.window.set(window).expect("the window is set once");
+        let _ = plan_tx.send(Some(Arc::new(Plan {
+            start,
+            send_for: warmup + measured,
+            room_members,
+        })));
+        sleep_until((start + warmup).into()).await;
+        let before = Usage::take(common.server_pid, common.watch_cpu);
+        sleep_until((start + warmup + measured).into()).await;
+        cpu = Usage::take(common.server_pid, common.watch_cpu).since(&before);
+        let drain_deadline = Instant::now() + Duration::from_secs_f64(args.drain);
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        loop {
+            tick.tick().await;
+            let all_sent = shared.senders_done.load(Ordering::Relaxed) >= senders;
+            let stats = &shared.stats;
+            let complete = Stats::get(&stats.received) >= Stats::get(&stats.expected);
+            if (all_sent && complete) || Instant::now() >= drain_deadline {
+                break;
+            }
+        }
+    }
+    shared.cancel.cancel();
+    tracker.close();
+    if tokio::time::timeout(Duration::from_secs(10), tracker.wait())
+        .await
+        .is_err()
+    {
+        eprintln!("sapa-load: some connections did not close within 10 s");
+    }
+
+    let stats = &shared.stats;
+    let seconds = window.seconds();
+    let per_second = |n: u64| {
+        if seconds > 0.0 {
+            round2(n as f64 / seconds)
+        } else {
+            0.0
+        }
+    };
+    let expected = Stats::get(&stats.expected);
+    let received = Stats::get(&stats.received);
+    let stored = Stats::get(&stats.stored);
+    let per_conn = match (rss_before, rss_after_hold.or(rss_joined)) {
+        (Some(before), Some(after)) if joined > 0 => {
+            Some(round2(after.saturating_sub(before) as f64 / joined as f64))
+        }
+        _ => None,
+    };
+    Ok(Report {
+        label: common.label.clone(),
+        clients: common.clients,
+        rooms,
+        senders,
+        rate_per_sender: args.rate,
+        size: args.size,
+        warmup_s: args.warmup,
+        duration_s: args.duration,
+        auth: auth_label(common),
+        register_s: register_s.map(round2),
+        joined,
+        join_failures: failures,
+        connect_join_s: round2(connect_join_s),
+        joins_per_s: if connect_join_s > 0.0 {
+            round2(joined as f64 / connect_join_s)
+        } else {
+            0.0
+        },
+        expected,
+        received,
+        delivery_ratio: (ratio(received, expected) * 1e6).round() / 1e6,
+        deliveries_per_s: per_second(received),
+        sent: Stats::get(&stats.sent),
+        stored,
+        stored_per_s: per_second(stored),
+        latency_ms: Percentiles::of(&stats.latency.lock().expect("stats lock")),
+        send_lag_ms: Percentiles::of(&stats.send_lag.lock().expect("stats lock")),
+        server_rss_kib_before: rss_before,
+        server_rss_kib_joined: rss_joined,
+        server_rss_kib_after_hold: rss_after_hold,
+        server_rss_kib_per_conn: per_conn,
+        server_cpu_pct: cpu.server_pct,
+        watched_cpu: common.watch_cpu,
+        watched_cpu_busy_pct: cpu.watched_pct,
+        tool_cpu_pct: cpu.tool_pct,
+        errors: stats.errors.lock().expect("stats lock").clone(),
+        closed_by_server: stats.closed_by_server.lock().expect("stats lock").clone(),
+    })
+}
+
+/// A number that tells this run's messages from earlier runs' (which come
+/// back in join history).
+pub fn run_id() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    (nanos as u32) ^ std::process::id().rotate_left(16)
+}
+
+/// "token", "password" or "tutorial", for the report.
+pub fn auth_label(common: &crate::cli::Common) -> String {
+    if common.tutorial {
+        "tutorial".into()
+    } else {
+        format!("{:?}", common.auth).to_lowercase()
+    }
+}
+
+/// The first line of an error, short enough to be a map key in the report.
+pub fn shorten(reason: &str) -> String {
+    let line = reason.lines().next().unwrap_or(reason);
+    line.chars().take(120).collect()
+}
+
+/// What a sender needs besides its role.
+struct SendSettings {
+    rate: f64,
+    senders: usize,
+    size: usize,
+    room: Option<RoomName>,
+}
+
+/// The sending half: the client's messages (if it sends), then, when the
+/// run ends, a close frame.
+async fn write_side(
+    mut sink: SplitSink<Ws, Message>,
+    role: Role,
+    settings: SendSettings,
+    shared: Arc<Shared>,
+    mut plan_rx: watch::Receiver<Option<Arc<Plan>>>,
+) {
+    if let Some(sender) = role.sender {
+        let plan = tokio::select! {
+            plan = plan_rx.wait_for(Option::is_some) => plan.ok().and_then(|p| p.clone()),
+            () = shared.cancel.cancelled() => None,
+        };
+        if let Some(plan) = plan {
+            send_schedule(&mut sink, role, sender, &settings, &shared, &plan).await;
+        }
+        shared.senders_done.fetch_add(1, Ordering::Relaxed);
+    }
+    shared.cancel.cancelled().await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(None))).await;
+}
+
+async fn send_schedule(
+    sink: &mut SplitSink<Ws, Message>,
+    role: Role,
+    sender: usize,
+    settings: &SendSettings,
+    shared: &Shared,
+    plan: &Plan,
+) {
+    let schedule = Schedule::new(sender, settings.senders, settings.rate, plan.send_for);
+    let window = *shared
+        .window
+        .get()
+        .expect("the window is set before the plan");
+    let members = plan.room_members[role.room];
+    let stats = &shared.stats;
+    for k in 0u64.. {
+        let Some(offset) = schedule.planned(k) else {
+            break;
+        };
+        let due = plan.start + offset;
+        tokio::select! {
+            () = sleep_until(due.into()) => {}
+            () = shared.cancel.cancelled() => return,
+        }
+        let marker = Marker {
+            run: shared.run_id,
+            sender: role.index as u32,
+            seq: k as u32,
+            planned_us: shared.micros_at(due),
+        };
+        if window.contains(marker.planned_us) {
+            Stats::bump(&stats.sent, 1);
+            Stats::bump(&stats.expected, members);
+        }
+        let frame = message_frame(&marker, settings.size, settings.room.as_ref());
+        if sink.send(Message::text(frame)).await.is_err() {
+            return;
+        }
+        let lag = Instant::now().saturating_duration_since(due);
+        crate::stats::record(
+            &mut stats.send_lag.lock().expect("stats lock"),
+            lag.as_micros() as u64,
+        );
+    }
+}
+
+/// The receiving half: counts every delivery of this run's measured
+/// messages and records its latency.
+async fn read_side(mut stream: SplitStream<Ws>, role: Role, shared: &Shared) {
+    let stats = &shared.stats;
+    loop {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            () = shared.cancel.cancelled() => return,
+        };
+        let text = match frame {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(frame))) => {
+                if !shared.cancel.is_cancelled() {
+                    stats.closed(describe_close(frame));
+                }
+                return;
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(error)) => {
+                if !shared.cancel.is_cancelled() {
+                    stats.closed(format!("error: {}", shorten(&error.to_string())));
+                }
+                return;
+            }
+            None => {
+                if !shared.cancel.is_cancelled() {
+                    stats.closed("ended without close".into());
+                }
+                return;
+            }
+        };
+        match classify(&text) {
+            Incoming::Message(seen) => {
+                let Some(marker) = seen.marker.filter(|m| m.run == shared.run_id) else {
+                    continue;
+                };
+                let measured = shared
+                    .window
+                    .get()
+                    .is_some_and(|w| w.contains(marker.planned_us));
+                if !measured {
+                    Stats::bump(&stats.unmeasured, 1);
+                    continue;
+                }
+                let latency = shared.now_us().saturating_sub(marker.planned_us);
+                Stats::bump(&stats.received, 1);
+                if marker.sender as usize == role.index {
+                    Stats::bump(&stats.stored, 1);
+                }
+                crate::stats::record(&mut stats.latency.lock().expect("stats lock"), latency);
+            }
+            Incoming::Error { code, .. } => stats.error(&code),
+            _ => {}
+        }
+    }
+}
+
+/// CPU use over the measured window.
+#[derive(Debug, Default)]
+struct Usage {
+    at: Option<Instant>,
+    tool: Duration,
+    server: Option<Duration>,
+    watched: Option<CpuTicks>,
+    tool_pct: f64,
+    server_pct: Option<f64>,
+    watched_pct: Option<f64>,
+}
+
+impl Usage {
+    fn take(server_pid: Option<u32>, watch_cpu: Option<usize>) -> Self {
+        Self {
+            at: Some(Instant::now()),
+            tool: host::own_cpu(),
+            server: server_pid.and_then(host::process_cpu),
+            watched: watch_cpu.and_then(CpuTicks::read),
+            ..Self::default()
+        }
+    }
+
+    /// Percentages between `earlier` and `self`.
+    fn since(self, earlier: &Self) -> Self {
+        let wall = match (self.at, earlier.at) {
+            (Some(now), Some(then)) => now.duration_since(then).as_secs_f64(),
+            _ => 0.0,
+        };
+        let pct = |used: Duration| {
+            if wall > 0.0 {
+                round2(100.0 * used.as_secs_f64() / wall)
+            } else {
+                0.0
+            }
+        };
+        Self {
+            tool_pct: pct(self.tool.saturating_sub(earlier.tool)),
+            server_pct: match (self.server, earlier.server) {
+                (Some(now), Some(then)) => Some(pct(now.saturating_sub(then))),
+                _ => None,
+            },
+            watched_pct: match (self.watched, earlier.watched) {
+                (Some(now), Some(then)) => Some(round2(now.busy_percent_since(&then))),
+                _ => None,
+            },
+            ..self
+        }
+    }
+}
