@@ -193,7 +193,9 @@ async function testerChecks(context) {
         check(reg.status === 201, `POST /users answered ${reg.status} ${JSON.stringify(reg.body)}`);
         const post = await rest(BASE, "POST", "messages", { token: reg.body.token, json: { content: text, room } });
         check(post.status === 201, `POST /messages answered ${post.status} ${JSON.stringify(post.body)}`);
-        note = `via REST POST /messages: ${args.sapa ? `${args.sapa} has no send subcommand` : "no sapa binary given"}`;
+        const why = !args.sapa || args.sapa === true ? "no sapa binary given"
+          : fs.existsSync(args.sapa) ? `${args.sapa} has no send subcommand` : `no sapa binary at ${args.sapa}`;
+        note = `via REST POST /messages: ${why}`;
       }
       said.push(text);
       await waitMessage(pageA, text, carol);
@@ -346,8 +348,9 @@ async function swaggerChecks(context, tester) {
       check(r.json && r.json.content === content && r.json.room === room, `unexpected body ${r.text}`);
       const curl = await r.op.locator(".curl-command, .curl").first().textContent().catch(() => "");
       check(/authorization: Bearer/i.test(curl), "the request Swagger made carried no bearer token");
-      await r.op.scrollIntoViewIfNeeded();
-      console.log(`# screenshot: ${await shot(page, "swagger-post-messages.png")}`);
+      const response = path.join(OUT, "swagger-post-messages.png");
+      await r.op.locator(".responses-wrapper").first().screenshot({ path: response });
+      console.log(`# screenshot: ${response}`);
       if (tester) {
         await waitMessage(tester.pageA, content);
         return "and it reached the tester page over the WebSocket";
