@@ -1,0 +1,161 @@
+//! The application: shared state, the listener, and an orderly shutdown.
+//!
+//! [`App::build`] connects to the database, applies migrations, starts the
+//! writer and binds the listener (port 0 allowed, so tests get a free port
+//! from [`App::port`]); [`App::run`] serves until the shutdown token fires.
+//! Shutdown goes in this order: stop accepting, tell every WebSocket task to
+//! close with 1001 and wait for them, then let the writer store what is
+//! queued, then close the pool.
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, atomic::AtomicU64},
+};
+
+use anyhow::Context;
+use tokio::{net::TcpListener, sync::Semaphore};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use crate::{
+    auth::Auth,
+    config::Config,
+    realtime::{Hub, Writer},
+    routes,
+    store::Store,
+};
+
+/// Everything a request handler or connection task needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub auth: Auth,
+    pub hub: Hub,
+    pub writer: Writer,
+    /// Cancelled when the server begins to shut down.
+    pub shutdown: CancellationToken,
+    /// Every WebSocket task, so shutdown can wait for them.
+    pub connections: TaskTracker,
+    /// Bounds concurrent WebSocket connections.
+    pub connection_slots: Arc<Semaphore>,
+    /// Source of connection ids.
+    pub next_conn: Arc<AtomicU64>,
+}
+
+/// A bound, ready-to-run server.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    writer_stop: CancellationToken,
+    background: TaskTracker,
+}
+
+impl App {
+    /// Connects to the database named in `config` and binds.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database_url, config.db_pool_size).await?;
+        Self::build_with_store(config, store).await
+    }
+
+    /// Like [`App::build`] with a pool made elsewhere (tests use a fresh
+    /// database per test).
+    pub async fn build_with_pool(config: Config, pool: sqlx::PgPool) -> anyhow::Result<Self> {
+        Self::build_with_store(config, Store::from_pool(pool)).await
+    }
+
+    async fn build_with_store(config: Config, store: Store) -> anyhow::Result<Self> {
+        store.migrate().await?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        let hub = Hub::default();
+        let background = TaskTracker::new();
+        let writer_stop = CancellationToken::new();
+        let writer = Writer::spawn(
+            store.clone(),
+            hub.clone(),
+            config.batch_max,
+            &background,
+            writer_stop.clone(),
+        );
+        let state = AppState {
+            auth: Auth::new(store.clone(), config.hash_concurrency, config.token_ttl()),
+            connection_slots: Arc::new(Semaphore::new(config.max_connections)),
+            config: Arc::new(config),
+            store,
+            hub,
+            writer,
+            shutdown: CancellationToken::new(),
+            connections: TaskTracker::new(),
+            next_conn: Arc::new(AtomicU64::new(1)),
+        };
+        Ok(Self {
+            listener,
+            state,
+            writer_stop,
+            background,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Cancelling this token shuts the server down gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.state.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled, then shuts down in order.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            writer_stop,
+            background,
+        } = self;
+        let shutdown = state.shutdown.clone();
+        let connections = state.connections.clone();
+        let store = state.store.clone();
+        let grace = state.config.shutdown_grace();
+        tracing::info!(addr = %listener.local_addr()?, "sapa-server listening");
+
+        let router = routes::router(state);
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await
+        .context("serving HTTP")?;
+
+        // axum does not wait for upgraded WebSockets; their tasks saw the
+        // same token and are closing with 1001.
+        connections.close();
+        if tokio::time::timeout(grace, connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections did not close within the grace period");
+        }
+        writer_stop.cancel();
+        background.close();
+        if tokio::time::timeout(grace, background.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the writer did not finish within the grace period");
+        }
+        store.close().await;
+        tracing::info!("sapa-server stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,242 @@
+//! Accounts and credentials: argon2id password hashes, 256-bit bearer
+//! tokens stored as SHA-256 hashes, and the REST extractor that turns an
+//! `Authorization: Bearer` header into the caller's identity.
+//!
+//! Password hashing is deliberately slow, so it runs on the blocking pool
+//! behind a small semaphore: a burst of logins queues there instead of
+//! occupying the async workers that deliver messages. A token login costs
+//! one SHA-256 and one indexed lookup.
+
+use std::sync::Arc;
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
+use axum::{extract::FromRequestParts, http::request::Parts};
+use rand::RngCore;
+use sapa_protocol::{NewPassword, Username};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+
+use crate::{
+    app::AppState,
+    error::ApiError,
+    store::{SessionUser, Store, StoreError},
+};
+
+/// Who is behind a connection or request.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub user_id: i64,
+    pub username: Username,
+}
+
+impl From<SessionUser> for Identity {
+    fn from(user: SessionUser) -> Self {
+        Self {
+            user_id: user.user_id,
+            username: user.username,
+        }
+    }
+}
+
+/// Why authentication failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Wrong password, unknown or expired token: the client's fault.
+    #[error("{0}")]
+    Denied(&'static str),
+    /// A new account's password breaks the rules.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Hashing failed (a bug); logged by the caller.
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// A freshly issued login token. The plain token exists only here and in
+/// the response that hands it to the user.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Password and token operations; cheap to clone.
+#[derive(Clone)]
+pub struct Auth {
+    store: Store,
+    hashing: Arc<Semaphore>,
+    token_ttl: time::Duration,
+}
+
+/// SHA-256 of a token: what the sessions table stores and looks up.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl Auth {
+    /// `hash_concurrency` hashes may run at once.
+    pub fn new(store: Store, hash_concurrency: usize, token_ttl: time::Duration) -> Self {
+        Self {
+            store,
+            hashing: Arc::new(Semaphore::new(hash_concurrency.max(1))),
+            token_ttl,
+        }
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| AuthError::Hashing(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AuthError::Hashing(e.to_string()))
+    }
+
+    async fn hash_password(&self, password: &NewPassword) -> Result<String, AuthError> {
+        let password = password.expose().to_owned();
+        self.blocking(move || {
+            let mut salt = [0u8; 16];
+            rand::rng().fill_bytes(&mut salt);
+            let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| e.to_string())
+        })
+        .await?
+        .map_err(AuthError::Hashing)
+    }
+
+    async fn verify_password(&self, password: &str, hash: &str) -> Result<bool, AuthError> {
+        let (password, hash) = (password.to_owned(), hash.to_owned());
+        self.blocking(move || {
+            PasswordHash::new(&hash).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        })
+        .await
+    }
+
+    /// Creates an account; `Ok(None)` if the name is taken.
+    pub async fn register(
+        &self,
+        username: &Username,
+        password: &NewPassword,
+    ) -> Result<Option<Identity>, AuthError> {
+        let hash = self.hash_password(password).await?;
+        let user = self.store.create_user(username, &hash).await?;
+        Ok(user.map(|u| Identity {
+            user_id: u.id,
+            username: u.username,
+        }))
+    }
+
+    /// Checks a name and password.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Identity, AuthError> {
+        const DENIED: AuthError = AuthError::Denied("wrong username or password");
+        let Some(user) = self.store.find_user(username).await? else {
+            return Err(DENIED);
+        };
+        if !self.verify_password(password, &user.password_hash).await? {
+            return Err(DENIED);
+        }
+        Ok(Identity {
+            user_id: user.id,
+            username: user.username,
+        })
+    }
+
+    /// What a WebSocket join with a password does: log in to an existing
+    /// account, or register the name on its first use.
+    pub async fn login_or_register(
+        &self,
+        username: &Username,
+        password: &str,
+    ) -> Result<Identity, AuthError> {
+        if self.store.find_user(username.as_str()).await?.is_some() {
+            return self.login(username.as_str(), password).await;
+        }
+        let new_password = NewPassword::parse(sapa_protocol::Secret::new(password))
+            .map_err(|e| AuthError::Invalid(e.0))?;
+        match self.register(username, &new_password).await? {
+            Some(identity) => Ok(identity),
+            // Someone registered the name between our lookup and insert.
+            None => self.login(username.as_str(), password).await,
+        }
+    }
+
+    /// Issues a new token for a user.
+    pub async fn issue_token(&self, user_id: i64) -> Result<IssuedToken, StoreError> {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let token = hex::encode(bytes);
+        let expires_at = OffsetDateTime::now_utc() + self.token_ttl;
+        self.store
+            .create_session(&token_hash(&token), user_id, expires_at)
+            .await?;
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    /// The identity behind a token, if it is valid and unexpired.
+    pub async fn check_token(&self, token: &str) -> Result<Identity, AuthError> {
+        match self.store.session_user(&token_hash(token)).await? {
+            Some(user) => Ok(user.into()),
+            None => Err(AuthError::Denied("unknown or expired token")),
+        }
+    }
+
+    /// Revokes a token.
+    pub async fn revoke(&self, token: &str) -> Result<bool, StoreError> {
+        self.store.delete_session(&token_hash(token)).await
+    }
+}
+
+/// The caller of a REST route that needs a bearer token.
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    pub identity: Identity,
+    /// The token itself, so `DELETE /sessions` can revoke it.
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("missing bearer token (Authorization: Bearer TOKEN)")
+            })?;
+        match state.auth.check_token(token).await {
+            Ok(identity) => Ok(Self {
+                identity,
+                token: token.to_owned(),
+            }),
+            Err(AuthError::Store(e)) => Err(e.into()),
+            Err(_) => Err(ApiError::unauthorized("invalid or expired token")),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! sapa-server: a real-time chat server speaking WebSocket and REST over
+//! PostgreSQL.
+//!
+//! Layers, from the wire in: JSON text -> `sapa_protocol::ClientMessage` ->
+//! connection task ([`realtime`]) -> hub (rooms, presence, fan-out) and the
+//! batching writer -> [`store`] (the only SQL). REST handlers live in
+//! [`routes`] and share the hub, writer and store. [`App`] ties it together
+//! and is what `main` and the tests start.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod realtime;
+pub mod routes;
+pub mod store;
+
+pub use app::{App, AppState};
+pub use config::Config;

@@ -1,0 +1,649 @@
+//! One WebSocket connection: read frames, act on them, write replies and
+//! whatever the hub queues for this socket.
+//!
+//! A single task owns both halves of the socket. It waits on, in order of
+//! priority: shutdown (close 1001), being kicked as too slow (close 1013),
+//! frames queued by the hub (written together with one flush), answers from
+//! the writer for messages this socket sent, and the next frame from the
+//! client. Sends never block reading: a sent message is handed to the writer
+//! and its answer is awaited alongside everything else.
+//!
+//! Joining a room registers with the hub *before* reading history, and each
+//! room remembers the newest id its history contained; queued messages at or
+//! below it are skipped. So a join sees every message exactly once: what
+//! committed before the history query is in the history, what committed
+//! after it arrives live.
+
+use std::{
+    net::SocketAddr,
+    pin::Pin,
+    sync::atomic::Ordering,
+    time::{Duration, Instant},
+};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::{
+    SinkExt, StreamExt,
+    stream::{FuturesUnordered, SplitSink},
+};
+use sapa_protocol::{
+    ClientId, ClientMessage, ErrorCode, History, HistoryRequest, Join, Leave, MAX_FRAME_BYTES,
+    MAX_RESUME, Pong, PresenceChange, RoomName, Secret, SendMessage, ServerMessage, Welcome,
+    decode_client,
+};
+use time::OffsetDateTime;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    hub::{ConnId, Mailbox, Membership, Outbound},
+    writer::{WriteError, WriteResult, outcome},
+};
+use crate::{
+    app::AppState,
+    auth::{AuthError, Identity},
+    store::{NewMessage, StoreError},
+};
+
+/// Close codes this server sends.
+mod close {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// What the upgrade request told us before the socket opened.
+pub struct Upgrade {
+    /// The room a join that names none enters (`/chat/{room}` sets it).
+    pub default_room: RoomName,
+    /// A token from `?token=`, used when the first join carries none.
+    pub token: Option<Secret>,
+    pub peer: SocketAddr,
+    /// Held for the connection's life: bounds concurrent connections.
+    pub permit: OwnedSemaphorePermit,
+}
+
+/// A room this connection is in.
+struct Joined {
+    name: RoomName,
+    room_id: i64,
+    /// The newest message id the join's history delivered.
+    seen_up_to: i64,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+type PendingSend = Pin<Box<dyn Future<Output = (Option<ClientId>, WriteResult)> + Send + Sync>>;
+
+/// How to end the connection after handling a frame.
+enum Flow {
+    Continue,
+    Close(u16, &'static str),
+}
+
+/// A simple token bucket: `rate` per second, bursts of twice that.
+struct RateLimit {
+    rate: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimit {
+    fn new(per_second: u32) -> Self {
+        let rate = f64::from(per_second.max(1));
+        Self {
+            rate,
+            tokens: rate * 2.0,
+            last: Instant::now(),
+        }
+    }
+
+    fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.rate * 2.0);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+struct Connection {
+    id: ConnId,
+    state: AppState,
+    upgrade_token: Option<Secret>,
+    default_room: RoomName,
+    identity: Option<Identity>,
+    rooms: Vec<Joined>,
+    membership: Membership,
+    outbound: mpsc::Sender<Outbound>,
+    kick: CancellationToken,
+    pending: FuturesUnordered<PendingSend>,
+    rate: RateLimit,
+}
+
+/// Most queued frames written before one flush.
+const WRITE_BATCH: usize = 64;
+
+/// Runs one connection to its end.
+pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
+    let id = state.next_conn.fetch_add(1, Ordering::Relaxed);
+    let started = Instant::now();
+    tracing::info!(conn = id, peer = %upgrade.peer, "connection opened");
+    let (tx, mut rx) = mpsc::channel(state.config.outbound_queue.max(1));
+    let kick = CancellationToken::new();
+    let shutdown = state.shutdown.clone();
+    let (mut sink, mut stream) = socket.split();
+    let mut conn = Connection {
+        id,
+        membership: Membership::new(state.hub.clone(), id),
+        rate: RateLimit::new(state.config.messages_per_second),
+        state,
+        upgrade_token: upgrade.token,
+        default_room: upgrade.default_room,
+        identity: None,
+        rooms: Vec::new(),
+        outbound: tx,
+        kick: kick.clone(),
+        pending: FuturesUnordered::new(),
+    };
+
+    let ended: Result<Flow, axum::Error> = loop {
+        let step = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => {
+                conn.finish_pending(&mut sink).await;
+                Ok(Flow::Close(close::GOING_AWAY, "server shutting down"))
+            }
+            () = kick.cancelled() => {
+                Ok(Flow::Close(close::TRY_AGAIN_LATER, "too slow: join again with since_id to catch up"))
+            }
+            Some(first) = rx.recv() => conn.write_queued(&mut sink, first, &mut rx).await.map(|()| Flow::Continue),
+            Some((client_id, result)) = conn.pending.next(), if !conn.pending.is_empty() => {
+                conn.answer_send(&mut sink, client_id, result).await.map(|()| Flow::Continue)
+            }
+            incoming = stream.next() => match incoming {
+                Some(Ok(message)) => conn.on_message(&mut sink, message).await,
+                Some(Err(error)) => Err(error),
+                None => break Ok(Flow::Continue),
+            },
+        };
+        match step {
+            Ok(Flow::Continue) => {}
+            other => break other,
+        }
+    };
+
+    let how = match ended {
+        Ok(Flow::Close(code, reason)) => {
+            let frame = CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            };
+            let _ = sink.send(Message::Close(Some(frame))).await;
+            format!("closed by server ({code}: {reason})")
+        }
+        Ok(Flow::Continue) => "closed by client".to_owned(),
+        Err(error) => format!("ended: {error}"),
+    };
+    if let Some(identity) = &conn.identity {
+        let store = conn.state.store.clone();
+        let user_id = identity.user_id;
+        conn.state.connections.spawn(async move {
+            let _ = store.touch_user(user_id).await;
+        });
+    }
+    tracing::info!(
+        conn = id,
+        user = conn.identity.as_ref().map(|i| i.username.as_str()),
+        secs = started.elapsed().as_secs_f32(),
+        "connection {how}"
+    );
+    drop(upgrade.permit);
+}
+
+async fn send(sink: &mut Sink, frame: &ServerMessage) -> Result<(), axum::Error> {
+    sink.send(Message::Text(frame.to_json().into())).await
+}
+
+async fn send_error(
+    sink: &mut Sink,
+    code: ErrorCode,
+    content: impl Into<String>,
+    reference: Option<String>,
+) -> Result<(), axum::Error> {
+    send(sink, &ServerMessage::error(code, content, reference)).await
+}
+
+impl Connection {
+    /// Writes `first` and whatever else is queued, then flushes once.
+    async fn write_queued(
+        &mut self,
+        sink: &mut Sink,
+        first: Outbound,
+        rx: &mut mpsc::Receiver<Outbound>,
+    ) -> Result<(), axum::Error> {
+        let mut next = Some(first);
+        let mut written = 0;
+        while let Some(item) = next.take() {
+            let frame = match item {
+                Outbound::Frame(frame) => Some(frame),
+                Outbound::Message(message) => self
+                    .rooms
+                    .iter()
+                    .find(|r| r.name == message.room)
+                    .filter(|r| message.id > r.seen_up_to)
+                    .map(|_| message.frame.clone()),
+            };
+            if let Some(frame) = frame {
+                sink.feed(Message::Text(frame)).await?;
+                written += 1;
+            }
+            if written < WRITE_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        sink.flush().await
+    }
+
+    /// On shutdown: wait briefly for the writer to answer what this socket
+    /// sent, so its sender learns the outcome before the close.
+    async fn finish_pending(&mut self, sink: &mut Sink) {
+        let deadline = tokio::time::sleep(Duration::from_secs(5));
+        tokio::pin!(deadline);
+        while !self.pending.is_empty() {
+            tokio::select! {
+                Some((client_id, result)) = self.pending.next() => {
+                    if self.answer_send(sink, client_id, result).await.is_err() {
+                        return;
+                    }
+                }
+                () = &mut deadline => return,
+            }
+        }
+    }
+
+    async fn answer_send(
+        &mut self,
+        sink: &mut Sink,
+        client_id: Option<ClientId>,
+        result: WriteResult,
+    ) -> Result<(), axum::Error> {
+        let reference = client_id.map(String::from);
+        match result {
+            // Fresh messages reach this socket through the room's broadcast.
+            Ok(stored) if stored.fresh => Ok(()),
+            // A retry: the stored message goes to its sender only.
+            Ok(stored) => send(sink, &ServerMessage::Message(stored.view)).await,
+            Err(error @ WriteError::Unavailable) => {
+                send_error(sink, ErrorCode::Unavailable, error.to_string(), reference).await
+            }
+            Err(error @ WriteError::Internal) => {
+                send_error(sink, ErrorCode::Internal, error.to_string(), reference).await
+            }
+        }
+    }
+
+    async fn on_message(&mut self, sink: &mut Sink, message: Message) -> Result<Flow, axum::Error> {
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Close(_) => return Ok(Flow::Close(1000, "bye")),
+            Message::Ping(_) | Message::Pong(_) => return Ok(Flow::Continue),
+            Message::Binary(_) => {
+                send_error(
+                    sink,
+                    ErrorCode::InvalidJson,
+                    "binary frames are not supported; send JSON text",
+                    None,
+                )
+                .await?;
+                return Ok(Flow::Continue);
+            }
+        };
+        if text.len() > MAX_FRAME_BYTES {
+            send_error(
+                sink,
+                ErrorCode::TooLarge,
+                format!(
+                    "frames are limited to {MAX_FRAME_BYTES} bytes, got {}",
+                    text.len()
+                ),
+                None,
+            )
+            .await?;
+            return Ok(Flow::Close(close::TOO_BIG, "frame too large"));
+        }
+        let frame = match decode_client(text.as_str()) {
+            Ok(frame) => frame,
+            Err(error) => {
+                send_error(sink, error.code(), error.to_string(), error.reference()).await?;
+                return Ok(Flow::Continue);
+            }
+        };
+        match frame {
+            ClientMessage::Ping(ping) => {
+                send(sink, &ServerMessage::Pong(Pong { nonce: ping.nonce })).await?;
+                Ok(Flow::Continue)
+            }
+            ClientMessage::Join(join) => self.on_join(sink, join).await,
+            other if self.identity.is_none() => {
+                send_error(
+                    sink,
+                    ErrorCode::NotJoined,
+                    "join a room first: {\"type\":\"join\",\"username\":...,\"password\":...}",
+                    Some(other.kind().to_owned()),
+                )
+                .await?;
+                Ok(Flow::Continue)
+            }
+            ClientMessage::Message(message) => self.on_send(sink, message).await,
+            ClientMessage::Leave(leave) => self.on_leave(sink, leave).await,
+            ClientMessage::History(request) => self.on_history(sink, request).await,
+        }
+    }
+
+    /// The joined room a frame acts on: the one it names, or the first joined.
+    fn target(&self, room: Option<&RoomName>) -> Result<&Joined, String> {
+        match room {
+            Some(name) => self
+                .rooms
+                .iter()
+                .find(|r| &r.name == name)
+                .ok_or_else(|| format!("not in room {name}; join it first")),
+            None => self
+                .rooms
+                .first()
+                .ok_or_else(|| "not in any room; join one first".to_owned()),
+        }
+    }
+
+    async fn authenticate(&self, join: &Join) -> Result<Identity, (ErrorCode, String)> {
+        let auth = &self.state.auth;
+        let result = if let Some(token) = join.token.as_ref().or(self.upgrade_token.as_ref()) {
+            auth.check_token(token.expose()).await.and_then(|identity| {
+                if identity.username.same_account(join.username.as_str()) {
+                    Ok(identity)
+                } else {
+                    Err(AuthError::Denied("the token belongs to another user"))
+                }
+            })
+        } else if let Some(password) = &join.password {
+            auth.login_or_register(&join.username, password.expose())
+                .await
+        } else {
+            return Err((
+                ErrorCode::Unauthorized,
+                "join needs a password or a token".to_owned(),
+            ));
+        };
+        result.map_err(|error| match error {
+            AuthError::Denied(why) => (ErrorCode::Unauthorized, why.to_owned()),
+            AuthError::Invalid(why) => (ErrorCode::Validation, why),
+            AuthError::Store(StoreError::Unavailable(cause)) => {
+                tracing::warn!(%cause, "database unavailable during join");
+                (
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; try again".to_owned(),
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "authentication failed");
+                (ErrorCode::Internal, "internal error".to_owned())
+            }
+        })
+    }
+
+    async fn on_join(&mut self, sink: &mut Sink, join: Join) -> Result<Flow, axum::Error> {
+        let identity = match &self.identity {
+            Some(identity) => {
+                if !identity.username.same_account(join.username.as_str()) {
+                    send_error(
+                        sink,
+                        ErrorCode::Forbidden,
+                        format!(
+                            "this connection is {}; it cannot join as {}",
+                            identity.username, join.username
+                        ),
+                        Some("join".to_owned()),
+                    )
+                    .await?;
+                    return Ok(Flow::Continue);
+                }
+                identity.clone()
+            }
+            None => match self.authenticate(&join).await {
+                Ok(identity) => {
+                    self.identity = Some(identity.clone());
+                    identity
+                }
+                Err((code, content)) => {
+                    send_error(sink, code, content, Some("join".to_owned())).await?;
+                    return Ok(Flow::Close(close::POLICY, "authentication failed"));
+                }
+            },
+        };
+
+        let room = join
+            .room
+            .clone()
+            .unwrap_or_else(|| self.default_room.clone());
+        let room_id = match self.rooms.iter().find(|r| r.name == room) {
+            Some(joined) => joined.room_id,
+            None => match self.state.store.ensure_room(&room).await {
+                Ok(id) => id,
+                Err(error) => return self.join_failed(sink, error).await,
+            },
+        };
+        // Register first, then read history: see the module docs.
+        let presence = self.membership.join(
+            &room,
+            Mailbox {
+                conn: self.id,
+                username: identity.username.clone(),
+                tx: self.outbound.clone(),
+                kick: self.kick.clone(),
+            },
+        );
+        let store = &self.state.store;
+        let history = match join.since_id {
+            Some(after) => store.history_after(room_id, after, MAX_RESUME).await,
+            None => {
+                store
+                    .history_before(room_id, None, self.state.config.history_size)
+                    .await
+            }
+        };
+        let (messages, has_more) = match history {
+            Ok(page) => page,
+            Err(error) => {
+                if !self.rooms.iter().any(|r| r.name == room) {
+                    self.membership.leave(&room);
+                }
+                return self.join_failed(sink, error).await;
+            }
+        };
+        let seen_up_to = messages.last().map(|m| m.id).or(join.since_id).unwrap_or(0);
+        match self.rooms.iter_mut().find(|r| r.name == room) {
+            Some(joined) => joined.seen_up_to = joined.seen_up_to.max(seen_up_to),
+            None => self.rooms.push(Joined {
+                name: room.clone(),
+                room_id,
+                seen_up_to,
+            }),
+        }
+
+        let welcome = ServerMessage::Welcome(Welcome {
+            username: identity.username.clone(),
+            room: room.clone(),
+            content: format!("Welcome {}!", identity.username),
+            timestamp: OffsetDateTime::now_utc(),
+        });
+        send(sink, &welcome).await?;
+        send(
+            sink,
+            &ServerMessage::History(History {
+                room,
+                messages,
+                has_more,
+            }),
+        )
+        .await?;
+        send(sink, &ServerMessage::Presence(presence)).await?;
+        Ok(Flow::Continue)
+    }
+
+    async fn join_failed(
+        &mut self,
+        sink: &mut Sink,
+        error: StoreError,
+    ) -> Result<Flow, axum::Error> {
+        let (code, content) = match error {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable during join");
+                (
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; try again",
+                )
+            }
+            StoreError::Other(cause) => {
+                tracing::error!(%cause, "join failed");
+                (ErrorCode::Internal, "internal error")
+            }
+        };
+        send_error(sink, code, content, Some("join".to_owned())).await?;
+        Ok(Flow::Continue)
+    }
+
+    async fn on_send(
+        &mut self,
+        sink: &mut Sink,
+        message: SendMessage,
+    ) -> Result<Flow, axum::Error> {
+        let identity = self.identity.clone().expect("checked by on_message");
+        let reference = message
+            .client_id
+            .as_ref()
+            .map(|c| c.to_string())
+            .or(Some("message".to_owned()));
+        if let Some(claimed) = &message.username
+            && !identity.username.same_account(claimed)
+        {
+            send_error(
+                sink,
+                ErrorCode::Forbidden,
+                format!(
+                    "you are {}; you cannot send as {claimed}",
+                    identity.username
+                ),
+                reference,
+            )
+            .await?;
+            return Ok(Flow::Continue);
+        }
+        let (room_id, room) = match self.target(message.room.as_ref()) {
+            Ok(joined) => (joined.room_id, joined.name.clone()),
+            Err(why) => {
+                send_error(sink, ErrorCode::NotJoined, why, reference).await?;
+                return Ok(Flow::Continue);
+            }
+        };
+        if !self.rate.allow() {
+            send_error(
+                sink,
+                ErrorCode::RateLimited,
+                format!(
+                    "slow down: at most {} messages per second; this one was not stored",
+                    self.state.config.messages_per_second
+                ),
+                reference,
+            )
+            .await?;
+            return Ok(Flow::Continue);
+        }
+        let new = NewMessage {
+            room_id,
+            room,
+            user_id: identity.user_id,
+            username: identity.username,
+            content: message.content,
+            client_id: message.client_id.clone(),
+        };
+        let answer = self.state.writer.submit(new).await;
+        let client_id = message.client_id;
+        self.pending
+            .push(Box::pin(async move { (client_id, outcome(answer.await)) }));
+        Ok(Flow::Continue)
+    }
+
+    async fn on_leave(&mut self, sink: &mut Sink, leave: Leave) -> Result<Flow, axum::Error> {
+        let rooms: Vec<RoomName> = match &leave.room {
+            Some(room) => {
+                if let Err(why) = self.target(Some(room)) {
+                    send_error(sink, ErrorCode::NotJoined, why, Some("leave".to_owned())).await?;
+                    return Ok(Flow::Continue);
+                }
+                vec![room.clone()]
+            }
+            None => self.rooms.iter().map(|r| r.name.clone()).collect(),
+        };
+        let username = self
+            .identity
+            .as_ref()
+            .expect("checked by on_message")
+            .username
+            .clone();
+        for room in rooms {
+            self.membership.leave(&room);
+            self.rooms.retain(|r| r.name != room);
+            let left = ServerMessage::Left(PresenceChange {
+                room,
+                username: username.clone(),
+                timestamp: OffsetDateTime::now_utc(),
+            });
+            send(sink, &left).await?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    async fn on_history(
+        &mut self,
+        sink: &mut Sink,
+        request: HistoryRequest,
+    ) -> Result<Flow, axum::Error> {
+        let joined = match self.target(request.room.as_ref()) {
+            Ok(joined) => joined,
+            Err(why) => {
+                send_error(sink, ErrorCode::NotJoined, why, Some("history".to_owned())).await?;
+                return Ok(Flow::Continue);
+            }
+        };
+        let (room, room_id) = (joined.name.clone(), joined.room_id);
+        let limit = request.limit.unwrap_or_default().get();
+        match self
+            .state
+            .store
+            .history_before(room_id, request.before_id, limit)
+            .await
+        {
+            Ok((messages, has_more)) => {
+                send(
+                    sink,
+                    &ServerMessage::History(History {
+                        room,
+                        messages,
+                        has_more,
+                    }),
+                )
+                .await?;
+            }
+            Err(error) => {
+                self.join_failed(sink, error).await?;
+            }
+        }
+        Ok(Flow::Continue)
+    }
+}

@@ -1,0 +1,336 @@
+//! The hub: which connections are in which rooms, who is present, and the
+//! fan-out of frames to them.
+//!
+//! State sits behind one `std::sync::Mutex`: every operation is a few map
+//! updates and non-blocking `try_send`s, nothing awaits while the lock is
+//! held, so an async mutex would only add cost. A frame is encoded once per
+//! event and the same shared bytes go to every recipient.
+//!
+//! Presence is per user, not per socket: a user counts once however many of
+//! their connections are in a room, `joined` goes out for the first and
+//! `left` for the last.
+//!
+//! Each connection has a bounded queue. A recipient whose queue is full is
+//! not waited for: its `kick` token is cancelled and its task closes it with
+//! code 1013, after which the client resumes with `since_id`.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use axum::extract::ws::Utf8Bytes;
+use sapa_protocol::{MessageView, Presence, PresenceChange, RoomName, ServerMessage, Username};
+use time::OffsetDateTime;
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio_util::sync::CancellationToken;
+
+/// Identifies one WebSocket connection for the hub.
+pub type ConnId = u64;
+
+/// What the hub puts in a connection's queue.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A frame for this connection as is (presence changes).
+    Frame(Utf8Bytes),
+    /// A stored message; the connection skips it if its join's history
+    /// already contained it.
+    Message(Arc<EncodedMessage>),
+}
+
+/// A stored message, encoded once for every recipient.
+#[derive(Debug)]
+pub struct EncodedMessage {
+    pub room: RoomName,
+    pub id: i64,
+    pub frame: Utf8Bytes,
+}
+
+/// A connection's way in: its queue and the token that closes it.
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    pub conn: ConnId,
+    pub username: Username,
+    pub tx: mpsc::Sender<Outbound>,
+    pub kick: CancellationToken,
+}
+
+#[derive(Default)]
+struct Room {
+    members: HashMap<ConnId, Mailbox>,
+    /// lowercased name -> (name as registered, connections in this room)
+    users: BTreeMap<String, (Username, usize)>,
+}
+
+impl Room {
+    fn send_all(&self, item: &Outbound, except: Option<ConnId>) {
+        for member in self.members.values() {
+            if Some(member.conn) == except {
+                continue;
+            }
+            match member.tx.try_send(item.clone()) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    if !member.kick.is_cancelled() {
+                        tracing::warn!(conn = member.conn, user = %member.username, "outbound queue full; closing slow connection");
+                        member.kick.cancel();
+                    }
+                }
+                Err(TrySendError::Closed(_)) => {} // the connection is ending
+            }
+        }
+    }
+
+    fn presence(&self, room: &RoomName) -> Presence {
+        Presence {
+            room: room.clone(),
+            users: self.users.values().map(|(name, _)| name.clone()).collect(),
+        }
+    }
+}
+
+/// Rooms, members and fan-out; cheap to clone.
+#[derive(Clone, Default)]
+pub struct Hub {
+    rooms: Arc<Mutex<HashMap<RoomName, Room>>>,
+}
+
+fn frame(message: &ServerMessage) -> Utf8Bytes {
+    Utf8Bytes::from(message.to_json())
+}
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, HashMap<RoomName, Room>> {
+        // A panic while holding the lock leaves maps that are still
+        // consistent (each update is a single insert or remove), so carry on.
+        self.rooms
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a connection to a room and returns the room's presence. Others
+    /// get `joined` if this is the user's first connection there. Joining a
+    /// room twice is harmless.
+    pub fn join(&self, room: &RoomName, mailbox: Mailbox) -> Presence {
+        let mut rooms = self.lock();
+        let state = rooms.entry(room.clone()).or_default();
+        let conn = mailbox.conn;
+        let username = mailbox.username.clone();
+        if state.members.insert(conn, mailbox).is_some() {
+            return state.presence(room);
+        }
+        let entry = state
+            .users
+            .entry(username.as_str().to_ascii_lowercase())
+            .or_insert_with(|| (username.clone(), 0));
+        entry.1 += 1;
+        if entry.1 == 1 {
+            let joined = ServerMessage::Joined(PresenceChange {
+                room: room.clone(),
+                username,
+                timestamp: OffsetDateTime::now_utc(),
+            });
+            state.send_all(&Outbound::Frame(frame(&joined)), Some(conn));
+        }
+        state.presence(room)
+    }
+
+    /// Removes a connection from a room; the others get `left` if it was the
+    /// user's last connection there. Returns whether it was a member.
+    pub fn leave(&self, room: &RoomName, conn: ConnId) -> bool {
+        let mut rooms = self.lock();
+        let Some(state) = rooms.get_mut(room) else {
+            return false;
+        };
+        let Some(mailbox) = state.members.remove(&conn) else {
+            return false;
+        };
+        let key = mailbox.username.as_str().to_ascii_lowercase();
+        if let Some(entry) = state.users.get_mut(&key) {
+            entry.1 -= 1;
+            if entry.1 == 0 {
+                state.users.remove(&key);
+                let left = ServerMessage::Left(PresenceChange {
+                    room: room.clone(),
+                    username: mailbox.username,
+                    timestamp: OffsetDateTime::now_utc(),
+                });
+                state.send_all(&Outbound::Frame(frame(&left)), None);
+            }
+        }
+        if state.members.is_empty() {
+            rooms.remove(room);
+        }
+        true
+    }
+
+    /// Sends a stored message to everyone in its room, encoded once.
+    pub fn broadcast(&self, view: &MessageView) {
+        let encoded = Arc::new(EncodedMessage {
+            room: view.room.clone(),
+            id: view.id,
+            frame: frame(&ServerMessage::Message(view.clone())),
+        });
+        let rooms = self.lock();
+        if let Some(state) = rooms.get(&view.room) {
+            state.send_all(&Outbound::Message(encoded), None);
+        }
+    }
+
+    /// Users online in `room`, or in any room, sorted and each once.
+    pub fn online(&self, room: Option<&RoomName>) -> Vec<Username> {
+        let rooms = self.lock();
+        let mut users: BTreeMap<String, Username> = BTreeMap::new();
+        let mut add = |state: &Room| {
+            for (key, (name, _)) in &state.users {
+                users.entry(key.clone()).or_insert_with(|| name.clone());
+            }
+        };
+        match room {
+            Some(room) => rooms.get(room).into_iter().for_each(&mut add),
+            None => rooms.values().for_each(&mut add),
+        }
+        users.into_values().collect()
+    }
+
+    /// How many users are online in each room that has any.
+    pub fn online_counts(&self) -> HashMap<RoomName, usize> {
+        self.lock()
+            .iter()
+            .map(|(name, state)| (name.clone(), state.users.len()))
+            .collect()
+    }
+}
+
+/// A connection's rooms, left automatically when it is dropped: whatever
+/// ends a connection (close, error, kick, shutdown), leaving happens here.
+pub struct Membership {
+    hub: Hub,
+    conn: ConnId,
+    rooms: Vec<RoomName>,
+}
+
+impl Membership {
+    /// No rooms yet.
+    pub fn new(hub: Hub, conn: ConnId) -> Self {
+        Self {
+            hub,
+            conn,
+            rooms: Vec::new(),
+        }
+    }
+
+    /// Joins `room` (see [`Hub::join`]) and remembers it.
+    pub fn join(&mut self, room: &RoomName, mailbox: Mailbox) -> Presence {
+        let presence = self.hub.join(room, mailbox);
+        if !self.rooms.contains(room) {
+            self.rooms.push(room.clone());
+        }
+        presence
+    }
+
+    /// Leaves one room; whether the connection was in it.
+    pub fn leave(&mut self, room: &RoomName) -> bool {
+        let Some(at) = self.rooms.iter().position(|r| r == room) else {
+            return false;
+        };
+        self.rooms.remove(at);
+        self.hub.leave(room, self.conn)
+    }
+
+    /// The rooms joined, in the order they were joined.
+    pub fn rooms(&self) -> &[RoomName] {
+        &self.rooms
+    }
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        for room in self.rooms.drain(..) {
+            self.hub.leave(&room, self.conn);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mailbox(conn: ConnId, name: &str) -> (Mailbox, mpsc::Receiver<Outbound>) {
+        let (tx, rx) = mpsc::channel(4);
+        let mailbox = Mailbox {
+            conn,
+            username: name.parse().unwrap(),
+            tx,
+            kick: CancellationToken::new(),
+        };
+        (mailbox, rx)
+    }
+
+    fn text(item: Outbound) -> String {
+        match item {
+            Outbound::Frame(bytes) => bytes.to_string(),
+            Outbound::Message(m) => m.frame.to_string(),
+        }
+    }
+
+    #[test]
+    fn presence_counts_users_not_sockets() {
+        let hub = Hub::default();
+        let room = RoomName::general();
+        let (a1, _rx_a1) = mailbox(1, "alice");
+        let (a2, _rx_a2) = mailbox(2, "Alice");
+        let (b, mut rx_b) = mailbox(3, "bob");
+        hub.join(&room, b);
+        hub.join(&room, a1);
+        assert!(text(rx_b.try_recv().unwrap()).contains(r#""type":"joined""#));
+        let presence = hub.join(&room, a2);
+        assert!(
+            rx_b.try_recv().is_err(),
+            "second socket of alice must not announce"
+        );
+        assert_eq!(presence.users.len(), 2);
+        hub.leave(&room, 1);
+        assert!(rx_b.try_recv().is_err(), "alice still has a socket");
+        hub.leave(&room, 2);
+        assert!(text(rx_b.try_recv().unwrap()).contains(r#""type":"left""#));
+        assert_eq!(hub.online(Some(&room)).len(), 1);
+    }
+
+    #[test]
+    fn a_full_queue_kicks_the_slow_connection() {
+        let hub = Hub::default();
+        let room = RoomName::general();
+        let (slow, _rx) = mailbox(1, "slow");
+        let kick = slow.kick.clone();
+        hub.join(&room, slow);
+        let view = MessageView {
+            id: 1,
+            room: room.clone(),
+            username: "x".parse().unwrap(),
+            content: "hi".parse().unwrap(),
+            timestamp: OffsetDateTime::UNIX_EPOCH,
+            client_id: None,
+        };
+        for _ in 0..4 {
+            hub.broadcast(&view);
+        }
+        assert!(!kick.is_cancelled());
+        hub.broadcast(&view);
+        assert!(kick.is_cancelled());
+    }
+
+    #[test]
+    fn dropping_a_membership_leaves_every_room() {
+        let hub = Hub::default();
+        let (m, _rx) = mailbox(1, "carol");
+        {
+            let mut membership = Membership::new(hub.clone(), 1);
+            membership.join(&"a".parse().unwrap(), m.clone());
+            membership.join(&"b".parse().unwrap(), m);
+            assert_eq!(hub.online(None).len(), 1);
+        }
+        assert!(hub.online(None).is_empty());
+        assert!(hub.online_counts().is_empty());
+    }
+}

@@ -1,0 +1,10 @@
+//! Real-time delivery: the [`hub`] (rooms, presence, fan-out), the batching
+//! [`writer`] that stores messages before anyone sees them, and the
+//! per-socket [`connection`] task that speaks protocol v1.
+
+pub mod connection;
+pub mod hub;
+pub mod writer;
+
+pub use hub::Hub;
+pub use writer::{WriteError, Writer};

@@ -1,0 +1,133 @@
+//! `GET /messages` (a page of history) and `POST /messages` (send over REST;
+//! delivered to the room's WebSocket clients like any other message).
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use sapa_protocol::{
+    ClientId, Content, MessageView, PageLimit, RoomName, serialize_message_frames,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    app::AppState,
+    auth::Bearer,
+    error::{ApiError, ApiJson, ApiQuery, ErrorBody},
+    realtime::WriteError,
+    store::NewMessage,
+};
+
+/// Which page of history.
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// The room (default `general`).
+    pub room: Option<String>,
+    /// 1 to 100 (default 50).
+    pub limit: Option<i64>,
+    /// Only messages older than this id.
+    pub before_id: Option<i64>,
+}
+
+/// Message views as `message` frames (each with `"type":"message"`).
+pub struct MessageList(Vec<MessageView>);
+
+impl Serialize for MessageList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_message_frames(&self.0, serializer)
+    }
+}
+
+/// The newest page of a room (or the page before `before_id`), oldest first.
+#[utoipa::path(get, path = "/messages", tag = "Messages", params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = [MessageView]),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "bad room name or limit", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Bearer,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<MessageList>, ApiError> {
+    let room = query
+        .room
+        .map(RoomName::parse)
+        .transpose()?
+        .unwrap_or_default();
+    let limit = query
+        .limit
+        .map(PageLimit::parse)
+        .transpose()?
+        .unwrap_or_default();
+    let Some(room_id) = state.store.room_id(&room).await? else {
+        return Ok(Json(MessageList(Vec::new())));
+    };
+    let (messages, _) = state
+        .store
+        .history_before(room_id, query.before_id, limit.get())
+        .await?;
+    Ok(Json(MessageList(messages)))
+}
+
+/// A message to send.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"content": "hello from REST", "room": "general", "client_id": "rest-1"}))]
+pub struct PostMessage {
+    /// 1-4000 characters, not blank, no control characters but newline and tab.
+    #[schema(value_type = String)]
+    pub content: String,
+    /// The room (default `general`).
+    pub room: Option<String>,
+    /// Makes retries idempotent: the same client_id is stored once.
+    pub client_id: Option<String>,
+}
+
+/// Stores a message and delivers it to the room.
+#[utoipa::path(post, path = "/messages", tag = "Messages", request_body = PostMessage,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "stored and delivered", body = MessageView),
+        (status = 200, description = "this client_id was already used: the stored message", body = MessageView),
+        (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 503, description = "database down: nothing was stored", body = ErrorBody),
+    ))]
+pub async fn post(
+    State(state): State<AppState>,
+    caller: Bearer,
+    ApiJson(body): ApiJson<PostMessage>,
+) -> Result<impl IntoResponse, ApiError> {
+    let content = Content::parse(body.content)?;
+    let room = body
+        .room
+        .map(RoomName::parse)
+        .transpose()?
+        .unwrap_or_default();
+    let client_id = body.client_id.map(ClientId::parse).transpose()?;
+    let room_id = state.store.ensure_room(&room).await?;
+    let stored = state
+        .writer
+        .store(NewMessage {
+            room_id,
+            room,
+            user_id: caller.identity.user_id,
+            username: caller.identity.username,
+            content,
+            client_id,
+        })
+        .await
+        .map_err(|error| match error {
+            WriteError::Unavailable => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                sapa_protocol::ErrorCode::Unavailable,
+                error.to_string(),
+            ),
+            WriteError::Internal => ApiError::internal(error),
+        })?;
+    let status = if stored.fresh {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(stored.view)))
+}

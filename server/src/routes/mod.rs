@@ -1,0 +1,91 @@
+//! The HTTP surface: one file per REST resource, the WebSocket upgrade, the
+//! tester page, and the OpenAPI document with Swagger UI. [`router`] builds
+//! it all from an [`AppState`] without binding anything, so tests can call
+//! it directly.
+
+mod health;
+mod messages;
+pub mod openapi;
+mod rooms;
+mod sessions;
+mod tester;
+mod users;
+mod ws;
+
+use axum::{
+    Router,
+    http::{HeaderName, HeaderValue, Method, Request, StatusCode},
+    response::IntoResponse,
+};
+use sapa_protocol::ErrorCode;
+use tower_http::{
+    cors::{AllowOrigin, Any, CorsLayer},
+    trace::TraceLayer,
+};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{app::AppState, error::ApiError};
+
+/// Every route, with CORS, request tracing and JSON errors for unknown paths.
+pub fn router(state: AppState) -> Router {
+    let cors = cors(&state.config.cors_origins);
+    let (api, spec) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(users::register))
+        .routes(routes!(users::active))
+        .routes(routes!(sessions::login, sessions::logout))
+        .routes(routes!(messages::list, messages::post))
+        .routes(routes!(rooms::list))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(ws::info))
+        .routes(routes!(ws::upgrade))
+        .routes(routes!(ws::upgrade_room))
+        .with_state(state.clone())
+        .split_for_parts();
+
+    api.merge(tester::router())
+        .merge(SwaggerUi::new("/swagger").url("/openapi.json", spec))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(
+            // Paths only: query strings may hold a token, and headers the
+            // Authorization; neither belongs in a log line.
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                tracing::debug_span!("http", method = %request.method(), path = %request.uri().path())
+            }),
+        )
+        .layer(cors)
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+            HeaderName::from_static("x-requested-with"),
+        ]);
+    if origins.iter().any(|o| o.trim() == "*") {
+        layer.allow_origin(Any)
+    } else {
+        let list: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+            .collect();
+        layer.allow_origin(AllowOrigin::list(list))
+    }
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::not_found("no such route; see /swagger for the API")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::NotFound,
+        "method not allowed on this route; see /swagger for the API",
+    )
+}

@@ -1,0 +1,57 @@
+//! `POST /sessions` (log in) and `DELETE /sessions` (log out).
+
+use axum::{Json, extract::State, http::StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    app::AppState,
+    auth::{AuthError, Bearer},
+    error::{ApiError, ApiJson, ErrorBody},
+    routes::users::Credentials,
+};
+
+/// A login token.
+#[derive(Serialize, ToSchema)]
+pub struct Session {
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: time::OffsetDateTime,
+}
+
+/// Logs in. Never validates the format of what it is given: wrong is 401.
+#[utoipa::path(post, path = "/sessions", tag = "Sessions", request_body = Credentials, responses(
+    (status = 200, body = Session),
+    (status = 401, description = "wrong username or password", body = ErrorBody),
+))]
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<Json<Session>, ApiError> {
+    let identity = match state
+        .auth
+        .login(&body.username, body.password.expose())
+        .await
+    {
+        Ok(identity) => identity,
+        Err(AuthError::Denied(why)) => return Err(ApiError::unauthorized(why)),
+        Err(AuthError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    let issued = state.auth.issue_token(identity.user_id).await?;
+    Ok(Json(Session {
+        token: issued.token,
+        expires_at: issued.expires_at,
+    }))
+}
+
+/// Revokes the token used to call it.
+#[utoipa::path(delete, path = "/sessions", tag = "Sessions", security(("bearer" = [])), responses(
+    (status = 204, description = "the token no longer works"),
+    (status = 401, body = ErrorBody),
+))]
+pub async fn logout(State(state): State<AppState>, caller: Bearer) -> Result<StatusCode, ApiError> {
+    state.auth.revoke(&caller.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,96 @@
+//! `POST /users` (register) and `GET /users/active` (who is online).
+
+use axum::{Json, extract::State, http::StatusCode};
+use sapa_protocol::{ErrorCode, NewPassword, RoomName, Secret, Username};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    app::AppState,
+    auth::{AuthError, Bearer},
+    error::{ApiError, ApiJson, ApiQuery, ErrorBody},
+};
+
+/// A new account.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"username": "alice", "password": "correct horse"}))]
+pub struct Credentials {
+    /// 1-32 ASCII letters, digits, `_`, `-`, `.`; unique ignoring case.
+    pub username: String,
+    /// 8-256 characters.
+    #[schema(value_type = String, format = Password)]
+    pub password: Secret,
+}
+
+/// The account just made, with a token to use right away.
+#[derive(Serialize, ToSchema)]
+pub struct Registered {
+    pub id: i64,
+    #[schema(value_type = String, example = "alice")]
+    pub username: Username,
+    /// A bearer token (also valid for WebSocket joins).
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: time::OffsetDateTime,
+}
+
+/// Registers a new account.
+#[utoipa::path(post, path = "/users", tag = "Users", request_body = Credentials, responses(
+    (status = 201, description = "registered", body = Registered),
+    (status = 409, description = "the name is taken", body = ErrorBody),
+    (status = 422, description = "invalid name or password", body = ErrorBody),
+))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    let username = Username::parse(body.username)?;
+    let password = NewPassword::parse(body.password)?;
+    let identity = match state.auth.register(&username, &password).await {
+        Ok(Some(identity)) => identity,
+        Ok(None) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                format!("the name {username} is taken"),
+            ));
+        }
+        Err(AuthError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    let issued = state.auth.issue_token(identity.user_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Registered {
+            id: identity.user_id,
+            username: identity.username,
+            token: issued.token,
+            expires_at: issued.expires_at,
+        }),
+    ))
+}
+
+/// Which room to ask about.
+#[derive(Deserialize, IntoParams)]
+pub struct RoomQuery {
+    /// A room name; all rooms when absent.
+    pub room: Option<String>,
+}
+
+/// Users online (in a room, or anywhere), sorted, each once.
+#[utoipa::path(get, path = "/users/active", tag = "Users", params(RoomQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = [String], example = json!(["alice", "bob"])),
+        (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn active(
+    State(state): State<AppState>,
+    _caller: Bearer,
+    ApiQuery(query): ApiQuery<RoomQuery>,
+) -> Result<Json<Vec<Username>>, ApiError> {
+    let room = query.room.map(RoomName::parse).transpose()?;
+    Ok(Json(state.hub.online(room.as_ref())))
+}

@@ -1,0 +1,160 @@
+//! The WebSocket endpoints (`/ws`, `/chat/{room}`) and `GET /ws-info`, which
+//! tells a client where to connect and what to send.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, Path, State, WebSocketUpgrade},
+    http::{HeaderMap, StatusCode, header},
+    response::Response,
+};
+use sapa_protocol::{ErrorCode, MAX_FRAME_BYTES, RoomName, Secret};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    app::AppState,
+    error::{ApiError, ApiQuery, ErrorBody},
+    realtime::connection::{self, Upgrade},
+};
+
+/// Where the WebSocket is and how to talk to it.
+#[derive(Serialize, ToSchema)]
+pub struct WsInfo {
+    /// The URL to connect to.
+    #[schema(example = "ws://localhost:3000/ws")]
+    pub url: String,
+    /// The same protocol with a default room: replace {room}.
+    #[schema(example = "ws://localhost:3000/chat/{room}")]
+    pub room_url: String,
+    /// Frames to try, in order.
+    pub examples: Vec<serde_json::Value>,
+}
+
+/// The WebSocket URL, derived from this request (or SAPA_PUBLIC_URL), and
+/// example frames.
+#[utoipa::path(get, path = "/ws-info", tag = "WebSocket", responses((status = 200, body = WsInfo)))]
+pub async fn info(State(state): State<AppState>, headers: HeaderMap) -> Json<WsInfo> {
+    let base = match &state.config.public_url {
+        Some(public) => {
+            let public = public.trim_end_matches('/');
+            public
+                .replacen("https://", "wss://", 1)
+                .replacen("http://", "ws://", 1)
+        }
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost:3000");
+            let secure = headers
+                .get("x-forwarded-proto")
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+            format!("{}://{host}", if secure { "wss" } else { "ws" })
+        }
+    };
+    Json(WsInfo {
+        url: format!("{base}/ws"),
+        room_url: format!("{base}/chat/{{room}}"),
+        examples: vec![
+            json!({"type": "join", "username": "alice", "password": "correct horse", "room": "general"}),
+            json!({"type": "message", "content": "hello, world", "client_id": "c-1"}),
+            json!({"type": "history", "before_id": 100, "limit": 20}),
+            json!({"type": "ping", "nonce": "1"}),
+            json!({"type": "leave"}),
+        ],
+    })
+}
+
+/// Query parameters of the upgrade request.
+#[derive(Deserialize, IntoParams)]
+pub struct WsQuery {
+    /// A bearer token, for clients that cannot set headers; a join may then
+    /// omit its password.
+    #[param(value_type = Option<String>)]
+    pub token: Option<Secret>,
+}
+
+/// Opens a WebSocket speaking protocol v1 (see GET /ws-info).
+#[utoipa::path(get, path = "/ws", tag = "WebSocket", params(WsQuery), responses(
+    (status = 101, description = "switching to the WebSocket protocol"),
+    (status = 503, description = "too many connections", body = ErrorBody),
+))]
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiQuery(query): ApiQuery<WsQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    accept(state, peer, query.token, RoomName::general(), ws)
+}
+
+/// The same protocol, with `room` as the room a join enters by default.
+#[utoipa::path(get, path = "/chat/{room}", tag = "WebSocket",
+    params(("room" = String, Path, description = "the default room"), WsQuery),
+    responses(
+        (status = 101, description = "switching to the WebSocket protocol"),
+        (status = 422, description = "invalid room name", body = ErrorBody),
+        (status = 503, description = "too many connections", body = ErrorBody),
+    ))]
+pub async fn upgrade_room(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(room): Path<String>,
+    ApiQuery(query): ApiQuery<WsQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let room = RoomName::parse(room)?;
+    accept(state, peer, query.token, room, ws)
+}
+
+fn accept(
+    state: AppState,
+    peer: SocketAddr,
+    token: Option<Secret>,
+    default_room: RoomName,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    if state.shutdown.is_cancelled() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "shutting down",
+        ));
+    }
+    let permit = state
+        .connection_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                "too many connections; try again later",
+            )
+        })?;
+    let tracker = state.connections.clone();
+    Ok(ws
+        // Idle sockets should be cheap: small buffers, grown only as needed.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        // Frames up to 1 MiB are read so an oversized one gets a proper
+        // `too_large` error; beyond that the library drops the connection.
+        .max_message_size(16 * MAX_FRAME_BYTES)
+        .max_frame_size(16 * MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| {
+            tracker.track_future(connection::serve(
+                socket,
+                state,
+                Upgrade {
+                    default_room,
+                    token,
+                    peer,
+                    permit,
+                },
+            ))
+        }))
+}

@@ -1,0 +1,100 @@
+//! Every SQL statement of the server, one file per table family. Nothing
+//! outside this module writes SQL; callers get typed rows and a
+//! [`StoreError`] that tells "the database is down" apart from bugs.
+//!
+//! Queries use `query_as` with `FromRow` rather than the `query!` macros, so
+//! building the server never needs a live database.
+
+mod messages;
+mod rooms;
+mod sessions;
+mod users;
+
+pub use messages::{NewMessage, StoredMessage};
+pub use sessions::SessionUser;
+pub use users::UserRecord;
+
+use sqlx::{PgPool, postgres::PgPoolOptions};
+
+/// The database handle: a connection pool, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: PgPool,
+}
+
+/// Why a query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached (down, restarting, pool exhausted).
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
+    /// Anything else: a bug or a constraint we did not expect.
+    #[error("database error: {0}")]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_) => Self::Unavailable(error),
+            sqlx::Error::Database(ref db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
+            {
+                // admin shutdown, crash recovery, connection failures
+                Self::Unavailable(error)
+            }
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// Whether an error is a unique-constraint violation (SQLSTATE 23505).
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
+}
+
+impl Store {
+    /// Connects a pool to `url`.
+    pub async fn connect(url: &str, size: u32) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let pool = PgPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect(url)
+            .await
+            .context("connecting to PostgreSQL (is DATABASE_URL right, and the server up?)")?;
+        Ok(Self { pool })
+    }
+
+    /// Wraps an existing pool (tests hand one in).
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Applies the migrations in `migrations/` that are not applied yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        use anyhow::Context;
+        sqlx::migrate!("../migrations")
+            .run(&self.pool)
+            .await
+            .context("applying database migrations")
+    }
+
+    /// One round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for checked-out connections.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
