@@ -1,3 +1,6 @@
+//! `sapa`, the terminal client: parses the command line and hands over to
+//! the library. (The CLI is being wired up; see issue 3.)
+
 fn main() {
-    println!("sapa: the terminal client is not built yet; see issue 3");
+    println!("sapa: the terminal client is not wired up yet; see issue 3");
 }

@@ -1,0 +1,1025 @@
+//! The client's state machine: everything the terminal client reacts to
+//! (keys, mouse wheel, resizes, clock ticks, server frames, connection
+//! changes, login results) arrives as one [`Event`]; [`State::update`]
+//! changes the [`State`] and returns the [`Effect`]s the caller must perform
+//! (send a frame, log in over REST, ring the bell, quit).
+//!
+//! No I/O and no terminal here, so every behaviour is tested with plain
+//! function calls. Time comes in through events too ([`Event::Tick`]), so
+//! the countdown to the next reconnect is deterministic in tests.
+//!
+//! Message order and exactly-once display live here: messages are kept
+//! sorted by their server id and a message id is shown once however many
+//! times it arrives (live, in a resume replay, as the answer to a re-sent
+//! client_id). The user's own messages stay pending, marked, until the
+//! server has stored them; after a reconnect the pending ones are re-sent
+//! with the same client_id, which the server stores at most once.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+use ratatui::layout::Rect;
+use sapa_protocol::{
+    ClientId, ClientMessage, Content, ErrorCode, HistoryRequest, Join, Leave, MessageView,
+    PageLimit, RoomName, Secret, SendMessage, ServerMessage, Username,
+};
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::input::LineEditor;
+use crate::layout;
+
+/// Rows the mouse wheel scrolls per notch.
+const WHEEL_ROWS: usize = 3;
+/// Older messages fetched per request when scrolling past the oldest.
+const OLDER_PAGE: u16 = 50;
+
+/// What the caller must do after an update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send this frame if the socket is up (the network task adds the
+    /// credential to `join` frames). Dropped while offline: the state
+    /// machine re-sends what matters after reconnecting.
+    Send(ClientMessage),
+    /// Get a token over REST with this name and password (registering the
+    /// name if it is new), then start the connection.
+    Login {
+        username: Username,
+        password: Secret,
+    },
+    /// The server refused the stored token: forget it, stop the connection,
+    /// and ask for the password again.
+    AuthRejected,
+    /// Fetch the server's room list over REST (`/rooms`).
+    ListRooms,
+    /// Ring the terminal bell (a message mentioned the user).
+    Bell,
+    /// Leave the program.
+    Quit,
+}
+
+/// What happened on the connection, as reported by the network task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetEvent {
+    /// Trying to open the socket (attempt 1 is the first try).
+    Connecting { attempt: u32 },
+    /// The socket is open; joins may be sent.
+    Connected,
+    /// A frame from the server.
+    Frame(ServerMessage),
+    /// The socket is gone; the next try happens at `retry_at`.
+    Disconnected {
+        reason: String,
+        retry_at: Instant,
+        attempt: u32,
+    },
+    /// A ping was answered after this long.
+    Rtt(Duration),
+}
+
+/// Everything the state machine reacts to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEventKind),
+    Resize(u16, u16),
+    /// The clock moved on (drives countdowns and local timestamps).
+    Tick {
+        now: Instant,
+        wall: OffsetDateTime,
+    },
+    Net(NetEvent),
+    /// No usable credential: show the login screen, with why if known.
+    LoginNeeded(Option<String>),
+    /// The REST login failed; the text says why.
+    LoginFailed(String),
+    /// A token was obtained for this name; the connection is starting.
+    LoggedIn(Username),
+    /// The answer to `/rooms`: names with online counts, or an error.
+    RoomsListed(Result<Vec<(String, u64)>, String>),
+}
+
+/// Which screen is up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Login(Box<LoginForm>),
+    Chat,
+}
+
+/// Which login field has the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginField {
+    Username,
+    Password,
+}
+
+/// The login screen: name and masked password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginForm {
+    pub username: LineEditor,
+    pub password: LineEditor,
+    pub focus: LoginField,
+    pub error: Option<String>,
+    /// A login request is in flight.
+    pub busy: bool,
+}
+
+/// The connection as the user sees it in the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conn {
+    /// Not started (login screen).
+    Idle,
+    Connecting {
+        attempt: u32,
+    },
+    Online,
+    Offline {
+        reason: String,
+        retry_at: Instant,
+        attempt: u32,
+    },
+}
+
+/// Kinds of non-message lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Joined,
+    Left,
+    System,
+    Warn,
+}
+
+/// One line of a room's scrollback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A stored message; `mention` when it names the user.
+    Message { view: MessageView, mention: bool },
+    /// joined / left / system / local notices.
+    Notice {
+        time: OffsetDateTime,
+        text: String,
+        kind: NoticeKind,
+    },
+    /// A centred divider, such as the start of a room.
+    Marker(String),
+}
+
+/// A message of the user's own that the server has not confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub client_id: ClientId,
+    pub room: RoomName,
+    pub content: Content,
+}
+
+/// What a `history` frame for a room answers, in request order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// The history that follows a join without since_id.
+    Initial,
+    /// The replay after since_id that follows a re-join.
+    Resume,
+    /// A page of older messages.
+    Older,
+}
+
+/// One joined room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    pub name: RoomName,
+    /// Messages (sorted by id) and notices (in arrival order).
+    pub entries: Vec<Entry>,
+    ids: HashSet<i64>,
+    pub users: Vec<Username>,
+    /// Highest stored message id seen: where a resume starts.
+    pub last_id: Option<i64>,
+    /// Lowest stored message id seen: where older history continues.
+    pub oldest_id: Option<i64>,
+    /// Whether the server has older messages than `oldest_id`.
+    pub has_older: bool,
+    pub fetching_older: bool,
+    /// Whether the first history has arrived.
+    pub loaded: bool,
+    /// Welcomed on the current connection.
+    pub joined: bool,
+    welcomed_once: bool,
+    expect: VecDeque<Expect>,
+    /// Rows scrolled up from the newest (0 = following new messages).
+    pub scroll: usize,
+    /// Messages that arrived while scrolled up.
+    pub unseen: usize,
+    /// Messages that arrived while another room was shown.
+    pub unread: usize,
+}
+
+impl Room {
+    fn new(name: RoomName) -> Self {
+        Self {
+            name,
+            entries: Vec::new(),
+            ids: HashSet::new(),
+            users: Vec::new(),
+            last_id: None,
+            oldest_id: None,
+            has_older: false,
+            fetching_older: false,
+            loaded: false,
+            joined: false,
+            welcomed_once: false,
+            expect: VecDeque::new(),
+            scroll: 0,
+            unseen: 0,
+            unread: 0,
+        }
+    }
+
+    /// The stored messages shown, in order.
+    pub fn messages(&self) -> impl Iterator<Item = &MessageView> {
+        self.entries.iter().filter_map(|e| match e {
+            Entry::Message { view, .. } => Some(view),
+            _ => None,
+        })
+    }
+
+    /// Adds a stored message at its place by id; returns the index it took,
+    /// or `None` if that id is already shown.
+    fn insert(&mut self, view: MessageView, mention: bool) -> Option<usize> {
+        if !self.ids.insert(view.id) {
+            return None;
+        }
+        let id = view.id;
+        self.last_id = Some(self.last_id.map_or(id, |l| l.max(id)));
+        self.oldest_id = Some(self.oldest_id.map_or(id, |o| o.min(id)));
+        let entry = Entry::Message { view, mention };
+        // Usually the newest: append. Otherwise before the first larger id.
+        let at = self
+            .entries
+            .iter()
+            .position(|e| matches!(e, Entry::Message { view, .. } if view.id > id))
+            .unwrap_or(self.entries.len());
+        self.entries.insert(at, entry);
+        Some(at)
+    }
+}
+
+/// Everything the client shows and remembers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// The server as shown in the status line.
+    pub server: String,
+    pub user: Username,
+    pub screen: Screen,
+    pub conn: Conn,
+    pub rooms: Vec<Room>,
+    pub active: usize,
+    pub input: LineEditor,
+    pub pending: Vec<Pending>,
+    pub help: bool,
+    pub rtt: Option<Duration>,
+    pub size: Rect,
+    pub now: Instant,
+    pub wall: OffsetDateTime,
+    pub utc_offset: UtcOffset,
+    /// The current connection has authenticated (a welcome arrived).
+    authenticated: bool,
+    /// The connection was lost since the last welcome.
+    lost: bool,
+    client_prefix: String,
+    next_seq: u64,
+    pub quit: bool,
+}
+
+/// What the client starts with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub server: String,
+    pub user: Username,
+    pub room: RoomName,
+    /// Prefix of this session's client_ids; random in real use so two
+    /// sessions of one user never collide.
+    pub client_prefix: String,
+    pub utc_offset: UtcOffset,
+    pub now: Instant,
+    pub wall: OffsetDateTime,
+}
+
+impl State {
+    /// A client on the chat screen, not yet connected.
+    pub fn new(options: Options) -> Self {
+        Self {
+            server: options.server,
+            user: options.user,
+            screen: Screen::Chat,
+            conn: Conn::Idle,
+            rooms: vec![Room::new(options.room)],
+            active: 0,
+            input: LineEditor::new(),
+            pending: Vec::new(),
+            help: false,
+            rtt: None,
+            size: Rect::new(0, 0, 80, 24),
+            now: options.now,
+            wall: options.wall,
+            utc_offset: options.utc_offset,
+            authenticated: false,
+            lost: false,
+            client_prefix: options.client_prefix,
+            next_seq: 1,
+            quit: false,
+        }
+    }
+
+    /// The room on screen.
+    pub fn room(&self) -> &Room {
+        &self.rooms[self.active]
+    }
+
+    fn room_mut(&mut self) -> &mut Room {
+        &mut self.rooms[self.active]
+    }
+
+    fn room_index(&self, name: &RoomName) -> Option<usize> {
+        self.rooms.iter().position(|r| &r.name == name)
+    }
+
+    /// The pending messages of one room, oldest first.
+    pub fn pending_in<'a>(&'a self, room: &'a RoomName) -> impl Iterator<Item = &'a Pending> {
+        self.pending.iter().filter(move |p| &p.room == room)
+    }
+
+    /// Handles one event; returns what the caller must do.
+    pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, &mut fx),
+            Event::Key(_) => {}
+            Event::Paste(text) => match &mut self.screen {
+                Screen::Login(form) => match form.focus {
+                    LoginField::Username => form.username.insert_str(&text),
+                    LoginField::Password => form.password.insert_str(&text),
+                },
+                Screen::Chat => self.input.insert_str(&text),
+            },
+            Event::Mouse(MouseEventKind::ScrollUp) => self.scroll_up(WHEEL_ROWS, &mut fx),
+            Event::Mouse(MouseEventKind::ScrollDown) => self.scroll_down(WHEEL_ROWS),
+            Event::Mouse(_) => {}
+            Event::Resize(w, h) => self.size = Rect::new(0, 0, w, h),
+            Event::Tick { now, wall } => {
+                self.now = now;
+                self.wall = wall;
+            }
+            Event::Net(net) => self.on_net(net, &mut fx),
+            Event::LoginNeeded(reason) => {
+                let mut username = LineEditor::new();
+                username.insert_str(self.user.as_str());
+                self.conn = Conn::Idle;
+                self.screen = Screen::Login(Box::new(LoginForm {
+                    username,
+                    password: LineEditor::new(),
+                    focus: LoginField::Password,
+                    error: reason,
+                    busy: false,
+                }));
+            }
+            Event::LoginFailed(why) => {
+                if let Screen::Login(form) = &mut self.screen {
+                    form.busy = false;
+                    form.error = Some(why);
+                    form.password.clear();
+                    form.focus = LoginField::Password;
+                }
+            }
+            Event::LoggedIn(user) => {
+                self.user = user;
+                self.screen = Screen::Chat;
+                self.conn = Conn::Connecting { attempt: 1 };
+            }
+            Event::RoomsListed(Ok(rooms)) => {
+                let list = if rooms.is_empty() {
+                    "no rooms yet".to_owned()
+                } else {
+                    rooms
+                        .iter()
+                        .map(|(name, online)| format!("#{name} ({online})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                self.notice(format!("rooms: {list}"), NoticeKind::System);
+            }
+            Event::RoomsListed(Err(why)) => {
+                self.notice(format!("could not list rooms: {why}"), NoticeKind::Warn);
+            }
+        }
+        fx
+    }
+
+    // ------------------------------------------------------------- keys
+
+    fn on_key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && matches!(key.code, KeyCode::Char('c')) {
+            self.quit = true;
+            fx.push(Effect::Quit);
+            return;
+        }
+        if let Screen::Login(_) = self.screen {
+            self.on_login_key(key, fx);
+            return;
+        }
+        if self.help {
+            // Any key closes the overlay.
+            self.help = false;
+            return;
+        }
+        let input = &mut self.input;
+        match key.code {
+            KeyCode::F(1) => self.help = true,
+            KeyCode::Enter => self.submit(fx),
+            KeyCode::PageUp => self.scroll_up(self.page(), fx),
+            KeyCode::PageDown => self.scroll_down(self.page()),
+            KeyCode::End if ctrl => self.jump_newest(),
+            // End edits the line; once at its end it jumps to the newest.
+            KeyCode::End if input.at_end() => self.jump_newest(),
+            KeyCode::End => input.end(),
+            KeyCode::Home => input.home(),
+            KeyCode::Left => input.left(),
+            KeyCode::Right => input.right(),
+            KeyCode::Up => {
+                input.recall_prev();
+            }
+            KeyCode::Down => {
+                input.recall_next();
+            }
+            KeyCode::Backspace if ctrl => input.delete_word_back(),
+            KeyCode::Backspace => input.backspace(),
+            KeyCode::Delete => input.delete(),
+            KeyCode::Esc => {}
+            KeyCode::Char(c) if ctrl => match c {
+                'a' => input.home(),
+                'e' => input.end(),
+                'w' | 'h' => input.delete_word_back(),
+                'u' => input.kill_to_start(),
+                'k' => input.kill_to_end(),
+                'n' => self.switch_to((self.active + 1) % self.rooms.len()),
+                'p' => self.switch_to((self.active + self.rooms.len() - 1) % self.rooms.len()),
+                'l' => self.jump_newest(),
+                _ => {}
+            },
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::ALT) => input.insert_char(c),
+            KeyCode::Tab => input.insert_char('\t'),
+            _ => {}
+        }
+    }
+
+    fn on_login_key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
+        let Screen::Login(form) = &mut self.screen else {
+            return;
+        };
+        if form.busy {
+            return;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let field = match form.focus {
+            LoginField::Username => &mut form.username,
+            LoginField::Password => &mut form.password,
+        };
+        match key.code {
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+                form.focus = match form.focus {
+                    LoginField::Username => LoginField::Password,
+                    LoginField::Password => LoginField::Username,
+                };
+            }
+            KeyCode::Enter => {
+                let name = form.username.text().trim().to_owned();
+                let user = match Username::parse(name) {
+                    Ok(user) => user,
+                    Err(e) => {
+                        form.error = Some(e.to_string());
+                        form.focus = LoginField::Username;
+                        return;
+                    }
+                };
+                if form.focus == LoginField::Username || form.password.is_empty() {
+                    form.focus = LoginField::Password;
+                    if form.password.is_empty() {
+                        return;
+                    }
+                }
+                form.busy = true;
+                form.error = None;
+                fx.push(Effect::Login {
+                    username: user,
+                    password: Secret::new(form.password.text()),
+                });
+            }
+            KeyCode::Esc => form.error = None,
+            KeyCode::Backspace => field.backspace(),
+            KeyCode::Delete => field.delete(),
+            KeyCode::Left => field.left(),
+            KeyCode::Right => field.right(),
+            KeyCode::Home => field.home(),
+            KeyCode::End => field.end(),
+            KeyCode::Char('u') if ctrl => field.kill_to_start(),
+            KeyCode::Char('w') if ctrl => field.delete_word_back(),
+            KeyCode::Char(c) if !ctrl => field.insert_char(c),
+            _ => {}
+        }
+    }
+
+    // ------------------------------------------------------------- commands
+
+    fn submit(&mut self, fx: &mut Vec<Effect>) {
+        let line = self.input.submit();
+        if line.trim().is_empty() {
+            return;
+        }
+        if let Some(text) = line.strip_prefix("//") {
+            self.send_text(format!("/{text}"), fx);
+        } else if let Some(command) = line.strip_prefix('/') {
+            self.command(command.trim(), fx);
+        } else {
+            self.send_text(line, fx);
+        }
+    }
+
+    fn command(&mut self, line: &str, fx: &mut Vec<Effect>) {
+        let (name, arg) = match line.split_once(char::is_whitespace) {
+            Some((n, a)) => (n, a.trim()),
+            None => (line, ""),
+        };
+        match name {
+            "join" | "j" => {
+                let raw = arg.trim_start_matches('#');
+                match RoomName::parse(raw.to_owned()) {
+                    Ok(room) => self.join(room, fx),
+                    Err(_) if raw.is_empty() => self.notice("usage: /join ROOM", NoticeKind::Warn),
+                    Err(e) => self.notice(e.to_string(), NoticeKind::Warn),
+                }
+            }
+            "leave" | "part" => self.leave(fx),
+            "who" | "names" => {
+                let room = self.room();
+                let text = format!(
+                    "in #{} ({}): {}",
+                    room.name,
+                    room.users.len(),
+                    room.users
+                        .iter()
+                        .map(Username::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                self.notice(text, NoticeKind::System);
+            }
+            "rooms" | "list" => {
+                let joined = self
+                    .rooms
+                    .iter()
+                    .map(|r| format!("#{}", r.name))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.notice(format!("joined: {joined}"), NoticeKind::System);
+                fx.push(Effect::ListRooms);
+            }
+            "help" | "h" | "?" => self.help = true,
+            "quit" | "exit" | "q" => {
+                self.quit = true;
+                fx.push(Effect::Quit);
+            }
+            other => self.notice(
+                format!("unknown command /{other}; /help lists the commands"),
+                NoticeKind::Warn,
+            ),
+        }
+    }
+
+    fn join(&mut self, room: RoomName, fx: &mut Vec<Effect>) {
+        if let Some(i) = self.room_index(&room) {
+            self.switch_to(i);
+            return;
+        }
+        self.rooms.push(Room::new(room.clone()));
+        let i = self.rooms.len() - 1;
+        self.switch_to(i);
+        if self.conn == Conn::Online && self.authenticated {
+            self.send_join(i, fx);
+        }
+    }
+
+    fn leave(&mut self, fx: &mut Vec<Effect>) {
+        if self.rooms.len() == 1 {
+            self.notice(
+                "this is your only room: /join another first, or /quit",
+                NoticeKind::Warn,
+            );
+            return;
+        }
+        let room = self.rooms.remove(self.active);
+        self.pending.retain(|p| p.room != room.name);
+        if self.conn == Conn::Online {
+            fx.push(Effect::Send(ClientMessage::Leave(Leave {
+                room: Some(room.name.clone()),
+            })));
+        }
+        let next = self.active.min(self.rooms.len() - 1);
+        self.switch_to(next);
+        self.notice(format!("left #{}", room.name), NoticeKind::System);
+    }
+
+    fn switch_to(&mut self, index: usize) {
+        self.active = index;
+        self.room_mut().unread = 0;
+    }
+
+    fn send_text(&mut self, text: String, fx: &mut Vec<Effect>) {
+        let content = match Content::parse(text) {
+            Ok(c) => c,
+            Err(e) => {
+                self.notice(format!("not sent: {e}"), NoticeKind::Warn);
+                return;
+            }
+        };
+        let id = format!("{}-{}", self.client_prefix, self.next_seq);
+        self.next_seq += 1;
+        let Ok(client_id) = ClientId::parse(id) else {
+            self.notice("not sent: bad client id", NoticeKind::Warn);
+            return;
+        };
+        let pending = Pending {
+            client_id,
+            room: self.room().name.clone(),
+            content,
+        };
+        if self.conn == Conn::Online && self.room().joined {
+            fx.push(Effect::Send(message_frame(&pending)));
+        }
+        self.pending.push(pending);
+        self.jump_newest();
+    }
+
+    // ------------------------------------------------------------- scrolling
+
+    fn page(&self) -> usize {
+        let h = usize::from(layout::areas(self.size).messages.height);
+        h.saturating_sub(1).max(1)
+    }
+
+    /// Every row the active room takes at the current width.
+    pub fn total_rows(&self) -> usize {
+        let width = usize::from(layout::areas(self.size).messages.width);
+        let room = self.room();
+        let mut n: usize = room
+            .entries
+            .iter()
+            .map(|e| layout::entry_rows(e, &self.user, self.utc_offset, width).len())
+            .sum();
+        n += self
+            .pending_in(&room.name)
+            .map(|p| layout::pending_rows(p, &self.user, width).len())
+            .sum::<usize>();
+        if room.loaded && !room.has_older {
+            n += 1; // the start-of-room marker
+        }
+        n
+    }
+
+    fn max_scroll(&self) -> usize {
+        let h = usize::from(layout::areas(self.size).messages.height);
+        self.total_rows().saturating_sub(h)
+    }
+
+    fn scroll_up(&mut self, rows: usize, fx: &mut Vec<Effect>) {
+        let max = self.max_scroll();
+        let room = self.room_mut();
+        room.scroll = (room.scroll + rows).min(max);
+        if room.scroll >= max {
+            self.fetch_older(fx);
+        }
+    }
+
+    fn scroll_down(&mut self, rows: usize) {
+        let room = self.room_mut();
+        room.scroll = room.scroll.saturating_sub(rows);
+        if room.scroll == 0 {
+            room.unseen = 0;
+        }
+    }
+
+    fn jump_newest(&mut self) {
+        let room = self.room_mut();
+        room.scroll = 0;
+        room.unseen = 0;
+    }
+
+    fn fetch_older(&mut self, fx: &mut Vec<Effect>) {
+        let online = self.conn == Conn::Online;
+        let room = self.room_mut();
+        if !online || !room.joined || !room.has_older || room.fetching_older {
+            return;
+        }
+        let Some(before) = room.oldest_id else {
+            return;
+        };
+        room.fetching_older = true;
+        room.expect.push_back(Expect::Older);
+        fx.push(Effect::Send(ClientMessage::History(HistoryRequest {
+            room: Some(room.name.clone()),
+            before_id: Some(before),
+            limit: PageLimit::parse(i64::from(OLDER_PAGE)).ok(),
+        })));
+    }
+
+    // ------------------------------------------------------------- network
+
+    fn on_net(&mut self, event: NetEvent, fx: &mut Vec<Effect>) {
+        match event {
+            NetEvent::Connecting { attempt } => self.conn = Conn::Connecting { attempt },
+            NetEvent::Connected => {
+                self.conn = Conn::Online;
+                self.authenticated = false;
+                for i in 0..self.rooms.len() {
+                    self.send_join(i, fx);
+                }
+            }
+            NetEvent::Disconnected {
+                reason,
+                retry_at,
+                attempt,
+            } => {
+                let was_up = matches!(self.conn, Conn::Online);
+                self.conn = Conn::Offline {
+                    reason: reason.clone(),
+                    retry_at,
+                    attempt,
+                };
+                self.rtt = None;
+                self.authenticated = false;
+                for room in &mut self.rooms {
+                    room.joined = false;
+                    room.expect.clear();
+                    room.fetching_older = false;
+                }
+                if was_up {
+                    self.lost = true;
+                    self.notice_all(format!("connection lost: {reason}"), NoticeKind::Warn);
+                }
+            }
+            NetEvent::Rtt(rtt) => self.rtt = Some(rtt),
+            NetEvent::Frame(frame) => self.on_frame(frame, fx),
+        }
+    }
+
+    fn send_join(&mut self, index: usize, fx: &mut Vec<Effect>) {
+        let room = &mut self.rooms[index];
+        let since_id = room.last_id;
+        room.expect.push_back(if since_id.is_some() {
+            Expect::Resume
+        } else {
+            Expect::Initial
+        });
+        fx.push(Effect::Send(ClientMessage::Join(Join {
+            username: self.user.clone(),
+            password: None,
+            token: None,
+            room: Some(room.name.clone()),
+            since_id,
+        })));
+    }
+
+    fn on_frame(&mut self, frame: ServerMessage, fx: &mut Vec<Effect>) {
+        match frame {
+            ServerMessage::Welcome(w) => {
+                self.authenticated = true;
+                let Some(i) = self.room_index(&w.room) else {
+                    return;
+                };
+                let first = !self.rooms[i].welcomed_once;
+                self.rooms[i].joined = true;
+                self.rooms[i].welcomed_once = true;
+                if first {
+                    self.notice_in(i, w.timestamp, w.content, NoticeKind::System);
+                } else if self.lost {
+                    self.notice_in(i, w.timestamp, "reconnected".into(), NoticeKind::System);
+                }
+                if self.rooms.iter().all(|r| r.joined) {
+                    self.lost = false;
+                }
+            }
+            ServerMessage::History(h) => {
+                let Some(i) = self.room_index(&h.room) else {
+                    return;
+                };
+                let kind = self.rooms[i].expect.pop_front().unwrap_or(Expect::Older);
+                for view in h.messages {
+                    self.accept(i, view, false, fx);
+                }
+                let room = &mut self.rooms[i];
+                match kind {
+                    Expect::Initial => {
+                        room.has_older = h.has_more;
+                        room.loaded = true;
+                    }
+                    Expect::Older => {
+                        room.has_older = h.has_more;
+                        room.fetching_older = false;
+                    }
+                    Expect::Resume => {
+                        room.loaded = true;
+                        if h.has_more {
+                            // More was missed than one replay holds: ask
+                            // again from where this one ended.
+                            self.send_join(i, fx);
+                            return;
+                        }
+                    }
+                }
+                if matches!(kind, Expect::Initial | Expect::Resume) {
+                    self.resend_pending(i, fx);
+                }
+            }
+            ServerMessage::Message(view) => {
+                if let Some(i) = self.room_index(&view.room) {
+                    self.accept(i, view, true, fx);
+                }
+            }
+            ServerMessage::Presence(p) => {
+                if let Some(i) = self.room_index(&p.room) {
+                    self.rooms[i].users = p.users;
+                }
+            }
+            ServerMessage::Joined(c) => {
+                if let Some(i) = self.room_index(&c.room) {
+                    let users = &mut self.rooms[i].users;
+                    if !users.iter().any(|u| u.same_account(c.username.as_str())) {
+                        users.push(c.username.clone());
+                        users.sort_by_key(|u| u.as_str().to_lowercase());
+                    }
+                    self.notice_in(
+                        i,
+                        c.timestamp,
+                        format!("{} joined", c.username),
+                        NoticeKind::Joined,
+                    );
+                }
+            }
+            ServerMessage::Left(c) => {
+                if self.user.same_account(c.username.as_str()) {
+                    return; // our own leave, already shown
+                }
+                if let Some(i) = self.room_index(&c.room) {
+                    self.rooms[i]
+                        .users
+                        .retain(|u| !u.same_account(c.username.as_str()));
+                    self.notice_in(
+                        i,
+                        c.timestamp,
+                        format!("{} left", c.username),
+                        NoticeKind::Left,
+                    );
+                }
+            }
+            ServerMessage::System(s) => {
+                let i = s
+                    .room
+                    .as_ref()
+                    .and_then(|r| self.room_index(r))
+                    .unwrap_or(self.active);
+                self.notice_in(i, s.timestamp, s.content, NoticeKind::System);
+            }
+            ServerMessage::Error(e) => {
+                if e.code == ErrorCode::Unauthorized && !self.authenticated {
+                    self.conn = Conn::Idle;
+                    fx.push(Effect::AuthRejected);
+                    return;
+                }
+                let rejected = e
+                    .reference
+                    .as_deref()
+                    .and_then(|r| self.pending.iter().position(|p| p.client_id.as_str() == r));
+                if let Some(at) = rejected {
+                    let p = self.pending.remove(at);
+                    let i = self.room_index(&p.room).unwrap_or(self.active);
+                    let wall = self.wall;
+                    self.notice_in(
+                        i,
+                        wall,
+                        format!("not sent ({}): {} — {}", e.code, p.content, e.content),
+                        NoticeKind::Warn,
+                    );
+                } else {
+                    self.notice(format!("{}: {}", e.code, e.content), NoticeKind::Warn);
+                }
+            }
+            ServerMessage::Pong(_) => {}
+        }
+    }
+
+    /// Takes a stored message: confirms a pending one, shows it once at its
+    /// place, counts it as new or unread, rings on a mention.
+    fn accept(&mut self, i: usize, view: MessageView, live: bool, fx: &mut Vec<Effect>) {
+        let own = self.user.same_account(view.username.as_str());
+        if let Some(cid) = view.client_id.as_ref().filter(|_| own) {
+            self.pending.retain(|p| &p.client_id != cid);
+        }
+        let mention = !own && mentions(view.content.as_str(), self.user.as_str());
+        let width = usize::from(layout::areas(self.size).messages.width);
+        let rows = layout::entry_rows(
+            &Entry::Message {
+                view: view.clone(),
+                mention,
+            },
+            &self.user,
+            self.utc_offset,
+            width,
+        )
+        .len();
+        let Some(at) = self.rooms[i].insert(view, mention) else {
+            return; // already shown
+        };
+        let newest = at + 1 == self.rooms[i].entries.len();
+        if !live || !newest {
+            return;
+        }
+        let active = i == self.active;
+        let room = &mut self.rooms[i];
+        if active && room.scroll > 0 {
+            room.scroll += rows;
+            room.unseen += 1;
+        } else if !active && !own {
+            room.unread += 1;
+        }
+        if mention {
+            fx.push(Effect::Bell);
+        }
+    }
+
+    fn resend_pending(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        let name = self.rooms[i].name.clone();
+        for p in self.pending.iter().filter(|p| p.room == name) {
+            fx.push(Effect::Send(message_frame(p)));
+        }
+    }
+
+    // ------------------------------------------------------------- notices
+
+    /// A local notice in the room on screen.
+    fn notice(&mut self, text: impl Into<String>, kind: NoticeKind) {
+        let wall = self.wall;
+        self.notice_in(self.active, wall, text.into(), kind);
+    }
+
+    fn notice_all(&mut self, text: String, kind: NoticeKind) {
+        let wall = self.wall;
+        for i in 0..self.rooms.len() {
+            self.notice_in(i, wall, text.clone(), kind);
+        }
+    }
+
+    fn notice_in(&mut self, i: usize, time: OffsetDateTime, text: String, kind: NoticeKind) {
+        let entry = Entry::Notice { time, text, kind };
+        let width = usize::from(layout::areas(self.size).messages.width);
+        let rows = layout::entry_rows(&entry, &self.user, self.utc_offset, width).len();
+        let room = &mut self.rooms[i];
+        room.entries.push(entry);
+        if room.scroll > 0 {
+            room.scroll += rows;
+        }
+    }
+}
+
+fn message_frame(p: &Pending) -> ClientMessage {
+    ClientMessage::Message(SendMessage {
+        content: p.content.clone(),
+        room: Some(p.room.clone()),
+        client_id: Some(p.client_id.clone()),
+        username: None,
+    })
+}
+
+/// Whether `text` names `user` as a word (case-insensitively; `@alice`,
+/// `alice:` and `alice,` count, `malice` does not).
+pub fn mentions(text: &str, user: &str) -> bool {
+    let text = text.to_lowercase();
+    let user = user.to_lowercase();
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&user) {
+        let start = from + at;
+        let end = start + user.len();
+        let before_ok = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_name_char(c));
+        let after_ok = text[end..].chars().next().is_none_or(|c| !is_name_char(c));
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + user.len().max(1);
+    }
+    false
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,339 @@
+//! Screen geometry and text layout, shared by the state machine (which needs
+//! to know how many rows a message takes to keep the view still while
+//! scrolled up) and the renderer (which draws those same rows).
+//!
+//! Wrapping is by display width, grapheme by grapheme: a CJK character or an
+//! emoji takes two columns and is never split across rows. Nothing here
+//! draws; [`crate::ui`] turns [`Row`]s into styled ratatui lines.
+
+use ratatui::layout::Rect;
+use sapa_protocol::Username;
+use time::UtcOffset;
+use time::macros::format_description;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::{Entry, NoticeKind, Pending};
+
+/// Width of the active-users pane, its separator included.
+pub const USERS_WIDTH: u16 = 18;
+/// Below this terminal width the users pane hides to leave room for text.
+pub const USERS_MIN_TERMINAL_WIDTH: u16 = 60;
+/// Continuation rows of a message start under the name, after `HH:MM `.
+pub const INDENT: usize = 6;
+
+/// Where each part of the chat screen goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub status: Rect,
+    pub messages: Rect,
+    /// The users pane, absent on narrow terminals.
+    pub users: Option<Rect>,
+    /// The rule between messages and input; it carries scroll hints.
+    pub rule: Rect,
+    pub input: Rect,
+}
+
+/// Splits the terminal into the chat screen's areas.
+pub fn areas(size: Rect) -> Areas {
+    let h = size.height;
+    let status = Rect::new(size.x, size.y, size.width, h.min(1));
+    let input = Rect::new(size.x, size.y + h.saturating_sub(1), size.width, h.min(1));
+    let rule = Rect::new(
+        size.x,
+        size.y + h.saturating_sub(2),
+        size.width,
+        u16::from(h >= 3),
+    );
+    let body_h = h.saturating_sub(3);
+    let body = Rect::new(size.x, size.y + 1, size.width, body_h);
+    if size.width >= USERS_MIN_TERMINAL_WIDTH {
+        let messages = Rect::new(body.x, body.y, body.width - USERS_WIDTH, body_h);
+        let users = Rect::new(body.x + messages.width, body.y, USERS_WIDTH, body_h);
+        Areas {
+            status,
+            messages,
+            users: Some(users),
+            rule,
+            input,
+        }
+    } else {
+        Areas {
+            status,
+            messages: body,
+            users: None,
+            rule,
+            input,
+        }
+    }
+}
+
+/// How a piece of a row should look; the renderer picks the colours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tone {
+    Time,
+    /// A user's name, coloured by the name.
+    Nick(String),
+    /// The user's own name.
+    OwnNick,
+    Text,
+    /// Text of a message that mentions the user.
+    Mention,
+    /// joined / left / system lines.
+    Dim,
+    /// Errors and local warnings.
+    Warn,
+    /// The user's own message not yet stored by the server.
+    Pending,
+}
+
+/// A run of text with one look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seg {
+    pub text: String,
+    pub tone: Tone,
+}
+
+/// One screen row of the messages pane.
+pub type Row = Vec<Seg>;
+
+fn seg(text: impl Into<String>, tone: Tone) -> Seg {
+    Seg {
+        text: text.into(),
+        tone,
+    }
+}
+
+/// `HH:MM` in the viewer's time zone.
+pub fn clock(t: time::OffsetDateTime, offset: UtcOffset) -> String {
+    t.to_offset(offset)
+        .format(format_description!("[hour]:[minute]"))
+        .unwrap_or_else(|_| "--:--".to_owned())
+}
+
+/// The rows one entry takes at `width` columns.
+pub fn entry_rows(entry: &Entry, me: &Username, offset: UtcOffset, width: usize) -> Vec<Row> {
+    match entry {
+        Entry::Message { view, mention } => {
+            let own = me.same_account(view.username.as_str());
+            let nick = if own {
+                Tone::OwnNick
+            } else {
+                Tone::Nick(view.username.as_str().to_owned())
+            };
+            let text = if *mention { Tone::Mention } else { Tone::Text };
+            message_rows(
+                &clock(view.timestamp, offset),
+                view.username.as_str(),
+                nick,
+                view.content.as_str(),
+                text,
+                width,
+            )
+        }
+        Entry::Notice { time, text, kind } => {
+            let (marker, tone) = match kind {
+                NoticeKind::Joined => ("→", Tone::Dim),
+                NoticeKind::Left => ("←", Tone::Dim),
+                NoticeKind::System => ("*", Tone::Dim),
+                NoticeKind::Warn => ("!", Tone::Warn),
+            };
+            message_rows(
+                &clock(*time, offset),
+                marker,
+                tone.clone(),
+                text,
+                tone,
+                width,
+            )
+        }
+        Entry::Marker(text) => {
+            let pad = width.saturating_sub(text.width() + 2) / 2;
+            vec![vec![seg(
+                format!("{} {} {}", "─".repeat(pad), text, "─".repeat(pad)),
+                Tone::Dim,
+            )]]
+        }
+    }
+}
+
+/// The rows of a pending (unconfirmed) message of the user's own.
+pub fn pending_rows(pending: &Pending, me: &Username, width: usize) -> Vec<Row> {
+    message_rows(
+        "  ⋯  ",
+        me.as_str(),
+        Tone::OwnNick,
+        pending.content.as_str(),
+        Tone::Pending,
+        width,
+    )
+}
+
+/// `HH:MM nick text`, wrapped; continuation rows are indented by [`INDENT`].
+fn message_rows(
+    time: &str,
+    nick: &str,
+    nick_tone: Tone,
+    text: &str,
+    text_tone: Tone,
+    width: usize,
+) -> Vec<Row> {
+    let width = width.max(INDENT + 4);
+    let prefix_w = time.width() + 1 + nick.width() + 1;
+    // A name too long for the pane still leaves room for some text.
+    let first_w = width.saturating_sub(prefix_w).max(width / 3).max(1);
+    let rest_w = width - INDENT;
+    let lines = wrap(text, first_w, rest_w);
+    let mut rows = Vec::with_capacity(lines.len());
+    for (i, line) in lines.into_iter().enumerate() {
+        if i == 0 {
+            let mut row = vec![
+                seg(format!("{time} "), Tone::Time),
+                seg(nick, nick_tone.clone()),
+                seg(" ", Tone::Text),
+            ];
+            row.push(seg(line, text_tone.clone()));
+            rows.push(row);
+        } else {
+            rows.push(vec![
+                seg(" ".repeat(INDENT), Tone::Text),
+                seg(line, text_tone.clone()),
+            ]);
+        }
+    }
+    rows
+}
+
+/// Splits text into alternating runs of spaces and of everything else, so
+/// punctuation stays with its word.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_space = None;
+    for (i, c) in text.char_indices() {
+        let space = c == ' ';
+        if in_space.is_some_and(|s| s != space) {
+            out.push(&text[start..i]);
+            start = i;
+        }
+        in_space = Some(space);
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// Word-wraps `text` by display width: the first row holds `first` columns,
+/// every later row `rest`. Newlines start new rows, tabs become spaces,
+/// words longer than a row are broken between graphemes.
+pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut used = 0;
+    let limit = |rows: &Vec<String>| if rows.is_empty() { first } else { rest }.max(1);
+    for (p, paragraph) in text.split('\n').enumerate() {
+        if p > 0 {
+            rows.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        let paragraph = paragraph.replace('\t', "    ");
+        for token in tokens(&paragraph) {
+            let w = token.width();
+            let max = limit(&rows);
+            if used + w <= max {
+                current.push_str(token);
+                used += w;
+                continue;
+            }
+            if token.trim().is_empty() {
+                // Whitespace at a break is dropped.
+                rows.push(std::mem::take(&mut current));
+                used = 0;
+                continue;
+            }
+            // A word that fits on a fresh row moves there whole; wide
+            // scripts (CJK), which break anywhere, fill the row instead.
+            let wide = token.graphemes(true).any(|g| g.width() > 1);
+            if used > 0 && w <= rest.max(1) && !wide {
+                let trimmed = current.trim_end_matches(' ').len();
+                current.truncate(trimmed);
+                rows.push(std::mem::take(&mut current));
+                current.push_str(token);
+                used = w;
+                continue;
+            }
+            for g in token.graphemes(true) {
+                let gw = g.width();
+                if used + gw > limit(&rows) && used > 0 {
+                    rows.push(std::mem::take(&mut current));
+                    used = 0;
+                }
+                current.push_str(g);
+                used += gw;
+            }
+        }
+    }
+    rows.push(current);
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_one_row() {
+        assert_eq!(wrap("hello world", 20, 20), vec!["hello world"]);
+    }
+
+    #[test]
+    fn wraps_at_word_boundaries() {
+        assert_eq!(
+            wrap("the quick brown fox", 10, 10),
+            vec!["the quick", "brown fox"]
+        );
+    }
+
+    #[test]
+    fn first_row_can_be_narrower() {
+        assert_eq!(wrap("aaa bbb ccc", 3, 7), vec!["aaa", "bbb ccc"]);
+    }
+
+    #[test]
+    fn long_words_break_between_graphemes() {
+        assert_eq!(wrap("abcdefghij", 4, 4), vec!["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn wide_characters_are_never_split() {
+        let rows = wrap("日本語のテキスト", 5, 5);
+        for r in &rows {
+            assert!(r.width() <= 5, "{r:?}");
+        }
+        assert_eq!(rows.concat(), "日本語のテキスト");
+        assert_eq!(rows[0], "日本");
+    }
+
+    #[test]
+    fn newlines_start_rows_and_tabs_become_spaces() {
+        assert_eq!(wrap("a\tb\nc", 20, 20), vec!["a    b", "c"]);
+    }
+
+    #[test]
+    fn punctuation_stays_with_its_word() {
+        assert_eq!(
+            wrap("look at the deploy?", 18, 18),
+            vec!["look at the", "deploy?"]
+        );
+    }
+
+    #[test]
+    fn users_pane_hides_on_narrow_terminals() {
+        assert!(areas(Rect::new(0, 0, 80, 24)).users.is_some());
+        let small = areas(Rect::new(0, 0, 40, 12));
+        assert!(small.users.is_none());
+        assert_eq!(small.messages.height, 9);
+        assert_eq!(small.input.y, 11);
+    }
+}
