@@ -178,6 +178,9 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
         }
     };
 
+    // Leave before saying goodbye, so whoever sees the close also sees the
+    // presence change it caused.
+    conn.membership.leave_all();
     let how = match ended {
         Ok(Flow::Close(code, reason)) => {
             let frame = CloseFrame {

@@ -238,6 +238,13 @@ impl Membership {
         self.hub.leave(room, self.conn)
     }
 
+    /// Leaves every room.
+    pub fn leave_all(&mut self) {
+        for room in std::mem::take(&mut self.rooms) {
+            self.hub.leave(&room, self.conn);
+        }
+    }
+
     /// The rooms joined, in the order they were joined.
     pub fn rooms(&self) -> &[RoomName] {
         &self.rooms
@@ -246,9 +253,7 @@ impl Membership {
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        for room in self.rooms.drain(..) {
-            self.hub.leave(&room, self.conn);
-        }
+        self.leave_all();
     }
 }
 

@@ -3,7 +3,7 @@
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use sapa_protocol::{
-    ClientId, Content, MessageView, PageLimit, RoomName, serialize_message_frames,
+    ClientId, Content, MessageView, PageLimit, RoomName, ServerMessage, serialize_message_frames,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -129,5 +129,6 @@ pub async fn post(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(stored.view)))
+    // The same object as a `message` frame, `type` included.
+    Ok((status, Json(ServerMessage::Message(stored.view))))
 }

@@ -1,0 +1,77 @@
+//! Presence is per user: what others see as sockets come and go.
+
+use sapa_protocol::ServerMessage;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn active(app: &TestApp, token: &str) -> Vec<String> {
+    let body: Value = app
+        .get("/users/active?room=general", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn closing_a_socket_without_leave_counts_as_leaving(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let token = app.register("watcher").await;
+    let mut watcher = app.ws().await;
+    watcher.join("watcher", "general").await;
+    let mut bob = app.joined("bob", "general").await;
+    assert_eq!(active(&app, &token).await, ["bob", "watcher"]);
+
+    bob.ws.close(None).await.unwrap();
+    let ServerMessage::Left(left) = watcher
+        .recv_until(|f| matches!(f, ServerMessage::Left(_)))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(left.username.as_str(), "bob");
+    assert_eq!(active(&app, &token).await, ["watcher"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_user_with_two_sockets_leaves_only_when_the_second_closes(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let token = app.register("watcher").await;
+    let mut watcher = app.ws().await;
+    watcher.join("watcher", "general").await;
+    let mut tab1 = app.joined("bob", "general").await;
+    let mut tab2 = app.ws().await;
+    let joined_again = tab2.join("bob", "general").await;
+    drop(joined_again);
+
+    tab1.ws.close(None).await.unwrap();
+    tab1.closed().await;
+    // Still online: the server has processed the close (tab1 saw it end),
+    // and a message from bob's other tab arrives with no `left` before it.
+    let view = tab2.say("still here").await;
+    match watcher
+        .recv_until(|f| matches!(f, ServerMessage::Left(_) | ServerMessage::Message(_)))
+        .await
+    {
+        ServerMessage::Message(m) => assert_eq!(m.id, view.id),
+        other => panic!("bob left too early: {other:?}"),
+    }
+    assert_eq!(active(&app, &token).await, ["bob", "watcher"]);
+
+    tab2.ws.close(None).await.unwrap();
+    let ServerMessage::Left(left) = watcher
+        .recv_until(|f| matches!(f, ServerMessage::Left(_)))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(left.username.as_str(), "bob");
+    assert_eq!(active(&app, &token).await, ["watcher"]);
+}

@@ -1,0 +1,314 @@
+//! The WebSocket protocol as a client sees it: messages, history, resume,
+//! rooms, errors, idempotency and shutdown.
+
+use sapa_protocol::{ErrorCode, ServerMessage};
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[sqlx::test(migrations = false)]
+async fn two_clients_in_a_room_receive_the_same_message(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    let mut bob = app.ws().await;
+    bob.send(json!({"type": "join", "username": "bob", "password": PASSWORD}))
+        .await;
+    let ServerMessage::Welcome(welcome) = bob.recv().await else {
+        panic!("no welcome")
+    };
+    assert_eq!(welcome.content, "Welcome bob!");
+    assert!(matches!(bob.recv().await, ServerMessage::History(_)));
+    let ServerMessage::Presence(presence) = bob.recv().await else {
+        panic!("no presence")
+    };
+    let names: Vec<&str> = presence.users.iter().map(|u| u.as_str()).collect();
+    assert_eq!(names, ["alice", "bob"]);
+
+    let ServerMessage::Joined(joined) = alice.recv().await else {
+        panic!("alice saw no joined")
+    };
+    assert_eq!(joined.username.as_str(), "bob");
+
+    let sent = alice.say("hello bob").await;
+    let received = bob.next_message().await;
+    assert_eq!(received.id, sent.id);
+    assert_eq!(received.username.as_str(), "alice");
+    assert_eq!(received.content.as_str(), "hello bob");
+    assert_eq!(app.message_count().await, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn rejoining_gets_history_oldest_first_and_since_id_gets_exactly_what_was_missed(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    let first = alice.say("one").await;
+    alice.say("two").await;
+
+    let mut bob = app.ws().await;
+    let history = bob.join("bob", "general").await;
+    let contents: Vec<&str> = history
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect();
+    assert_eq!(contents, ["one", "two"]);
+    assert!(!history.has_more);
+    let last_seen = history.messages.last().unwrap().id;
+    bob.ws.close(None).await.unwrap();
+
+    alice.say("three").await;
+    alice.say("four").await;
+
+    let mut back = app.ws().await;
+    let missed = back
+        .join_with(
+            json!({"type": "join", "username": "bob", "password": PASSWORD, "since_id": last_seen}),
+        )
+        .await;
+    let contents: Vec<&str> = missed.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(contents, ["three", "four"]);
+
+    let everything = back
+        .join_with(json!({"type": "join", "username": "bob", "password": PASSWORD, "since_id": first.id - 1}))
+        .await;
+    assert_eq!(everything.messages.len(), 4);
+    assert!(everything.messages.windows(2).all(|w| w[0].id < w[1].id));
+}
+
+#[sqlx::test(migrations = false)]
+async fn history_pages_go_backwards_and_stay_chronological(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(alice.say(&format!("m{n}")).await.id);
+    }
+    alice
+        .send(json!({"type": "history", "before_id": ids[4], "limit": 2}))
+        .await;
+    let ServerMessage::History(page) = alice
+        .recv_until(|f| matches!(f, ServerMessage::History(_)))
+        .await
+    else {
+        unreachable!()
+    };
+    let contents: Vec<&str> = page.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(contents, ["m2", "m3"]);
+    assert!(page.has_more);
+}
+
+#[sqlx::test(migrations = false)]
+async fn rooms_are_isolated(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut in_a = app.joined("alice", "room-a").await;
+    let mut in_b = app.joined("bob", "room-b").await;
+    in_a.say("only for room a").await;
+    // Sent after the first one, through the same writer: if the room-a
+    // message reached bob it would arrive before this one.
+    in_b.say("only for room b").await;
+    let history = app.ws().await.join("carol", "room-b").await;
+    assert_eq!(history.messages.len(), 1);
+    assert_eq!(history.messages[0].content.as_str(), "only for room b");
+}
+
+#[sqlx::test(migrations = false)]
+async fn one_connection_can_be_in_several_rooms(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "first").await;
+    alice.join("alice", "second").await;
+    let mut bob = app.joined("bob", "second").await;
+    alice
+        .send(json!({"type": "message", "content": "to second", "room": "second"}))
+        .await;
+    let view = bob.next_message().await;
+    assert_eq!(view.room.as_str(), "second");
+    // A frame naming no room acts on the first joined room.
+    alice
+        .send(json!({"type": "message", "content": "to first"}))
+        .await;
+    let view = alice
+        .recv_until(|f| matches!(f, ServerMessage::Message(m) if m.content.as_str() == "to first"))
+        .await;
+    let ServerMessage::Message(view) = view else {
+        unreachable!()
+    };
+    assert_eq!(view.room.as_str(), "first");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_wrong_password_is_refused_and_the_socket_closed(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.joined("alice", "general").await;
+    let mut intruder = app.ws().await;
+    intruder
+        .send(json!({"type": "join", "username": "ALICE", "password": "not the password"}))
+        .await;
+    let error = intruder.next_error().await;
+    assert_eq!(error.code, ErrorCode::Unauthorized);
+    let close = intruder.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1008);
+}
+
+#[sqlx::test(migrations = false)]
+async fn sending_as_someone_else_is_forbidden_and_nothing_is_stored(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut mallory = app.joined("mallory", "general").await;
+    mallory
+        .send(json!({"type": "message", "content": "I am alice", "username": "alice", "client_id": "fake"}))
+        .await;
+    let error = mallory.next_error().await;
+    assert_eq!(error.code, ErrorCode::Forbidden);
+    assert_eq!(error.reference.as_deref(), Some("fake"));
+    // The same connection still works, and the name check ignores case.
+    mallory
+        .send(json!({"type": "message", "content": "honest", "username": "MALLORY"}))
+        .await;
+    assert_eq!(mallory.next_message().await.content.as_str(), "honest");
+    assert_eq!(app.message_count().await, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_bad_frame_gets_its_own_code_and_the_connection_keeps_working(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    let cases = [
+        ("{not json".to_owned(), ErrorCode::InvalidJson),
+        (json!({"type": "dance"}).to_string(), ErrorCode::UnknownType),
+        (
+            json!({"type": "message", "content": "   "}).to_string(),
+            ErrorCode::Validation,
+        ),
+        (
+            json!({"type": "message", "content": "x".repeat(4001)}).to_string(),
+            ErrorCode::Validation,
+        ),
+        (
+            json!({"type": "message", "content": "bell\u{7}"}).to_string(),
+            ErrorCode::Validation,
+        ),
+        (
+            json!({"type": "history", "limit": 0}).to_string(),
+            ErrorCode::Validation,
+        ),
+        (
+            json!({"type": "message", "content": "hi", "room": "elsewhere"}).to_string(),
+            ErrorCode::NotJoined,
+        ),
+    ];
+    for (frame, code) in cases {
+        alice.send_raw(&frame).await;
+        let error = alice.next_error().await;
+        assert_eq!(error.code, code, "for {frame:.60}: {}", error.content);
+    }
+    assert_eq!(alice.say("still here").await.content.as_str(), "still here");
+    assert_eq!(app.message_count().await, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn frames_before_a_join_are_not_joined_but_ping_works(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut client = app.ws().await;
+    client.send(json!({"type": "ping", "nonce": "n-7"})).await;
+    let ServerMessage::Pong(pong) = client.recv().await else {
+        panic!("no pong")
+    };
+    assert_eq!(pong.nonce.as_deref(), Some("n-7"));
+    client
+        .send(json!({"type": "message", "content": "early"}))
+        .await;
+    assert_eq!(client.next_error().await.code, ErrorCode::NotJoined);
+    client.join("alice", "general").await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_oversized_frame_is_refused_and_the_socket_closed_with_1009(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    let huge = json!({"type": "message", "content": "x".repeat(70 * 1024)}).to_string();
+    alice.send_raw(&huge).await;
+    assert_eq!(alice.next_error().await.code, ErrorCode::TooLarge);
+    let close = alice.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1009);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_same_client_id_twice_stores_one_message(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    let mut bob = app.joined("bob", "general").await;
+    let frame = json!({"type": "message", "content": "once", "client_id": "c-42"});
+    alice.send(frame.clone()).await;
+    let first = alice.next_message().await;
+    alice.send(frame).await;
+    let again = alice.next_message().await;
+    assert_eq!(first.id, again.id);
+    assert_eq!(again.client_id.as_ref().map(|c| c.as_str()), Some("c-42"));
+    assert_eq!(app.message_count().await, 1);
+    // Bob saw it once: the next message he sees is the one sent after.
+    assert_eq!(bob.next_message().await.id, first.id);
+    alice.say("after").await;
+    assert_eq!(bob.next_message().await.content.as_str(), "after");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_token_from_rest_logs_in_a_websocket(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let token = app.register("tokyo").await;
+    let mut by_field = app.ws().await;
+    by_field
+        .join_with(json!({"type": "join", "username": "tokyo", "token": token}))
+        .await;
+    let mut by_query = app.ws_at(&format!("/chat/lobby?token={token}")).await;
+    by_query
+        .send(json!({"type": "join", "username": "tokyo"}))
+        .await;
+    let ServerMessage::Welcome(welcome) = by_query.recv().await else {
+        panic!("no welcome")
+    };
+    assert_eq!(
+        welcome.room.as_str(),
+        "lobby",
+        "/chat/{{room}} sets the default room"
+    );
+
+    let mut wrong = app.ws().await;
+    wrong
+        .send(json!({"type": "join", "username": "tokyo", "token": "0".repeat(64)}))
+        .await;
+    assert_eq!(wrong.next_error().await.code, ErrorCode::Unauthorized);
+}
+
+#[sqlx::test(migrations = false)]
+async fn leaving_confirms_to_the_leaver_and_tells_the_others(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    let mut bob = app.joined("bob", "general").await;
+    bob.send(json!({"type": "leave"})).await;
+    let ServerMessage::Left(confirmation) = bob.recv().await else {
+        panic!("no confirmation")
+    };
+    assert_eq!(confirmation.username.as_str(), "bob");
+    let ServerMessage::Left(seen) = alice
+        .recv_until(|f| matches!(f, ServerMessage::Left(_)))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(seen.username.as_str(), "bob");
+    bob.send(json!({"type": "message", "content": "anyone?"}))
+        .await;
+    assert_eq!(bob.next_error().await.code, ErrorCode::NotJoined);
+}
+
+#[sqlx::test(migrations = false)]
+async fn shutdown_closes_every_socket_with_1001(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    app.shutdown.cancel();
+    let close = alice.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1001);
+    app.server.await.unwrap().unwrap();
+}
