@@ -85,7 +85,8 @@ async fn run(
     batch_max: usize,
     stop: CancellationToken,
 ) {
-    let mut batch: Vec<Pending> = Vec::with_capacity(batch_max);
+    let mut messages: Vec<NewMessage> = Vec::with_capacity(batch_max);
+    let mut replies: Vec<oneshot::Sender<WriteResult>> = Vec::with_capacity(batch_max);
     loop {
         let first = tokio::select! {
             biased;
@@ -96,42 +97,51 @@ async fn run(
                 rx.recv().await
             }
         };
-        let Some(first) = first else { break };
-        batch.push(first);
-        while batch.len() < batch_max {
+        let Some(mut next) = first else { break };
+        loop {
+            messages.push(next.message);
+            replies.push(next.reply);
+            if messages.len() >= batch_max {
+                break;
+            }
             match rx.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok(more) => next = more,
                 Err(_) => break,
             }
         }
-        write_batch(&store, &hub, &mut batch).await;
+        write_batch(&store, &hub, &messages, replies.drain(..)).await;
+        messages.clear();
     }
 }
 
-async fn write_batch(store: &Store, hub: &Hub, batch: &mut Vec<Pending>) {
-    let messages: Vec<NewMessage> = batch.iter().map(|p| p.message.clone()).collect();
-    match store.insert_messages(&messages).await {
+async fn write_batch(
+    store: &Store,
+    hub: &Hub,
+    messages: &[NewMessage],
+    replies: impl Iterator<Item = oneshot::Sender<WriteResult>>,
+) {
+    match store.insert_messages(messages).await {
         Ok(stored) => {
-            for (pending, stored) in batch.drain(..).zip(stored) {
+            for (reply, stored) in replies.zip(stored) {
                 if stored.fresh {
                     hub.broadcast(&stored.view);
                 }
-                let _ = pending.reply.send(Ok(stored));
+                let _ = reply.send(Ok(stored));
             }
         }
         Err(error) => {
             let answer = match error {
                 StoreError::Unavailable(cause) => {
-                    tracing::warn!(%cause, messages = batch.len(), "database unavailable; batch not stored");
+                    tracing::warn!(%cause, messages = messages.len(), "database unavailable; batch not stored");
                     WriteError::Unavailable
                 }
                 StoreError::Other(cause) => {
-                    tracing::error!(%cause, messages = batch.len(), "storing a batch failed");
+                    tracing::error!(%cause, messages = messages.len(), "storing a batch failed");
                     WriteError::Internal
                 }
             };
-            for pending in batch.drain(..) {
-                let _ = pending.reply.send(Err(answer));
+            for reply in replies {
+                let _ = reply.send(Err(answer));
             }
         }
     }

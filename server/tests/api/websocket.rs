@@ -312,3 +312,56 @@ async fn shutdown_closes_every_socket_with_1001(pool: PgPool) {
     assert_eq!(u16::from(close.code), 1001);
     app.server.await.unwrap().unwrap();
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_burst_from_many_senders_reaches_everyone_once_in_id_order(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut listener = app.joined("listener", "general").await;
+    let mut senders = Vec::new();
+    for n in 0..5 {
+        senders.push(app.joined(&format!("sender{n}"), "general").await);
+    }
+    // Everyone sends without waiting, so the writer sees full queues and
+    // stores them in batches.
+    for round in 0..20 {
+        for (n, sender) in senders.iter_mut().enumerate() {
+            sender
+                .send(json!({"type": "message", "content": format!("{n}:{round}")}))
+                .await;
+        }
+    }
+    let mut ids = Vec::new();
+    let mut per_sender = vec![Vec::new(); senders.len()];
+    while ids.len() < 100 {
+        let view = listener.next_message().await;
+        let (n, round) = view.content.as_str().split_once(':').unwrap();
+        per_sender[n.parse::<usize>().unwrap()].push(round.parse::<u32>().unwrap());
+        ids.push(view.id);
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "delivered in id order");
+    for rounds in per_sender {
+        assert_eq!(
+            rounds,
+            (0..20).collect::<Vec<_>>(),
+            "each sender's messages in the order sent"
+        );
+    }
+    assert_eq!(app.message_count().await, 100);
+}
+
+#[sqlx::test(migrations = false)]
+async fn with_the_database_gone_a_sender_hears_unavailable_and_nothing_is_broadcast(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    let mut bob = app.joined("bob", "general").await;
+    app.pool.close().await;
+    alice
+        .send(json!({"type": "message", "content": "lost?", "client_id": "c-down"}))
+        .await;
+    let error = alice.next_error().await;
+    assert_eq!(error.code, ErrorCode::Unavailable);
+    assert_eq!(error.reference.as_deref(), Some("c-down"));
+    // Bob got nothing: his next frame is the pong to his own ping.
+    bob.send(json!({"type": "ping", "nonce": "after"})).await;
+    assert!(matches!(bob.recv().await, ServerMessage::Pong(_)));
+}
