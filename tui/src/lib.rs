@@ -9,5 +9,10 @@ pub mod input;
 pub mod layout;
 pub mod ui;
 
+pub mod auth;
+pub mod cli;
+pub mod driver;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod net;
+pub mod term;

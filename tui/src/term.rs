@@ -1,0 +1,152 @@
+//! The interactive client: puts the terminal in raw mode on the alternate
+//! screen (with mouse wheel and bracketed paste), merges keys, resizes,
+//! ticks and the [`Driver`]'s events into one stream, and redraws after
+//! each event.
+//!
+//! The terminal is restored on every way out: a normal quit and an error
+//! return drop the [`TerminalGuard`]; a panic runs the hook installed by
+//! [`TerminalGuard::enter`] before the panic message prints; SIGTERM and
+//! SIGHUP end the loop like Ctrl-C does.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent, EventStream,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::time::interval;
+
+use crate::app::Event;
+use crate::driver::Driver;
+use crate::ui;
+
+/// How often the clock ticks (the reconnect countdown counts seconds).
+const TICK: Duration = Duration::from_millis(250);
+
+/// Raw mode and the alternate screen for as long as it lives.
+pub struct TerminalGuard {
+    _private: (),
+}
+
+/// Puts the terminal back as it was; safe to call more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+impl TerminalGuard {
+    /// Enters raw mode and the alternate screen, and makes panics restore
+    /// the terminal before their message prints.
+    pub fn enter() -> io::Result<Self> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+        enable_raw_mode()?;
+        let guard = Self { _private: () };
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn from_terminal(event: TermEvent) -> Option<Event> {
+    match event {
+        TermEvent::Key(k) => Some(Event::Key(k)),
+        TermEvent::Paste(text) => Some(Event::Paste(text)),
+        TermEvent::Mouse(m) => Some(Event::Mouse(m.kind)),
+        TermEvent::Resize(w, h) => Some(Event::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Resolves on SIGTERM or SIGHUP (never elsewhere).
+#[cfg(unix)]
+pub async fn terminated() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+}
+
+/// Resolves on SIGTERM or SIGHUP (never elsewhere).
+#[cfg(not(unix))]
+pub async fn terminated() {
+    std::future::pending().await
+}
+
+/// Runs the full-screen client until the user quits.
+pub async fn run(mut driver: Driver) -> anyhow::Result<()> {
+    let guard = TerminalGuard::enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    let size = terminal.size()?;
+    driver.state.update(Event::Resize(size.width, size.height));
+    let mut quit = driver.start().await.quit;
+    let mut keys = EventStream::new();
+    let mut tick = interval(TICK);
+    let stop = terminated();
+    tokio::pin!(stop);
+    while !quit {
+        terminal.draw(|f| ui::draw(f, &driver.state))?;
+        let event = tokio::select! {
+            key = keys.next() => match key {
+                Some(Ok(ev)) => match from_terminal(ev) {
+                    Some(ev) => ev,
+                    None => continue,
+                },
+                // The terminal is gone: nothing more can be typed.
+                Some(Err(_)) | None => break,
+            },
+            ev = driver.next() => ev,
+            _ = tick.tick() => Event::Tick {
+                now: std::time::Instant::now(),
+                wall: time::OffsetDateTime::now_utc(),
+            },
+            () = &mut stop => break,
+        };
+        let out = driver.step(event).await;
+        if out.bell {
+            let mut stdout = io::stdout();
+            let _ = stdout.write_all(b"\x07");
+            let _ = stdout.flush();
+        }
+        quit = out.quit;
+    }
+    driver.shutdown().await;
+    drop(terminal);
+    drop(guard);
+    Ok(())
+}
