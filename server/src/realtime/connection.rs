@@ -27,9 +27,9 @@ use futures_util::{
     stream::{FuturesUnordered, SplitSink},
 };
 use sapa_protocol::{
-    ClientId, ClientMessage, ErrorCode, History, HistoryRequest, Join, Leave, MAX_FRAME_BYTES,
-    MAX_RESUME, Pong, PresenceChange, RoomName, Secret, SendMessage, ServerMessage, Welcome,
-    decode_client,
+    ClientId, ClientMessage, DecodeError, ErrorCode, History, HistoryRequest, Join, Leave,
+    MAX_FRAME_BYTES, MAX_RESUME, Pong, PresenceChange, RoomName, Secret, SendMessage,
+    ServerMessage, Welcome, decode_client,
 };
 use time::OffsetDateTime;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
@@ -124,7 +124,13 @@ struct Connection {
     kick: CancellationToken,
     pending: FuturesUnordered<PendingSend>,
     rate: RateLimit,
+    /// Messages refused by the rate limit since the last accepted one.
+    refused_in_a_row: u32,
 }
+
+/// Messages refused in a row for rate before the connection counts as
+/// abusive and is closed.
+const ABUSE_LIMIT: u32 = 100;
 
 /// Most queued frames written before one flush.
 const WRITE_BATCH: usize = 64;
@@ -150,6 +156,7 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
         outbound: tx,
         kick: kick.clone(),
         pending: FuturesUnordered::new(),
+        refused_in_a_row: 0,
     };
 
     let ended: Result<Flow, axum::Error> = loop {
@@ -324,6 +331,11 @@ impl Connection {
             Ok(frame) => frame,
             Err(error) => {
                 send_error(sink, error.code(), error.to_string(), error.reference()).await?;
+                let failed_first_join = self.identity.is_none()
+                    && matches!(&error, DecodeError::Validation { kind, .. } if kind == "join");
+                if failed_first_join {
+                    return Ok(Flow::Close(close::POLICY, "authentication failed"));
+                }
                 return Ok(Flow::Continue);
             }
         };
@@ -555,6 +567,17 @@ impl Connection {
             }
         };
         if !self.rate.allow() {
+            self.refused_in_a_row += 1;
+            if self.refused_in_a_row > ABUSE_LIMIT {
+                send_error(
+                    sink,
+                    ErrorCode::RateLimited,
+                    "still sending after repeated rate_limited errors; closing",
+                    reference,
+                )
+                .await?;
+                return Ok(Flow::Close(close::POLICY, "rate limit exceeded repeatedly"));
+            }
             send_error(
                 sink,
                 ErrorCode::RateLimited,
@@ -567,6 +590,7 @@ impl Connection {
             .await?;
             return Ok(Flow::Continue);
         }
+        self.refused_in_a_row = 0;
         let new = NewMessage {
             room_id,
             room,

@@ -365,3 +365,40 @@ async fn with_the_database_gone_a_sender_hears_unavailable_and_nothing_is_broadc
     bob.send(json!({"type": "ping", "nonce": "after"})).await;
     assert!(matches!(bob.recv().await, ServerMessage::Pong(_)));
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_first_join_with_an_invalid_name_is_refused_and_closed(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut client = app.ws().await;
+    client
+        .send(json!({"type": "join", "username": "no spaces allowed", "password": PASSWORD}))
+        .await;
+    let error = client.next_error().await;
+    assert_eq!(error.code, ErrorCode::Validation);
+    assert!(error.content.contains("username"), "{}", error.content);
+    let close = client.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1008);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_sender_over_the_rate_limit_is_told_and_nothing_extra_is_stored(pool: PgPool) {
+    let app = crate::helpers::spawn_app_with(pool, |config| config.messages_per_second = 1).await;
+    let mut alice = app.joined("alice", "general").await;
+    // One per second with bursts of two: the third at once is refused.
+    for n in 0..3 {
+        alice.send(json!({"type": "message", "content": format!("m{n}"), "client_id": format!("c{n}")})).await;
+    }
+    // The refusal is immediate, the two stored messages come back from the
+    // writer: their relative order is not fixed.
+    let (mut stored, mut refused) = (Vec::new(), Vec::new());
+    while stored.len() + refused.len() < 3 {
+        match alice.recv().await {
+            ServerMessage::Message(m) => stored.push(m.content.as_str().to_owned()),
+            ServerMessage::Error(e) => refused.push((e.code, e.reference)),
+            _ => {}
+        }
+    }
+    assert_eq!(stored, ["m0", "m1"]);
+    assert_eq!(refused, [(ErrorCode::RateLimited, Some("c2".to_owned()))]);
+    assert_eq!(app.message_count().await, 2);
+}
