@@ -14,12 +14,20 @@ pub use messages::{NewMessage, StoredMessage};
 pub use sessions::SessionUser;
 pub use users::UserRecord;
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use sapa_protocol::RoomName;
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
 /// The database handle: a connection pool, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
+    /// Room name -> id; rooms are never deleted, so entries never go stale.
+    room_ids: Arc<Mutex<HashMap<RoomName, i64>>>,
 }
 
 /// Why a query failed.
@@ -70,12 +78,15 @@ impl Store {
             .connect(url)
             .await
             .context("connecting to PostgreSQL (is DATABASE_URL right, and the server up?)")?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     /// Wraps an existing pool (tests hand one in).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            room_ids: Arc::default(),
+        }
     }
 
     /// Applies the migrations in `migrations/` that are not applied yet.
