@@ -212,6 +212,13 @@ async function main() {
       return `${sent.length} messages`;
     });
 
+    await steps.run("a client's close is answered with a close frame (a clean 1000, not 1006)", async () => {
+      const c = await open("/ws");
+      await join(c, { username: bob, password: PASSWORD, room: `${room}-x`.slice(0, 32) });
+      await c.close();
+      check(c.closed.code === 1000, `the client saw close code ${c.closed.code}${c.closed.reason ? ` (${c.closed.reason})` : ""}: the server dropped the connection without answering the close`);
+    });
+
     await steps.run("GET /messages lists the room's messages in order", async () => {
       const login = await rest(BASE, "POST", "sessions", { json: { username: alice, password: PASSWORD } });
       check(login.status === 200 && login.body.token, `POST /sessions answered ${login.status} ${JSON.stringify(login.body)}`);
