@@ -243,6 +243,22 @@ async function testerChecks(context) {
       await waitMessage(pageA, after, bob);
     });
 
+    await steps.run("tester: a second room joined and left from the raw box leaves the first in place", async () => {
+      const other = `${room}-2`.slice(0, 32);
+      await pageB.fill("#raw", JSON.stringify({ type: "join", username: bob, room: other }));
+      await pageB.click("#send-raw");
+      await pageB.waitForFunction((r) => document.querySelector("#status").textContent.startsWith(`joined #${r} `), other, { timeout: WAIT });
+      await waitUsers(pageB, [bob]);
+      await pageB.fill("#raw", JSON.stringify({ type: "leave", room: other }));
+      await pageB.click("#send-raw");
+      await pageB.waitForFunction((r) => document.querySelector("#status").textContent.startsWith(`joined #${r} `), room, { timeout: WAIT });
+      await waitUsers(pageB, [alice, bob]);
+      const back = `back in the first room ${uniq()}`;
+      await sendFromPage(pageB, back);
+      said.push(back);
+      await waitMessage(pageA, back, bob);
+    });
+
     await steps.run("tester: leaving and joining again shows the history in order", async () => {
       await pageB.click("#disconnect");
       await pageB.waitForSelector('#status[data-state="disconnected"]', { timeout: WAIT });
