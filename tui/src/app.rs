@@ -204,6 +204,8 @@ pub struct Room {
     /// Welcomed on the current connection.
     pub joined: bool,
     welcomed_once: bool,
+    /// The welcome (or "reconnected") line, shown once the history is in.
+    greeting: Option<(OffsetDateTime, String)>,
     expect: VecDeque<Expect>,
     /// Rows scrolled up from the newest (0 = following new messages).
     pub scroll: usize,
@@ -227,6 +229,7 @@ impl Room {
             loaded: false,
             joined: false,
             welcomed_once: false,
+            greeting: None,
             expect: VecDeque::new(),
             scroll: 0,
             unseen: 0,
@@ -795,13 +798,19 @@ impl State {
                 let Some(i) = self.room_index(&w.room) else {
                     return;
                 };
+                if w.username.same_account(self.user.as_str()) {
+                    // The server's spelling of the name.
+                    self.user = w.username.clone();
+                }
                 let first = !self.rooms[i].welcomed_once;
-                self.rooms[i].joined = true;
-                self.rooms[i].welcomed_once = true;
+                let room = &mut self.rooms[i];
+                room.joined = true;
+                room.welcomed_once = true;
+                // Shown after the history that follows, so it reads in order.
                 if first {
-                    self.notice_in(i, w.timestamp, w.content, NoticeKind::System);
+                    room.greeting = Some((w.timestamp, w.content));
                 } else if self.lost {
-                    self.notice_in(i, w.timestamp, "reconnected".into(), NoticeKind::System);
+                    room.greeting = Some((w.timestamp, "reconnected".into()));
                 }
                 if self.rooms.iter().all(|r| r.joined) {
                     self.lost = false;
@@ -836,6 +845,9 @@ impl State {
                     }
                 }
                 if matches!(kind, Expect::Initial | Expect::Resume) {
+                    if let Some((time, text)) = self.rooms[i].greeting.take() {
+                        self.notice_in(i, time, text, NoticeKind::System);
+                    }
                     self.resend_pending(i, fx);
                 }
             }

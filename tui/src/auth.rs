@@ -127,7 +127,12 @@ impl Rest {
         match resp.status().as_u16() {
             200 | 201 => Ok((Self::token(resp).await?, true)),
             409 => Err(LoginError::WrongPassword(user.to_string())),
-            422 => Err(LoginError::Invalid(Self::message(resp).await)),
+            // The name is new to the server but not acceptable as it is
+            // (or the name exists and the password is simply wrong).
+            422 => Err(LoginError::Invalid(format!(
+                "wrong password for {user}; to register it as a new name: {}",
+                Self::message(resp).await
+            ))),
             _ => Err(LoginError::Server(Self::message(resp).await)),
         }
     }

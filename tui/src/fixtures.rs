@@ -34,7 +34,7 @@ pub fn client() -> State {
         client_prefix: "t".into(),
         utc_offset: UtcOffset::UTC,
         now: Instant::now(),
-        wall: t0(),
+        wall: at(55),
     })
 }
 
@@ -62,7 +62,7 @@ pub fn welcome(room: &str) -> ServerMessage {
         username: name("alice"),
         room: room.parse().unwrap(),
         content: "Welcome alice!".into(),
-        timestamp: t0(),
+        timestamp: at(45),
     })
 }
 
@@ -85,7 +85,7 @@ pub fn joined(room: &str, user: &str) -> ServerMessage {
     ServerMessage::Joined(PresenceChange {
         room: room.parse().unwrap(),
         username: name(user),
-        timestamp: t0(),
+        timestamp: at(50),
     })
 }
 

@@ -54,7 +54,15 @@ fn connecting_joins_every_room_and_welcome_marks_it_joined() {
     assert!(!s.room().joined);
     frame(&mut s, welcome("general"));
     assert!(s.room().joined);
+    frame(
+        &mut s,
+        history("general", vec![msg(1, "bob", "earlier")], false),
+    );
     assert_eq!(last_notice(&s), "Welcome alice!");
+    assert!(
+        matches!(s.room().entries.last(), Some(Entry::Notice { .. })),
+        "the welcome reads after the history"
+    );
 }
 
 #[test]
@@ -206,6 +214,7 @@ fn losing_the_connection_says_so_and_counts_down() {
     assert_eq!(s.conn, Conn::Connecting { attempt: 3 });
     s.update(Event::Net(NetEvent::Connected));
     frame(&mut s, welcome("general"));
+    frame(&mut s, history("general", vec![], false));
     assert_eq!(last_notice(&s), "reconnected");
 }
 
