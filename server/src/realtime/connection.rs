@@ -78,7 +78,10 @@ type PendingSend = Pin<Box<dyn Future<Output = (Option<ClientId>, WriteResult)> 
 /// How to end the connection after handling a frame.
 enum Flow {
     Continue,
+    /// The server ends the connection with this code and reason.
     Close(u16, &'static str),
+    /// The client sent a close frame; the library has queued the reply.
+    ClientClosed,
 }
 
 /// A simple token bucket: `rate` per second, bursts of twice that.
@@ -197,6 +200,11 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
             let _ = sink.send(Message::Close(Some(frame))).await;
             format!("closed by server ({code}: {reason})")
         }
+        Ok(Flow::ClientClosed) => {
+            // Flushes the close reply tungstenite queued when it read theirs.
+            let _ = sink.close().await;
+            "closed by client".to_owned()
+        }
         Ok(Flow::Continue) => "closed by client".to_owned(),
         Err(error) => format!("ended: {error}"),
     };
@@ -301,7 +309,7 @@ impl Connection {
     async fn on_message(&mut self, sink: &mut Sink, message: Message) -> Result<Flow, axum::Error> {
         let text = match message {
             Message::Text(text) => text,
-            Message::Close(_) => return Ok(Flow::Close(1000, "bye")),
+            Message::Close(_) => return Ok(Flow::ClientClosed),
             Message::Ping(_) | Message::Pong(_) => return Ok(Flow::Continue),
             Message::Binary(_) => {
                 send_error(

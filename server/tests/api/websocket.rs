@@ -402,3 +402,19 @@ async fn a_sender_over_the_rate_limit_is_told_and_nothing_extra_is_stored(pool: 
     assert_eq!(refused, [(ErrorCode::RateLimited, Some("c2".to_owned()))]);
     assert_eq!(app.message_count().await, 2);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_client_close_is_answered_with_a_close_frame(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    alice
+        .ws
+        .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: 1000.into(),
+            reason: "bye".into(),
+        }))
+        .await
+        .unwrap();
+    let reply = alice.closed().await.expect("the server answers the close");
+    assert_eq!(u16::from(reply.code), 1000);
+}
