@@ -2,9 +2,9 @@
 //! and smoke tests. Both print one clear line to standard error and exit
 //! with a distinct code when something goes wrong (see [`exit`]).
 //!
-//! `send` opens one WebSocket, joins the room, sends every line with its own
-//! client_id (a window of them in flight), and returns once the server has
-//! stored each one: a message it has not confirmed counts as not sent.
+//! `send` opens one WebSocket, joins the room, sends each line (as standard
+//! input delivers it) with its own client_id, and returns once the server
+//! has stored every one: a message it has not confirmed counts as not sent.
 //! `tail` is a screenless [`Driver`]: the same state machine as the full
 //! client, so it reconnects, resumes with since_id and prints every message
 //! exactly once, in order.
@@ -119,8 +119,10 @@ impl Target {
 
 /// How long `send` waits for any progress before giving up.
 const SEND_PATIENCE: Duration = Duration::from_secs(30);
-/// Unconfirmed messages `send` keeps in flight.
-const SEND_WINDOW: usize = 32;
+/// Unconfirmed messages `send` keeps in flight. One: a line the server
+/// refuses for its rate is sent again, and with nothing else in flight
+/// behind it, that cannot reorder the lines.
+const SEND_WINDOW: usize = 1;
 
 /// The lines `send` sends: TEXT joined by spaces, or every non-blank line
 /// of `input`. Each is checked before anything is sent.
@@ -236,54 +238,143 @@ async fn open(target: &Target) -> Result<Ws, CliError> {
 /// Sends every line and waits until the server has stored each one.
 /// Returns the stored messages' ids, in the order of the lines.
 pub async fn send(target: &Target, lines: Vec<Content>) -> Result<Vec<i64>, CliError> {
-    let mut ws = open(target).await?;
-    let run = format!("send-{:x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-    let mut queue: VecDeque<(usize, Content)> = lines.into_iter().enumerate().collect();
-    let total = queue.len();
-    let mut in_flight: HashMap<String, usize> = HashMap::new();
-    let mut ids = vec![0i64; total];
-    let mut done = 0;
-    while done < total {
-        while in_flight.len() < SEND_WINDOW {
-            let Some((n, content)) = queue.pop_front() else {
-                break;
-            };
-            let cid = format!("{run}-{n}");
-            let frame = ClientMessage::Message(SendMessage {
-                content,
-                room: Some(target.room.clone()),
-                client_id: Some(ClientId::parse(cid.clone()).expect("short and printable")),
-                username: None,
-            });
-            ws.send(Message::text(frame.to_json()))
-                .await
-                .map_err(|e| CliError::Unreachable(format!("connection lost: {e}")))?;
-            in_flight.insert(cid, n);
-        }
-        match next_frame(&mut ws).await? {
-            ServerMessage::Message(m) if target.user.same_account(m.username.as_str()) => {
-                let n = m
-                    .client_id
-                    .as_ref()
-                    .and_then(|c| in_flight.remove(c.as_str()));
-                if let Some(n) = n {
-                    ids[n] = m.id;
-                    done += 1;
+    if lines.is_empty() {
+        return Err(nothing_to_send());
+    }
+    send_stream(
+        target,
+        futures_util::stream::iter(lines.into_iter().map(Ok)),
+    )
+    .await
+}
+
+fn nothing_to_send() -> CliError {
+    CliError::Usage("nothing to send: give TEXT or pipe lines to standard input".into())
+}
+
+/// The non-blank lines of standard input, checked one by one as they come,
+/// so `tail -f log | sapa send` sends each line when it is written.
+pub fn stdin_lines() -> impl futures_util::Stream<Item = Result<Content, CliError>> + Unpin {
+    use tokio::io::AsyncBufReadExt;
+    let lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    Box::pin(futures_util::stream::unfold(
+        (lines, 0usize),
+        |(mut lines, mut n)| async move {
+            loop {
+                n += 1;
+                match lines.next_line().await {
+                    Ok(Some(line)) if line.trim().is_empty() => continue,
+                    Ok(Some(line)) => {
+                        let item = Content::parse(line)
+                            .map_err(|e| CliError::Rejected(format!("line {n}: {e}")));
+                        return Some((item, (lines, n)));
+                    }
+                    Ok(None) => return None,
+                    Err(e) => {
+                        let err = CliError::Usage(format!("cannot read standard input: {e}"));
+                        return Some((Err(err), (lines, n)));
+                    }
                 }
             }
-            ServerMessage::Error(e) => {
-                let line = e
-                    .reference
-                    .as_deref()
-                    .and_then(|r| in_flight.get(r))
-                    .map(|n| format!("line {}: ", n + 1))
-                    .unwrap_or_default();
-                return Err(CliError::Rejected(format!(
-                    "{line}message refused ({}): {}",
-                    e.code, e.content
-                )));
+        },
+    ))
+}
+
+/// Lines per second `send` stays under, well below the server's default
+/// limit, so a long input is paced rather than refused.
+const SEND_RATE: u32 = 100;
+/// How long `send` pauses after the server said `rate_limited`.
+const RATE_LIMITED_PAUSE: Duration = Duration::from_secs(1);
+
+/// Sends each line of `lines` as it comes, waiting for each to be stored
+/// before the next (see [`SEND_WINDOW`]), and returns once the server has stored every one (the ids,
+/// in line order). A line the server refuses for its rate is sent again,
+/// with the same client_id, after a pause; any other refusal, an invalid
+/// line or a lost connection ends it with an error (lines before it were
+/// sent).
+pub async fn send_stream(
+    target: &Target,
+    mut lines: impl futures_util::Stream<Item = Result<Content, CliError>> + Unpin,
+) -> Result<Vec<i64>, CliError> {
+    // Nothing is opened until there is something to send.
+    let Some(first) = lines.next().await else {
+        return Err(nothing_to_send());
+    };
+    let first = first?;
+    let mut ws = open(target).await?;
+    let run = format!("send-{:x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+    let mut pace = tokio::time::interval(Duration::from_secs(1) / SEND_RATE);
+    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Lines to (re)send, with their number, and what is in flight.
+    let mut ready: VecDeque<(usize, Content)> = VecDeque::from([(0, first)]);
+    let mut in_flight: HashMap<String, (usize, Content)> = HashMap::new();
+    let mut ids: Vec<i64> = vec![0];
+    let mut input_done = false;
+    let window = SEND_WINDOW;
+    loop {
+        if input_done && ready.is_empty() && in_flight.is_empty() {
+            break;
+        }
+        let can_send = !ready.is_empty() && in_flight.len() < window;
+        let can_read = !input_done && ready.is_empty() && in_flight.len() < window;
+        tokio::select! {
+            _ = pace.tick(), if can_send => {
+                let (n, content) = ready.pop_front().expect("checked");
+                let cid = format!("{run}-{n}");
+                let frame = ClientMessage::Message(SendMessage {
+                    content: content.clone(),
+                    room: Some(target.room.clone()),
+                    client_id: Some(ClientId::parse(cid.clone()).expect("short and printable")),
+                    username: None,
+                });
+                ws.send(Message::text(frame.to_json()))
+                    .await
+                    .map_err(|e| CliError::Unreachable(format!("connection lost: {e}")))?;
+                in_flight.insert(cid, (n, content));
             }
-            _ => {}
+            line = lines.next(), if can_read => match line {
+                Some(line) => {
+                    ready.push_back((ids.len(), line?));
+                    ids.push(0);
+                }
+                None => input_done = true,
+            },
+            frame = next_frame(&mut ws), if !in_flight.is_empty() => match frame? {
+                ServerMessage::Message(m) if target.user.same_account(m.username.as_str()) => {
+                    let done = m
+                        .client_id
+                        .as_ref()
+                        .and_then(|c| in_flight.remove(c.as_str()));
+                    if let Some((n, _)) = done {
+                        ids[n] = m.id;
+                    }
+                }
+                ServerMessage::Error(e) => {
+                    let refused = e.reference.as_deref().and_then(|r| in_flight.remove(r));
+                    match refused {
+                        Some((n, content)) if e.code == ErrorCode::RateLimited => {
+                            // Not stored: send it again after a pause.
+                            ready.push_front((n, content));
+                            pace.reset_after(RATE_LIMITED_PAUSE);
+                        }
+                        Some((n, _)) => {
+                            return Err(CliError::Rejected(format!(
+                                "line {}: message refused ({}): {}",
+                                n + 1,
+                                e.code,
+                                e.content
+                            )));
+                        }
+                        None => {
+                            return Err(CliError::Rejected(format!(
+                                "refused ({}): {}",
+                                e.code, e.content
+                            )));
+                        }
+                    }
+                }
+                _ => {}
+            },
         }
     }
     let _ = ws.close(None).await;

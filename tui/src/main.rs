@@ -3,7 +3,6 @@
 //! possible), and hands over to the library: the full-screen client by
 //! default, or `send` / `tail` for scripts.
 
-use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -167,17 +166,15 @@ async fn logout(target: &Target) -> ExitCode {
 }
 
 async fn send(target: &Target, args: &SendArgs) -> ExitCode {
-    let mut input = String::new();
-    if args.text.is_empty()
-        && let Err(e) = std::io::stdin().read_to_string(&mut input)
-    {
-        return fail(&CliError::Usage(format!("cannot read standard input: {e}")));
-    }
-    let lines = match cli::lines_to_send(&args.text, Some(&input)) {
-        Ok(l) => l,
-        Err(e) => return fail(&e),
+    let result = if args.text.is_empty() {
+        cli::send_stream(target, cli::stdin_lines()).await
+    } else {
+        match cli::lines_to_send(&args.text, None) {
+            Ok(lines) => cli::send(target, lines).await,
+            Err(e) => Err(e),
+        }
     };
-    match cli::send(target, lines).await {
+    match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }

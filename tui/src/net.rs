@@ -289,6 +289,81 @@ fn describe(e: &tokio_tungstenite::tungstenite::Error) -> String {
 mod tests {
     use super::*;
 
+    /// A WebSocket peer that accepts, then reads and never answers: what a
+    /// link that went silent looks like from the client.
+    async fn silent_server() -> (Url, JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("ws://{}/ws", listener.local_addr().unwrap())).unwrap();
+        let task = tokio::spawn(async move {
+            let mut sockets = Vec::new();
+            while let Ok((tcp, _)) = listener.accept().await {
+                if let Ok(ws) = tokio_tungstenite::accept_async(tcp).await {
+                    // Kept open, never read from again.
+                    sockets.push(ws);
+                }
+            }
+        });
+        (url, task)
+    }
+
+    async fn next(rx: &mut mpsc::Receiver<NetEvent>) -> NetEvent {
+        tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("an event within the deadline")
+            .expect("the task is running")
+    }
+
+    #[tokio::test]
+    async fn a_silent_link_is_dropped_after_the_ping_timeout_and_retried() {
+        let (url, server) = silent_server().await;
+        let mut config = NetConfig::new(url, Secret::new("t"));
+        config.ping_every = Duration::from_millis(50);
+        config.ping_timeout = Duration::from_millis(200);
+        config.backoff_base = Duration::from_millis(10);
+        let (tx, mut rx) = mpsc::channel(16);
+        let net = spawn(config, tx);
+        assert_eq!(next(&mut rx).await, NetEvent::Connecting { attempt: 1 });
+        assert_eq!(next(&mut rx).await, NetEvent::Connected);
+        let NetEvent::Disconnected {
+            reason, attempt, ..
+        } = next(&mut rx).await
+        else {
+            panic!("expected a disconnect")
+        };
+        assert!(reason.contains("no answer to ping"), "{reason}");
+        assert_eq!(attempt, 2);
+        assert_eq!(next(&mut rx).await, NetEvent::Connecting { attempt: 2 });
+        assert_eq!(next(&mut rx).await, NetEvent::Connected);
+        net.stop().await;
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_backs_off_and_counts_attempts() {
+        let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!("ws://{}/ws", gone.local_addr().unwrap())).unwrap();
+        drop(gone);
+        let mut config = NetConfig::new(url, Secret::new("t"));
+        config.backoff_base = Duration::from_millis(10);
+        config.backoff_max = Duration::from_millis(40);
+        let (tx, mut rx) = mpsc::channel(16);
+        let net = spawn(config, tx);
+        for attempt in 1..=3 {
+            assert_eq!(next(&mut rx).await, NetEvent::Connecting { attempt });
+            let NetEvent::Disconnected {
+                reason,
+                attempt: next_attempt,
+                ..
+            } = next(&mut rx).await
+            else {
+                panic!("expected a disconnect")
+            };
+            assert!(reason.to_lowercase().contains("refused"), "{reason}");
+            assert_eq!(next_attempt, attempt + 1);
+        }
+        net.stop().await;
+    }
+
     #[test]
     fn backoff_grows_is_capped_and_jittered() {
         let base = Duration::from_millis(500);

@@ -49,13 +49,17 @@ pub fn restore_terminal() {
 }
 
 impl TerminalGuard {
-    /// Enters raw mode and the alternate screen, and makes panics restore
-    /// the terminal before their message prints.
+    /// Enters raw mode and the alternate screen, and makes any panic
+    /// restore the terminal before its message prints and then end the
+    /// process: a panic in a background task (the network, say) would
+    /// otherwise leave a client that looks alive on a terminal it no longer
+    /// controls.
     pub fn enter() -> io::Result<Self> {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore_terminal();
             previous(info);
+            std::process::exit(101);
         }));
         enable_raw_mode()?;
         let guard = Self { _private: () };

@@ -33,8 +33,18 @@ pub struct Server {
 impl Server {
     /// Starts a server on `bind` (port 0 for any) over `pool`.
     pub async fn start(pool: &PgPool, bind: SocketAddr) -> Server {
+        Self::start_with(pool, bind, |_| {}).await
+    }
+
+    /// Like [`Server::start`], with a tweaked configuration.
+    pub async fn start_with(
+        pool: &PgPool,
+        bind: SocketAddr,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Server {
         let mut config = Config::for_tests("postgres://unused");
         config.bind = bind;
+        tweak(&mut config);
         let app = App::build_with_pool(config, pool.clone())
             .await
             .expect("the server starts");

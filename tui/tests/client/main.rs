@@ -8,6 +8,7 @@
 mod helpers;
 
 use std::process::Stdio;
+use std::time::Duration;
 
 use helpers::*;
 use sapa_protocol::Secret;
@@ -161,7 +162,9 @@ async fn send_exits_with_one_clear_line_and_a_distinct_code(pool: PgPool) {
         .into_iter()
         .map(|m| m.content.to_string())
         .collect();
-    assert_eq!(texts, vec!["hello from the binary", "x", "x", "x"]);
+    // Standard input is sent line by line as it comes: the line before the
+    // refused one went out.
+    assert_eq!(texts, vec!["hello from the binary", "x", "x", "x", "ok"]);
     server.stop().await;
 }
 
@@ -219,6 +222,85 @@ async fn tail_prints_recent_history_then_each_new_message_once(pool: PgPool) {
     assert_eq!(strip(next_line(&mut rx).await), "alice: real\\nbreak");
     assert_eq!(strip(next_line(&mut rx).await), "alice: end");
     child.kill().await.unwrap();
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn send_under_a_low_rate_limit_still_stores_every_line_once_in_order(pool: PgPool) {
+    let server = Server::start_with(&pool, "127.0.0.1:0".parse().unwrap(), |c| {
+        c.messages_per_second = 10;
+    })
+    .await;
+    let dir = ConfigDir::new("rate");
+    let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
+    let input: String = (1..=40).map(|i| format!("line {i}\n")).collect();
+    cli::send(&alice, lines(&input)).await.expect("all sent");
+    let token = dir
+        .store()
+        .load(&server_key(&alice.server), &alice.user)
+        .unwrap();
+    let texts: Vec<_> = server
+        .messages("general", token.expose())
+        .await
+        .into_iter()
+        .map(|m| m.content.to_string())
+        .collect();
+    let expected: Vec<_> = (1..=40).map(|i| format!("line {i}")).collect();
+    assert_eq!(texts, expected);
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn send_sends_each_line_of_standard_input_as_it_is_written(pool: PgPool) {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::any_port(&pool).await;
+    let dir = ConfigDir::new("stream");
+    let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
+    cli::send(&alice, lines("hello")).await.unwrap();
+    let token = dir
+        .store()
+        .load(&server_key(&alice.server), &alice.user)
+        .unwrap();
+    let mut child = tokio::process::Command::new(SAPA)
+        .args(["--server", &server.url(), "--user", "alice", "send"])
+        .env("SAPA_CONFIG_DIR", &dir.0)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let stored = async |n: usize| {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let all = server.messages("general", token.expose()).await;
+            if all.len() == n {
+                return all.last().unwrap().content.to_string();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{n} messages never stored"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    input
+        .write_all(b"first, while the pipe stays open\n")
+        .await
+        .unwrap();
+    assert_eq!(stored(2).await, "first, while the pipe stays open");
+    input.write_all(b"\nsecond\n").await.unwrap();
+    assert_eq!(stored(3).await, "second");
+    drop(input);
+    let out = tokio::time::timeout(DEADLINE, child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     server.stop().await;
 }
 
