@@ -31,6 +31,8 @@ use crate::layout;
 
 /// Rows the mouse wheel scrolls per notch.
 const WHEEL_ROWS: usize = 3;
+/// How long after `unavailable` or `rate_limited` a message is re-sent.
+const RETRY_AFTER: Duration = Duration::from_secs(3);
 /// Older messages fetched per request when scrolling past the oldest.
 const OLDER_PAGE: u16 = 50;
 
@@ -171,6 +173,8 @@ pub struct Pending {
     pub client_id: ClientId,
     pub room: RoomName,
     pub content: Content,
+    /// When to send it again after the server could not store it.
+    pub retry_at: Option<Instant>,
 }
 
 /// What a `history` frame for a room answers, in request order.
@@ -371,6 +375,7 @@ impl State {
             Event::Tick { now, wall } => {
                 self.now = now;
                 self.wall = wall;
+                self.retry_due(&mut fx);
             }
             Event::Net(net) => self.on_net(net, &mut fx),
             Event::LoginNeeded(reason) => {
@@ -654,6 +659,7 @@ impl State {
             client_id,
             room: self.room().name.clone(),
             content,
+            retry_at: None,
         };
         if self.conn == Conn::Online && self.room().joined {
             fx.push(Effect::Send(message_frame(&pending)));
@@ -669,23 +675,22 @@ impl State {
         h.saturating_sub(1).max(1)
     }
 
+    /// The active room's scrollback as laid out on screen.
+    pub fn layout(&self) -> layout::RoomLayout<'_> {
+        let room = self.room();
+        layout::RoomLayout {
+            room,
+            pending: self.pending_in(&room.name).collect(),
+            me: &self.user,
+            offset: self.utc_offset,
+            today: self.wall.to_offset(self.utc_offset).date(),
+            width: usize::from(layout::areas(self.size).messages.width),
+        }
+    }
+
     /// Every row the active room takes at the current width.
     pub fn total_rows(&self) -> usize {
-        let width = usize::from(layout::areas(self.size).messages.width);
-        let room = self.room();
-        let mut n: usize = room
-            .entries
-            .iter()
-            .map(|e| layout::entry_rows(e, &self.user, self.utc_offset, width).len())
-            .sum();
-        n += self
-            .pending_in(&room.name)
-            .map(|p| layout::pending_rows(p, &self.user, width).len())
-            .sum::<usize>();
-        if room.loaded && !room.has_older {
-            n += 1; // the start-of-room marker
-        }
-        n
+        self.layout().total_rows()
     }
 
     fn max_scroll(&self) -> usize {
@@ -910,7 +915,26 @@ impl State {
                     .reference
                     .as_deref()
                     .and_then(|r| self.pending.iter().position(|p| p.client_id.as_str() == r));
-                if let Some(at) = rejected {
+                if let (Some(at), ErrorCode::NotJoined) = (rejected, e.code) {
+                    // Sent into a connection that had not re-joined yet: it
+                    // goes out again after the join's history.
+                    let _ = at;
+                } else if let (Some(at), ErrorCode::Unavailable | ErrorCode::RateLimited) =
+                    (rejected, e.code)
+                {
+                    // Nothing was stored: keep it and try again shortly.
+                    self.pending[at].retry_at = Some(self.now + RETRY_AFTER);
+                    let p = &self.pending[at];
+                    let i = self.room_index(&p.room).unwrap_or(self.active);
+                    let text = format!(
+                        "not stored yet ({}): {}; retrying in {} s",
+                        e.code,
+                        e.content,
+                        RETRY_AFTER.as_secs()
+                    );
+                    let wall = self.wall;
+                    self.notice_in(i, wall, text, NoticeKind::Warn);
+                } else if let Some(at) = rejected {
                     let p = self.pending.remove(at);
                     let i = self.room_index(&p.room).unwrap_or(self.active);
                     let wall = self.wall;
@@ -964,6 +988,21 @@ impl State {
         }
         if mention {
             fx.push(Effect::Bell);
+        }
+    }
+
+    /// Re-sends, with the same client_id, the messages whose retry is due.
+    fn retry_due(&mut self, fx: &mut Vec<Effect>) {
+        if self.conn != Conn::Online {
+            return;
+        }
+        let now = self.now;
+        for p in &mut self.pending {
+            let joined = self.rooms.iter().any(|r| r.name == p.room && r.joined);
+            if joined && p.retry_at.is_some_and(|at| at <= now) {
+                p.retry_at = None;
+                fx.push(Effect::Send(message_frame(p)));
+            }
         }
     }
 

@@ -13,7 +13,7 @@ use time::macros::format_description;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::{Entry, NoticeKind, Pending};
+use crate::app::{Entry, NoticeKind, Pending, Room};
 
 /// Width of the active-users pane, its separator included.
 pub const USERS_WIDTH: u16 = 18;
@@ -154,6 +154,98 @@ pub fn entry_rows(entry: &Entry, me: &Username, offset: UtcOffset, width: usize)
                 Tone::Dim,
             )]]
         }
+    }
+}
+
+/// Everything needed to lay out one room's scrollback at one width: the
+/// state machine counts these rows to keep a scrolled view still, and the
+/// renderer draws them, so both always agree.
+pub struct RoomLayout<'a> {
+    pub room: &'a Room,
+    /// The user's unconfirmed messages in this room, oldest first.
+    pub pending: Vec<&'a Pending>,
+    pub me: &'a Username,
+    pub offset: UtcOffset,
+    /// The viewer's date: a first message from another day gets a marker.
+    pub today: time::Date,
+    pub width: usize,
+}
+
+fn entry_time(entry: &Entry) -> Option<time::OffsetDateTime> {
+    match entry {
+        Entry::Message { view, .. } => Some(view.timestamp),
+        Entry::Notice { time, .. } => Some(*time),
+        Entry::Marker(_) => None,
+    }
+}
+
+/// `Mon 23 Nov 2026`, the text of a day marker.
+pub fn day_label(date: time::Date) -> String {
+    date.format(format_description!(
+        "[weekday repr:short] [day padding:none] [month repr:short] [year]"
+    ))
+    .unwrap_or_else(|_| date.to_string())
+}
+
+impl RoomLayout<'_> {
+    /// The day marker due before entry `i`, if its day differs from the
+    /// entry before it (or, for the first, from today).
+    fn day_before(&self, i: usize) -> Option<Entry> {
+        let date = entry_time(&self.room.entries[i])?
+            .to_offset(self.offset)
+            .date();
+        let previous = self.room.entries[..i]
+            .iter()
+            .rev()
+            .find_map(entry_time)
+            .map(|t| t.to_offset(self.offset).date())
+            .unwrap_or(self.today);
+        (date != previous).then(|| Entry::Marker(day_label(date)))
+    }
+
+    /// The room's blocks of rows, newest first.
+    fn blocks_from_bottom(&self) -> impl Iterator<Item = Vec<Row>> + '_ {
+        let pending = self
+            .pending
+            .iter()
+            .rev()
+            .map(|p| pending_rows(p, self.me, self.width));
+        let entries = (0..self.room.entries.len()).rev().flat_map(move |i| {
+            let rows = entry_rows(&self.room.entries[i], self.me, self.offset, self.width);
+            let marker = self
+                .day_before(i)
+                .map(|m| entry_rows(&m, self.me, self.offset, self.width));
+            std::iter::once(rows).chain(marker)
+        });
+        let start = (self.room.loaded && !self.room.has_older).then(|| {
+            let marker = Entry::Marker(format!("start of #{}", self.room.name));
+            entry_rows(&marker, self.me, self.offset, self.width)
+        });
+        pending.chain(entries).chain(start)
+    }
+
+    /// The bottom `n` rows (fewer if the room has fewer), top to bottom.
+    /// Only the blocks that reach into them are laid out.
+    pub fn last_rows(&self, n: usize) -> Vec<Row> {
+        let mut blocks = Vec::new();
+        let mut count = 0;
+        for block in self.blocks_from_bottom() {
+            if count >= n {
+                break;
+            }
+            count += block.len();
+            blocks.push(block);
+        }
+        let mut rows: Vec<Row> = blocks.into_iter().rev().flatten().collect();
+        if rows.len() > n {
+            rows.drain(..rows.len() - n);
+        }
+        rows
+    }
+
+    /// How many rows the whole room takes.
+    pub fn total_rows(&self) -> usize {
+        self.blocks_from_bottom().map(|b| b.len()).sum()
     }
 }
 

@@ -211,28 +211,10 @@ fn draw_messages(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let width = usize::from(area.width);
     let height = usize::from(area.height);
     let room = state.room();
-    let mut rows: Vec<Row> = Vec::new();
-    if room.loaded && !room.has_older {
-        rows.extend(layout::entry_rows(
-            &crate::app::Entry::Marker(format!("start of #{}", room.name)),
-            &state.user,
-            state.utc_offset,
-            width,
-        ));
-    }
-    for entry in &room.entries {
-        rows.extend(layout::entry_rows(
-            entry,
-            &state.user,
-            state.utc_offset,
-            width,
-        ));
-    }
-    for pending in state.pending_in(&room.name) {
-        rows.extend(layout::pending_rows(pending, &state.user, width));
-    }
-    let max_scroll = rows.len().saturating_sub(height);
-    let scroll = room.scroll.min(max_scroll);
+    let mut layout = state.layout();
+    layout.width = width;
+    let rows = layout.last_rows(room.scroll + height);
+    let scroll = room.scroll.min(rows.len().saturating_sub(height));
     let end = rows.len() - scroll;
     let start = end.saturating_sub(height);
     let shown: Vec<Line<'static>> = rows

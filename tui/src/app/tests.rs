@@ -516,10 +516,10 @@ fn a_rejected_message_is_dropped_from_pending_with_the_reason() {
     type_line(&mut s, "spam");
     frame(
         &mut s,
-        ServerMessage::error(ErrorCode::RateLimited, "slow down", Some("t-1".into())),
+        ServerMessage::error(ErrorCode::Forbidden, "not yours", Some("t-1".into())),
     );
     assert!(s.pending.is_empty());
-    assert_eq!(last_notice(&s), "not sent (rate_limited): spam — slow down");
+    assert_eq!(last_notice(&s), "not sent (forbidden): spam — not yours");
 }
 
 #[test]
@@ -528,4 +528,96 @@ fn too_long_a_message_is_refused_locally() {
     let fx = type_line(&mut s, &"x".repeat(4001));
     assert!(sent(&fx).is_empty());
     assert!(last_notice(&s).starts_with("not sent: message content must be at most"));
+}
+
+fn row_text(row: &layout::Row) -> String {
+    row.iter().map(|s| s.text.as_str()).collect()
+}
+
+#[test]
+fn a_new_day_gets_a_marker_and_today_needs_none() {
+    let mut old = msg(1, "bob", "from saturday");
+    old.timestamp = t0() - time::Duration::days(2);
+    let mut s = online(vec![old, msg(2, "bob", "from today")], &[]);
+    s.update(Event::Resize(80, 24));
+    let rows: Vec<String> = s.layout().last_rows(100).iter().map(row_text).collect();
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|r| r.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not in {rows:#?}"))
+    };
+    assert!(at("Sat 21 Nov 2026") < at("from saturday"));
+    assert!(at("from saturday") < at("Mon 23 Nov 2026"));
+    assert!(at("Mon 23 Nov 2026") < at("from today"));
+
+    let today_only = online(vec![msg(1, "bob", "hi")], &[]);
+    let rows: Vec<String> = today_only
+        .layout()
+        .last_rows(100)
+        .iter()
+        .map(row_text)
+        .collect();
+    assert!(!rows.iter().any(|r| r.contains("Nov 2026")), "{rows:#?}");
+}
+
+#[test]
+fn the_bottom_rows_are_the_end_of_all_rows() {
+    let msgs = (1..=30)
+        .map(|i| msg(i, "bob", &"word ".repeat(i as usize)))
+        .collect();
+    let mut s = online(msgs, &[]);
+    type_line(&mut s, "pending one");
+    let layout = s.layout();
+    let all: Vec<String> = layout.last_rows(usize::MAX).iter().map(row_text).collect();
+    assert_eq!(all.len(), layout.total_rows());
+    for n in [0, 1, 7, 40, all.len(), all.len() + 5] {
+        let bottom: Vec<String> = layout.last_rows(n).iter().map(row_text).collect();
+        assert_eq!(bottom, all[all.len().saturating_sub(n)..], "n = {n}");
+    }
+    assert!(all.last().unwrap().contains("pending one"));
+}
+
+#[test]
+fn a_message_the_server_could_not_store_is_retried_with_the_same_client_id() {
+    let mut s = online(vec![], &[]);
+    let start = Instant::now();
+    s.update(Event::Tick {
+        now: start,
+        wall: t0(),
+    });
+    type_line(&mut s, "important");
+    frame(
+        &mut s,
+        ServerMessage::error(ErrorCode::Unavailable, "database down", Some("t-1".into())),
+    );
+    assert_eq!(s.pending.len(), 1, "kept");
+    assert!(last_notice(&s).starts_with("not stored yet (unavailable)"));
+    let early = s.update(Event::Tick {
+        now: start + Duration::from_secs(1),
+        wall: t0(),
+    });
+    assert!(sent(&early).is_empty());
+    let due = s.update(Event::Tick {
+        now: start + Duration::from_secs(4),
+        wall: t0(),
+    });
+    let ClientMessage::Message(m) = sent(&due)[0] else {
+        panic!("{due:?}")
+    };
+    assert_eq!(m.client_id.as_ref().unwrap().as_str(), "t-1");
+    frame(&mut s, stored(1, "important", "t-1"));
+    assert!(s.pending.is_empty());
+}
+
+#[test]
+fn a_message_sent_before_the_rejoin_stays_pending_quietly() {
+    let mut s = online(vec![], &[]);
+    type_line(&mut s, "early");
+    let notices = s.room().entries.len();
+    frame(
+        &mut s,
+        ServerMessage::error(ErrorCode::NotJoined, "not in room", Some("t-1".into())),
+    );
+    assert_eq!(s.pending.len(), 1);
+    assert_eq!(s.room().entries.len(), notices, "no notice");
 }
