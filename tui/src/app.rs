@@ -188,6 +188,17 @@ enum Expect {
     Older,
 }
 
+/// How a stored message reached the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    /// Broadcast as it was stored.
+    Live,
+    /// Replayed after a reconnect: missed, so new to the user.
+    Resumed,
+    /// Older history (the first page, or scrolling back).
+    Backfill,
+}
+
 /// One joined room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Room {
@@ -826,8 +837,12 @@ impl State {
                     return;
                 };
                 let kind = self.rooms[i].expect.pop_front().unwrap_or(Expect::Older);
+                let arrival = match kind {
+                    Expect::Resume => Arrival::Resumed,
+                    Expect::Initial | Expect::Older => Arrival::Backfill,
+                };
                 for view in h.messages {
-                    self.accept(i, view, false, fx);
+                    self.accept(i, view, arrival, fx);
                 }
                 let room = &mut self.rooms[i];
                 match kind {
@@ -858,7 +873,7 @@ impl State {
             }
             ServerMessage::Message(view) => {
                 if let Some(i) = self.room_index(&view.room) {
-                    self.accept(i, view, true, fx);
+                    self.accept(i, view, Arrival::Live, fx);
                 }
             }
             ServerMessage::Presence(p) => {
@@ -954,11 +969,14 @@ impl State {
 
     /// Takes a stored message: confirms a pending one, shows it once at its
     /// place, counts it as new or unread, rings on a mention.
-    fn accept(&mut self, i: usize, view: MessageView, live: bool, fx: &mut Vec<Effect>) {
+    fn accept(&mut self, i: usize, view: MessageView, arrival: Arrival, fx: &mut Vec<Effect>) {
         let own = self.user.same_account(view.username.as_str());
+        let before = self.pending.len();
         if let Some(cid) = view.client_id.as_ref().filter(|_| own) {
             self.pending.retain(|p| &p.client_id != cid);
         }
+        // A confirmed pending line takes the rows its pending form took.
+        let was_pending = self.pending.len() < before;
         let mention = !own && mentions(view.content.as_str(), self.user.as_str());
         let width = usize::from(layout::areas(self.size).messages.width);
         let rows = layout::entry_rows(
@@ -971,22 +989,26 @@ impl State {
             width,
         )
         .len();
-        let Some(at) = self.rooms[i].insert(view, mention) else {
+        if self.rooms[i].insert(view, mention).is_none() {
             return; // already shown
-        };
-        let newest = at + 1 == self.rooms[i].entries.len();
-        if !live || !newest {
-            return;
+        }
+        if arrival == Arrival::Backfill {
+            return; // older messages land above the view
         }
         let active = i == self.active;
         let room = &mut self.rooms[i];
         if active && room.scroll > 0 {
-            room.scroll += rows;
-            room.unseen += 1;
+            // New rows below the view: scroll with them so it stays still.
+            if !was_pending {
+                room.scroll += rows;
+            }
+            if !own {
+                room.unseen += 1;
+            }
         } else if !active && !own {
             room.unread += 1;
         }
-        if mention {
+        if mention && arrival == Arrival::Live {
             fx.push(Effect::Bell);
         }
     }

@@ -621,3 +621,29 @@ fn a_message_sent_before_the_rejoin_stays_pending_quietly() {
     assert_eq!(s.pending.len(), 1);
     assert_eq!(s.room().entries.len(), notices, "no notice");
 }
+
+#[test]
+fn messages_missed_while_offline_count_as_new_when_scrolled_up() {
+    let msgs = (1..=60).map(|i| msg(i, "bob", &format!("m{i}"))).collect();
+    let mut s = online(msgs, &[]);
+    s.update(key(KeyCode::PageUp));
+    s.update(Event::Net(NetEvent::Disconnected {
+        reason: "gone".into(),
+        retry_at: Instant::now(),
+        attempt: 1,
+    }));
+    let scrolled = s.room().scroll;
+    s.update(Event::Net(NetEvent::Connected));
+    frame(&mut s, welcome("general"));
+    frame(
+        &mut s,
+        history(
+            "general",
+            vec![msg(61, "bob", "x"), msg(62, "bob", "y")],
+            false,
+        ),
+    );
+    assert_eq!(s.room().unseen, 2);
+    // Two message rows plus the "reconnected" line, all below the view.
+    assert_eq!(s.room().scroll, scrolled + 3);
+}
