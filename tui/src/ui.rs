@@ -258,7 +258,7 @@ fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-/// Keys and commands, as the overlay lists them (also used by `--help`).
+/// Keys and commands as the overlay lists them.
 pub const HELP: &[(&str, &str)] = &[
     ("Enter", "send the line"),
     ("PgUp / PgDn, wheel", "scroll; past the top loads older"),
@@ -276,6 +276,23 @@ pub const HELP: &[(&str, &str)] = &[
     ("/help, /quit", "this help; leave sapa"),
 ];
 
+/// The same, short, for terminals too small for the table.
+const HELP_SHORT: &[(&str, &str)] = &[
+    ("Enter", "send"),
+    ("PgUp/PgDn", "scroll"),
+    ("End", "newest"),
+    ("Up/Down", "recall"),
+    ("Ctrl-W/U/K", "delete"),
+    ("Ctrl-N/P", "rooms"),
+    ("F1", "help"),
+    ("Ctrl-C", "quit"),
+    ("/join", "ROOM"),
+    ("/leave", "room"),
+    ("/who", "is here"),
+    ("/rooms", "list"),
+    ("/quit", "bye"),
+];
+
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
@@ -288,31 +305,41 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_help(frame: &mut Frame<'_>, area: Rect) {
-    let popup = centered(area, 62, HELP.len() as u16 + 2);
+    let key_style = Style::new()
+        .fg(Color::LightCyan)
+        .add_modifier(Modifier::BOLD);
     let key_w = HELP.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
-    let lines: Vec<Line<'static>> = HELP
-        .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(
-                    format!(" {k:<key_w$}  "),
-                    Style::new()
-                        .fg(Color::LightCyan)
-                        .add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+    let full_w = (key_w + 36) as u16;
+    let fits = area.width >= full_w + 2 && area.height >= HELP.len() as u16 + 2;
+    let (popup, text) = if fits {
+        let lines: Vec<Line<'static>> = HELP
+            .iter()
+            .map(|(k, what)| {
+                Line::from(vec![
+                    Span::styled(format!(" {k:<key_w$}  "), key_style),
+                    Span::raw(*what),
+                ])
+            })
+            .collect();
+        (centered(area, 62, HELP.len() as u16 + 2), lines)
+    } else {
+        // Too small for the table: the short forms as a flowing paragraph.
+        let mut spans = Vec::new();
+        for (k, short) in HELP_SHORT {
+            spans.push(Span::styled(*k, key_style));
+            spans.push(Span::raw(format!(" {short}  ")));
+        }
+        (area, vec![Line::from(spans)])
+    };
+    let block = Block::bordered()
+        .title(" sapa help ")
+        .title_alignment(Alignment::Center);
+    let mut paragraph = Paragraph::new(text).block(block);
+    if !fits {
+        paragraph = paragraph.wrap(Wrap { trim: true });
+    }
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(" sapa help ")
-                .title_alignment(Alignment::Center),
-        ),
-        popup,
-    );
+    frame.render_widget(paragraph, popup);
 }
 
 fn draw_login(frame: &mut Frame<'_>, area: Rect, state: &State, form: &LoginForm) {
