@@ -23,6 +23,9 @@ pub enum Command {
     /// Some clients repeatedly drop and rejoin with `since_id` while senders
     /// keep sending; counts missed and duplicated messages.
     Resume(ResumeArgs),
+    /// Only register (or log in) the first `--clients` users and cache their
+    /// tokens, so later runs measure joins and not password hashing.
+    Users(Common),
 }
 
 /// How clients prove who they are.
@@ -74,16 +77,21 @@ pub struct Common {
     /// Give up waiting for joins after this many seconds.
     #[arg(long, default_value_t = 120.0)]
     pub join_timeout: f64,
-    /// WebSocket read buffer per connection, in bytes.
-    #[arg(long, default_value_t = 4096)]
+    /// WebSocket read buffer per connection, in bytes. Small: chat frames
+    /// are small, and tungstenite zeroes this much on every read.
+    #[arg(long, default_value_t = 1024)]
     pub read_buffer: usize,
     /// The server's process id: report its resident memory per connection
     /// and its CPU use.
     #[arg(long)]
     pub server_pid: Option<u32>,
-    /// Also report how busy this CPU was during the measured window.
+    /// The database's process id (the postmaster): report its CPU use,
+    /// backends included.
     #[arg(long)]
-    pub watch_cpu: Option<usize>,
+    pub db_pid: Option<u32>,
+    /// Also report how busy these CPUs were (comma-separated numbers).
+    #[arg(long, value_delimiter = ',')]
+    pub watch_cpu: Vec<usize>,
     /// A label copied into the report.
     #[arg(long, default_value = "")]
     pub label: String,

@@ -63,14 +63,44 @@ pub fn process_cpu(pid: u32) -> Option<Duration> {
 }
 
 fn parse_process_ticks(stat: &str) -> Option<u64> {
+    parse_stat(stat).map(|(_, ticks)| ticks)
+}
+
+/// The parent pid and CPU ticks (user + system) from a /proc/PID/stat line.
+fn parse_stat(stat: &str) -> Option<(u32, u64)> {
     // The command name (field 2) may hold spaces; count fields after ')'.
     let after = &stat[stat.rfind(')')? + 1..];
     let mut fields = after.split_whitespace();
-    // After ')': state is field 3, so utime (14) and stime (15) are the
-    // 12th and 13th here.
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    // After ')': state is field 3, ppid 4, utime 14 and stime 15.
+    let ppid: u32 = fields.nth(1)?.parse().ok()?;
+    let utime: u64 = fields.nth(9)?.parse().ok()?;
     let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
+    Some((ppid, utime + stime))
+}
+
+/// CPU time used by process `pid` and its direct children (PostgreSQL: the
+/// postmaster and its backends). A child that exited since the last reading
+/// takes its time with it, which is fine for a pool that keeps its backends.
+pub fn family_cpu(pid: u32) -> Option<Duration> {
+    let mut ticks = 0;
+    let mut found = false;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(this) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        match parse_stat(&stat) {
+            Some((ppid, used)) if this == pid || ppid == pid => {
+                found |= this == pid;
+                ticks += used;
+            }
+            _ => {}
+        }
+    }
+    found.then(|| Duration::from_secs_f64(ticks as f64 / TICKS_PER_SECOND))
 }
 
 /// Busy and total ticks of CPU `cpu` so far, from /proc/stat.
@@ -133,6 +163,7 @@ mod tests {
     fn process_ticks_survive_a_name_with_spaces() {
         let stat = "4242 (sapa server) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0";
         assert_eq!(parse_process_ticks(stat), Some(300));
+        assert_eq!(parse_stat(stat), Some((1, 300)));
     }
 
     #[test]
@@ -159,5 +190,6 @@ mod tests {
         assert!(raise_file_limit() > 0);
         assert!(rss_kib(std::process::id()).is_some());
         assert!(process_cpu(std::process::id()).is_some());
+        assert!(family_cpu(std::process::id()).is_some());
     }
 }

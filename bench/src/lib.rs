@@ -14,6 +14,7 @@ pub mod load;
 pub mod resume;
 pub mod schedule;
 pub mod stats;
+pub mod usage;
 pub mod users;
 
 use anyhow::Result;
@@ -25,6 +26,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let line = match cli.command {
         Command::Run(args) => serde_json::to_string(&load::run(args).await?)?,
         Command::Resume(args) => serde_json::to_string(&resume::run(args).await?)?,
+        Command::Users(common) => serde_json::to_string(&users::prepare(common).await?)?,
     };
     println!("{line}");
     Ok(())

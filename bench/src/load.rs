@@ -12,22 +12,23 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, Stream, StreamExt};
 use sapa_protocol::RoomName;
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::sleep_until;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cli::RunArgs;
 use crate::conn::{Endpoint, Ws, describe_close};
 use crate::frames::{Incoming, Marker, classify, join_frame, message_frame};
-use crate::host::{self, CpuTicks};
+use crate::host;
 use crate::schedule::{Schedule, Window};
 use crate::stats::{Percentiles, Stats, ratio, round2};
+use crate::usage::{CpuShare, Snapshot, Watch};
 use crate::users;
 
 /// The results of one `run`, printed as one JSON line.
@@ -62,10 +63,10 @@ pub struct Report {
     pub server_rss_kib_joined: Option<u64>,
     pub server_rss_kib_after_hold: Option<u64>,
     pub server_rss_kib_per_conn: Option<f64>,
-    pub server_cpu_pct: Option<f64>,
-    pub watched_cpu: Option<usize>,
-    pub watched_cpu_busy_pct: Option<f64>,
-    pub tool_cpu_pct: f64,
+    /// CPU use while clients connected and joined.
+    pub join_cpu: CpuShare,
+    /// CPU use during the measured window.
+    pub cpu: CpuShare,
     pub errors: BTreeMap<String, u64>,
     pub closed_by_server: BTreeMap<String, u64>,
 }
@@ -136,6 +137,11 @@ pub async fn run(args: RunArgs) -> Result<Report> {
         cancel: CancellationToken::new(),
         senders_done: AtomicUsize::new(0),
     });
+    let watch = Watch {
+        server_pid: common.server_pid,
+        db_pid: common.db_pid,
+        cpus: common.watch_cpu.clone(),
+    };
     let rss_before = common.server_pid.and_then(host::rss_kib);
     let senders = args.senders.min(common.clients);
 
@@ -145,6 +151,7 @@ pub async fn run(args: RunArgs) -> Result<Report> {
     let (joined_tx, mut joined_rx) = mpsc::unbounded_channel::<(usize, Result<(), String>)>();
     let (plan_tx, plan_rx) = watch::channel::<Option<Arc<Plan>>>(None);
     let join_started = Instant::now();
+    let join_snapshot = Snapshot::take(&watch);
     for (index, identity) in identities.into_iter().enumerate() {
         let role = Role {
             index,
@@ -176,7 +183,15 @@ pub async fn run(args: RunArgs) -> Result<Report> {
                 }
             };
             let _ = joined_tx.send((role.room, Ok(())));
-            let (sink, stream) = ws.split();
+            if role.sender.is_none() {
+                // Listeners keep the socket whole: no split lock to take
+                // for every frame (most clients of a fan-out only listen).
+                let mut ws = ws;
+                read_side(&mut ws, role, &shared).await;
+                let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+                return;
+            }
+            let (sink, mut stream) = ws.split();
             let settings = SendSettings {
                 rate: args.rate,
                 senders,
@@ -184,7 +199,7 @@ pub async fn run(args: RunArgs) -> Result<Report> {
                 room: room_names[role.room].clone(),
             };
             task_tracker.spawn(write_side(sink, role, settings, shared.clone(), plan_rx));
-            read_side(stream, role, &shared).await;
+            read_side(&mut stream, role, &shared).await;
         });
     }
     drop(joined_tx);
@@ -216,6 +231,7 @@ pub async fn run(args: RunArgs) -> Result<Report> {
     }
     let joined: usize = room_members.iter().sum::<u64>() as usize;
     let connect_join_s = last_join.duration_since(join_started).as_secs_f64();
+    let join_cpu = Snapshot::take(&watch).since(&join_snapshot);
     eprintln!(
         "sapa-load: {joined} of {} joined in {connect_join_s:.2} s",
         common.clients
@@ -232,7 +248,7 @@ pub async fn run(args: RunArgs) -> Result<Report> {
         start_us: 0,
         end_us: 0,
     };
-    let mut cpu = Usage::default();
+    let mut cpu = CpuShare::default();
     if senders > 0 && args.duration > 0.0 {
         let start = Instant::now() + Duration::from_millis(100);
         let warmup = Duration::from_secs_f64(args.warmup);
@@ -248,9 +264,9 @@ pub async fn run(args: RunArgs) -> Result<Report> {
             room_members,
         })));
         sleep_until((start + warmup).into()).await;
-        let before = Usage::take(common.server_pid, common.watch_cpu);
+        let before = Snapshot::take(&watch);
         sleep_until((start + warmup + measured).into()).await;
-        cpu = Usage::take(common.server_pid, common.watch_cpu).since(&before);
+        cpu = Snapshot::take(&watch).since(&before);
         let drain_deadline = Instant::now() + Duration::from_secs_f64(args.drain);
         let mut tick = tokio::time::interval(Duration::from_millis(20));
         loop {
@@ -322,10 +338,8 @@ pub async fn run(args: RunArgs) -> Result<Report> {
         server_rss_kib_joined: rss_joined,
         server_rss_kib_after_hold: rss_after_hold,
         server_rss_kib_per_conn: per_conn,
-        server_cpu_pct: cpu.server_pct,
-        watched_cpu: common.watch_cpu,
-        watched_cpu_busy_pct: cpu.watched_pct,
-        tool_cpu_pct: cpu.tool_pct,
+        join_cpu,
+        cpu,
         errors: stats.errors.lock().expect("stats lock").clone(),
         closed_by_server: stats.closed_by_server.lock().expect("stats lock").clone(),
     })
@@ -364,8 +378,8 @@ struct SendSettings {
     room: Option<RoomName>,
 }
 
-/// The sending half: the client's messages (if it sends), then, when the
-/// run ends, a close frame.
+/// A sender's sending half: its messages, then, when the run ends, a close
+/// frame.
 async fn write_side(
     mut sink: SplitSink<Ws, Message>,
     role: Role,
@@ -435,7 +449,10 @@ async fn send_schedule(
 
 /// The receiving half: counts every delivery of this run's measured
 /// messages and records its latency.
-async fn read_side(mut stream: SplitStream<Ws>, role: Role, shared: &Shared) {
+async fn read_side<S>(stream: &mut S, role: Role, shared: &Shared)
+where
+    S: Stream<Item = Result<Message, WsError>> + Unpin,
+{
     let stats = &shared.stats;
     loop {
         let frame = tokio::select! {
@@ -486,57 +503,6 @@ async fn read_side(mut stream: SplitStream<Ws>, role: Role, shared: &Shared) {
             }
             Incoming::Error { code, .. } => stats.error(&code),
             _ => {}
-        }
-    }
-}
-
-/// CPU use over the measured window.
-#[derive(Debug, Default)]
-struct Usage {
-    at: Option<Instant>,
-    tool: Duration,
-    server: Option<Duration>,
-    watched: Option<CpuTicks>,
-    tool_pct: f64,
-    server_pct: Option<f64>,
-    watched_pct: Option<f64>,
-}
-
-impl Usage {
-    fn take(server_pid: Option<u32>, watch_cpu: Option<usize>) -> Self {
-        Self {
-            at: Some(Instant::now()),
-            tool: host::own_cpu(),
-            server: server_pid.and_then(host::process_cpu),
-            watched: watch_cpu.and_then(CpuTicks::read),
-            ..Self::default()
-        }
-    }
-
-    /// Percentages between `earlier` and `self`.
-    fn since(self, earlier: &Self) -> Self {
-        let wall = match (self.at, earlier.at) {
-            (Some(now), Some(then)) => now.duration_since(then).as_secs_f64(),
-            _ => 0.0,
-        };
-        let pct = |used: Duration| {
-            if wall > 0.0 {
-                round2(100.0 * used.as_secs_f64() / wall)
-            } else {
-                0.0
-            }
-        };
-        Self {
-            tool_pct: pct(self.tool.saturating_sub(earlier.tool)),
-            server_pct: match (self.server, earlier.server) {
-                (Some(now), Some(then)) => Some(pct(now.saturating_sub(then))),
-                _ => None,
-            },
-            watched_pct: match (self.watched, earlier.watched) {
-                (Some(now), Some(then)) => Some(round2(now.busy_percent_since(&then))),
-                _ => None,
-            },
-            ..self
         }
     }
 }

@@ -94,6 +94,27 @@ pub async fn identities(
     Ok((identities, took))
 }
 
+/// What `sapa-load users` reports.
+#[derive(Debug, Serialize)]
+pub struct UsersReport {
+    pub label: String,
+    pub users: usize,
+    /// Seconds spent registering; `None` when every token was cached.
+    pub register_s: Option<f64>,
+}
+
+/// Makes sure the first `--clients` users exist and their tokens are cached.
+pub async fn prepare(common: Common) -> Result<UsersReport> {
+    let endpoint = crate::conn::Endpoint::new(&common.url, common.read_buffer, common.tutorial)?;
+    let (identities, register_s) =
+        identities(&common, &endpoint.http_base(), common.clients).await?;
+    Ok(UsersReport {
+        label: common.label,
+        users: identities.len(),
+        register_s: register_s.map(crate::stats::round2),
+    })
+}
+
 /// Registers (or logs in) every name, `concurrency` at a time.
 async fn register_all(
     client: &reqwest::Client,
