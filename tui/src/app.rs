@@ -98,6 +98,9 @@ pub enum Event {
     LoginFailed(String),
     /// A token was obtained for this name; the connection is starting.
     LoggedIn(Username),
+    /// Fetch a page of older messages of the room on screen (what
+    /// scrolling past the top does; `sapa tail --history` uses it).
+    LoadOlder,
     /// The answer to `/rooms`: names with online counts, or an error.
     RoomsListed(Result<Vec<(String, u64)>, String>),
 }
@@ -383,6 +386,7 @@ impl State {
             Event::Mouse(MouseEventKind::ScrollDown) => self.scroll_down(WHEEL_ROWS),
             Event::Mouse(_) => {}
             Event::Resize(w, h) => self.size = Rect::new(0, 0, w, h),
+            Event::LoadOlder => self.fetch_older(&mut fx),
             Event::Tick { now, wall } => {
                 self.now = now;
                 self.wall = wall;

@@ -474,7 +474,16 @@ pub async fn tail(
             continue;
         }
         if !started {
+            // More history wanted than the join brought: page back first,
+            // so everything prints in order.
+            if room.messages().count() < options.history && room.has_older {
+                if !room.fetching_older {
+                    driver.step(Event::LoadOlder).await;
+                }
+                continue;
+            }
             started = true;
+            let room = driver.state.room();
             let all: Vec<i64> = room.messages().map(|m| m.id).collect();
             let skip = all.len().saturating_sub(options.history);
             printed.extend(&all[..skip]);

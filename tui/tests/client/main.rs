@@ -304,16 +304,17 @@ async fn send_sends_each_line_of_standard_input_as_it_is_written(pool: PgPool) {
     server.stop().await;
 }
 
-/// Collects output and signals each complete line.
+/// Collects output and signals once `want` lines are complete.
 struct Lines {
     buf: Vec<u8>,
+    want: usize,
     printed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl std::io::Write for Lines {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.buf.extend_from_slice(data);
-        if data.contains(&b'\n') {
+        if self.buf.iter().filter(|b| **b == b'\n').count() >= self.want {
             self.printed.notify_one();
         }
         Ok(data.len())
@@ -332,6 +333,7 @@ async fn tail_json_prints_message_frames(pool: PgPool) {
     let printed = std::sync::Arc::new(tokio::sync::Notify::new());
     let mut out = Lines {
         buf: Vec::new(),
+        want: 1,
         printed: printed.clone(),
     };
     let mut err = Vec::new();
@@ -362,6 +364,47 @@ async fn tail_json_prints_message_frames(pool: PgPool) {
         (m.username.as_str(), m.content.as_str()),
         ("alice", "hello")
     );
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn tail_pages_back_for_more_history_than_a_join_brings(pool: PgPool) {
+    let server = Server::any_port(&pool).await;
+    let dir = ConfigDir::new("deep");
+    let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
+    let input: String = (1..=130).map(|i| format!("m{i}\n")).collect();
+    cli::send(&alice, lines(&input)).await.unwrap();
+    let printed = std::sync::Arc::new(tokio::sync::Notify::new());
+    let mut out = Lines {
+        buf: Vec::new(),
+        want: 120,
+        printed: printed.clone(),
+    };
+    let stop = async move { printed.notified().await };
+    let options = cli::TailOptions {
+        history: 120,
+        json: false,
+        utc_offset: time::UtcOffset::UTC,
+    };
+    let bob = target(&server.url(), "bob", &dir, Some(PASSWORD));
+    let mut err = Vec::new();
+    cli::tail(
+        &bob,
+        options,
+        quick_net(&server.url()),
+        &mut out,
+        &mut err,
+        stop,
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out.buf).unwrap();
+    let got: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_once(": ").unwrap().1)
+        .collect();
+    let expected: Vec<String> = (11..=130).map(|i| format!("m{i}")).collect();
+    assert_eq!(got, expected);
     server.stop().await;
 }
 
