@@ -221,6 +221,8 @@ pub struct Room {
     pub loaded: bool,
     /// Welcomed on the current connection.
     pub joined: bool,
+    /// When to try joining again after the server could not take the join.
+    rejoin_at: Option<Instant>,
     welcomed_once: bool,
     /// The welcome (or "reconnected") line, shown once the history is in.
     greeting: Option<(OffsetDateTime, String)>,
@@ -246,6 +248,7 @@ impl Room {
             fetching_older: false,
             loaded: false,
             joined: false,
+            rejoin_at: None,
             welcomed_once: false,
             greeting: None,
             expect: VecDeque::new(),
@@ -306,6 +309,9 @@ pub struct State {
     authenticated: bool,
     /// The connection was lost since the last welcome.
     lost: bool,
+    /// Rooms whose join is unanswered, in the order the joins went out (the
+    /// server answers them in order; an error names only "join").
+    joins_in_flight: VecDeque<RoomName>,
     client_prefix: String,
     next_seq: u64,
     pub quit: bool,
@@ -345,6 +351,7 @@ impl State {
             utc_offset: options.utc_offset,
             authenticated: false,
             lost: false,
+            joins_in_flight: VecDeque::new(),
             client_prefix: options.client_prefix,
             next_seq: 1,
             quit: false,
@@ -762,6 +769,7 @@ impl State {
             NetEvent::Connected => {
                 self.conn = Conn::Online;
                 self.authenticated = false;
+                self.joins_in_flight.clear();
                 for i in 0..self.rooms.len() {
                     self.send_join(i, fx);
                 }
@@ -779,8 +787,10 @@ impl State {
                 };
                 self.rtt = None;
                 self.authenticated = false;
+                self.joins_in_flight.clear();
                 for room in &mut self.rooms {
                     room.joined = false;
+                    room.rejoin_at = None;
                     room.expect.clear();
                     room.fetching_older = false;
                 }
@@ -795,7 +805,10 @@ impl State {
     }
 
     fn send_join(&mut self, index: usize, fx: &mut Vec<Effect>) {
+        self.joins_in_flight
+            .push_back(self.rooms[index].name.clone());
         let room = &mut self.rooms[index];
+        room.rejoin_at = None;
         let since_id = room.last_id;
         room.expect.push_back(if since_id.is_some() {
             Expect::Resume
@@ -815,6 +828,9 @@ impl State {
         match frame {
             ServerMessage::Welcome(w) => {
                 self.authenticated = true;
+                if let Some(at) = self.joins_in_flight.iter().position(|r| r == &w.room) {
+                    self.joins_in_flight.remove(at);
+                }
                 let Some(i) = self.room_index(&w.room) else {
                     return;
                 };
@@ -930,6 +946,10 @@ impl State {
                     fx.push(Effect::AuthRejected);
                     return;
                 }
+                if e.reference.as_deref() == Some("join") {
+                    self.join_refused(e.code, &e.content);
+                    return;
+                }
                 let rejected = e
                     .reference
                     .as_deref()
@@ -1017,10 +1037,50 @@ impl State {
         }
     }
 
-    /// Re-sends, with the same client_id, the messages whose retry is due.
+    /// The server refused the oldest unanswered join: retry it later if
+    /// the refusal was temporary, else say why.
+    fn join_refused(&mut self, code: ErrorCode, why: &str) {
+        let Some(name) = self.joins_in_flight.pop_front() else {
+            self.notice(format!("{code}: {why}"), NoticeKind::Warn);
+            return;
+        };
+        let Some(i) = self.room_index(&name) else {
+            return; // left meanwhile
+        };
+        self.rooms[i].expect.pop_front();
+        let wall = self.wall;
+        if matches!(
+            code,
+            ErrorCode::Unavailable | ErrorCode::RateLimited | ErrorCode::Internal
+        ) {
+            self.rooms[i].rejoin_at = Some(self.now + RETRY_AFTER);
+            let text = format!(
+                "cannot join #{name} yet ({code}): {why}; retrying in {} s",
+                RETRY_AFTER.as_secs()
+            );
+            self.notice_in(i, wall, text, NoticeKind::Warn);
+        } else {
+            self.notice_in(
+                i,
+                wall,
+                format!("cannot join #{name} ({code}): {why}"),
+                NoticeKind::Warn,
+            );
+        }
+    }
+
+    /// Re-sends, with the same client_id, the messages whose retry is due,
+    /// and joins again the rooms whose join could not be taken.
     fn retry_due(&mut self, fx: &mut Vec<Effect>) {
         if self.conn != Conn::Online {
             return;
+        }
+        let now = self.now;
+        let due: Vec<usize> = (0..self.rooms.len())
+            .filter(|&i| self.rooms[i].rejoin_at.is_some_and(|at| at <= now))
+            .collect();
+        for i in due {
+            self.send_join(i, fx);
         }
         let now = self.now;
         for p in &mut self.pending {

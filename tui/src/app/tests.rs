@@ -647,3 +647,45 @@ fn messages_missed_while_offline_count_as_new_when_scrolled_up() {
     // Two message rows plus the "reconnected" line, all below the view.
     assert_eq!(s.room().scroll, scrolled + 3);
 }
+
+#[test]
+fn a_join_the_server_could_not_take_is_tried_again() {
+    let mut s = online(vec![], &[]);
+    let start = Instant::now();
+    s.update(Event::Tick {
+        now: start,
+        wall: t0(),
+    });
+    type_line(&mut s, "/join rust");
+    frame(
+        &mut s,
+        ServerMessage::error(ErrorCode::Unavailable, "database down", Some("join".into())),
+    );
+    assert!(
+        last_notice(&s).starts_with("cannot join #rust yet (unavailable)"),
+        "{}",
+        last_notice(&s)
+    );
+    assert!(!s.room().joined);
+    let due = s.update(Event::Tick {
+        now: start + Duration::from_secs(4),
+        wall: t0(),
+    });
+    let ClientMessage::Join(j) = sent(&due)[0] else {
+        panic!("{due:?}")
+    };
+    assert_eq!(j.room.as_ref().unwrap().as_str(), "rust");
+    frame(&mut s, welcome("rust"));
+    frame(
+        &mut s,
+        history("rust", vec![msg_in("rust", 1, "bob", "hi")], false),
+    );
+    assert!(s.room().joined);
+    assert_eq!(shown_ids(&s), vec![1]);
+    // Nothing more is scheduled.
+    let later = s.update(Event::Tick {
+        now: start + Duration::from_secs(10),
+        wall: t0(),
+    });
+    assert!(sent(&later).is_empty());
+}
