@@ -153,6 +153,20 @@ impl Driver {
         }
     }
 
+    /// The next event if one is already waiting (so a busy room can be
+    /// taken in as a batch and drawn once).
+    pub fn try_next(&mut self) -> Option<Event> {
+        if let Ok(ev) = self.net_rx.try_recv() {
+            return Some(Event::Net(ev));
+        }
+        while let Ok(done) = self.done_rx.try_recv() {
+            if let Some(ev) = self.finish(done) {
+                return Some(ev);
+            }
+        }
+        None
+    }
+
     fn finish(&mut self, done: Done) -> Option<Event> {
         match done {
             Done::Login(Ok((user, token, _new))) => {

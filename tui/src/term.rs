@@ -30,6 +30,8 @@ use crate::ui;
 
 /// How often the clock ticks (the reconnect countdown counts seconds).
 const TICK: Duration = Duration::from_millis(250);
+/// Most waiting events taken in between two frames.
+const BATCH: usize = 512;
 
 /// Raw mode and the alternate screen for as long as it lives.
 pub struct TerminalGuard {
@@ -141,7 +143,16 @@ pub async fn run(mut driver: Driver) -> anyhow::Result<()> {
             },
             () = &mut stop => break,
         };
-        let out = driver.step(event).await;
+        let mut out = driver.step(event).await;
+        // Take in whatever else has already arrived before drawing again.
+        for _ in 0..BATCH {
+            let Some(event) = driver.try_next() else {
+                break;
+            };
+            let more = driver.step(event).await;
+            out.bell |= more.bell;
+            out.quit |= more.quit;
+        }
         if out.bell {
             let mut stdout = io::stdout();
             let _ = stdout.write_all(b"\x07");
