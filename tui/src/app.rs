@@ -119,8 +119,9 @@ pub enum LoginField {
     Password,
 }
 
-/// The login screen: name and masked password.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The login screen: name and masked password. `Debug` leaves the
+/// password out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct LoginForm {
     pub username: LineEditor,
     pub password: LineEditor,
@@ -128,6 +129,18 @@ pub struct LoginForm {
     pub error: Option<String>,
     /// A login request is in flight.
     pub busy: bool,
+}
+
+impl std::fmt::Debug for LoginForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginForm")
+            .field("username", &self.username.text())
+            .field("password", &"***")
+            .field("focus", &self.focus)
+            .field("error", &self.error)
+            .field("busy", &self.busy)
+            .finish()
+    }
 }
 
 /// The connection as the user sees it in the status line.

@@ -248,6 +248,7 @@ fn the_login_screen_masks_and_submits_the_password() {
     for c in "hunter22".chars() {
         assert!(s.update(key(KeyCode::Char(c))).is_empty());
     }
+    assert!(!format!("{s:?}").contains("hunter22"), "Debug hides it");
     let fx = s.update(key(KeyCode::Enter));
     let [Effect::Login { username, password }] = fx.as_slice() else {
         panic!("{fx:?}")
