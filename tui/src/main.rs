@@ -205,6 +205,12 @@ async fn tail(target: &Target, args: &TailArgs, utc_offset: UtcOffset) -> ExitCo
 }
 
 async fn interactive(target: Target, utc_offset: UtcOffset) -> ExitCode {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return fail(&CliError::Usage(
+            "the chat screen needs a terminal; in scripts use `sapa send` or `sapa tail`".into(),
+        ));
+    }
     let state = State::new(Options {
         server: server_key(&target.server)
             .trim_start_matches("http://")

@@ -409,6 +409,22 @@ async fn tail_pages_back_for_more_history_than_a_join_brings(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn the_chat_screen_refuses_to_start_without_a_terminal(pool: PgPool) {
+    let server = Server::any_port(&pool).await;
+    let dir = ConfigDir::new("notty");
+    let (code, err) = run_sapa(
+        &dir,
+        Some(PASSWORD),
+        &["--server", &server.url(), "--user", "bob"],
+        "",
+    )
+    .await;
+    assert_eq!(code, exit::USAGE);
+    assert!(err.contains("needs a terminal"), "{err}");
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
 async fn tail_without_any_credential_says_how_to_log_in(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("nocred");
