@@ -10,10 +10,10 @@
 //! re-sends what the server has not confirmed. Frames queued for a socket
 //! that died are dropped here for that reason.
 //!
-//! Queues: the outgoing queue is unbounded because only the user's own
-//! typing (or `sapa send`'s window of unconfirmed lines) fills it; the
-//! event queue is bounded, so a consumer that falls behind slows reading
-//! from the socket instead of growing memory.
+//! Queues: the outgoing queue is unbounded because only the state machine
+//! fills it, with what the user typed plus a join or history request per
+//! room; the event queue is bounded, so a consumer that falls behind slows
+//! reading from the socket instead of growing memory.
 
 use std::time::Duration;
 
@@ -48,9 +48,6 @@ pub struct NetConfig {
     pub backoff_base: Duration,
     /// ...up to this cap.
     pub backoff_max: Duration,
-    /// Reconnect after a drop (false: report the drop and stop; for
-    /// `sapa send`, which should fail rather than wait).
-    pub reconnect: bool,
 }
 
 impl NetConfig {
@@ -65,7 +62,6 @@ impl NetConfig {
             connect_timeout: Duration::from_secs(10),
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
-            reconnect: true,
         }
     }
 }
@@ -164,9 +160,6 @@ async fn run(
                 attempt: failures + 1,
             })
             .await;
-        if !config.reconnect {
-            return;
-        }
         tokio::select! {
             () = cancel.cancelled() => return,
             () = sleep(delay) => {}
