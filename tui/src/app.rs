@@ -327,8 +327,22 @@ pub struct State {
     joins_in_flight: VecDeque<RoomName>,
     client_prefix: String,
     next_seq: u64,
+    /// Tab completion in progress: what was typed, which match is shown,
+    /// and the line as the last Tab left it.
+    completion: Option<Completion>,
     pub quit: bool,
 }
+
+#[derive(Debug, Clone, PartialEq)]
+struct Completion {
+    prefix: String,
+    start: usize,
+    index: usize,
+    line: String,
+}
+
+/// The commands Tab completes at the start of the line.
+const COMMANDS: [&str; 6] = ["/join", "/leave", "/who", "/rooms", "/help", "/quit"];
 
 /// What the client starts with.
 #[derive(Debug, Clone)]
@@ -367,6 +381,7 @@ impl State {
             joins_in_flight: VecDeque::new(),
             client_prefix: options.client_prefix,
             next_seq: 1,
+            completion: None,
             quit: false,
         }
     }
@@ -475,6 +490,9 @@ impl State {
             self.help = false;
             return;
         }
+        if key.code != KeyCode::Tab {
+            self.completion = None;
+        }
         let input = &mut self.input;
         match key.code {
             KeyCode::F(1) => self.help = true,
@@ -510,7 +528,7 @@ impl State {
                 _ => {}
             },
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::ALT) => input.insert_char(c),
-            KeyCode::Tab => input.insert_char('\t'),
+            KeyCode::Tab => self.complete(),
             _ => {}
         }
     }
@@ -636,6 +654,56 @@ impl State {
                 NoticeKind::Warn,
             ),
         }
+    }
+
+    /// Tab: completes the word before the cursor to a name in the room (or
+    /// a command at the start of the line); Tab again shows the next match.
+    fn complete(&mut self) {
+        let continuing = self
+            .completion
+            .take()
+            .filter(|c| c.line == self.input.text() && self.input.at_end());
+        let (prefix, start, index) = match continuing {
+            Some(c) => (c.prefix, c.start, c.index + 1),
+            None => {
+                let (start, word) = self.input.word_before_cursor();
+                (word.to_owned(), start, 0)
+            }
+        };
+        if prefix.is_empty() {
+            return;
+        }
+        let lower = prefix.to_lowercase();
+        let mut matches: Vec<String> = if start == 0 && prefix.starts_with('/') {
+            COMMANDS.iter().map(|c| (*c).to_owned()).collect()
+        } else {
+            let me = &self.user;
+            self.room()
+                .users
+                .iter()
+                .filter(|u| !me.same_account(u.as_str()))
+                .map(|u| u.as_str().trim_start_matches('@').to_owned())
+                .collect()
+        };
+        let at = if prefix.starts_with('@') { "@" } else { "" };
+        matches.retain(|m| format!("{at}{m}").to_lowercase().starts_with(&lower));
+        if matches.is_empty() {
+            return;
+        }
+        let pick = &matches[index % matches.len()];
+        let suffix = if start == 0 && !pick.starts_with('/') {
+            ": "
+        } else {
+            " "
+        };
+        self.input
+            .replace_before_cursor(start, &format!("{at}{pick}{suffix}"));
+        self.completion = Some(Completion {
+            prefix,
+            start,
+            index,
+            line: self.input.text().to_owned(),
+        });
     }
 
     fn join(&mut self, room: RoomName, fx: &mut Vec<Effect>) {

@@ -149,6 +149,22 @@ impl LineEditor {
         self.text.truncate(self.cursor);
     }
 
+    /// The word the cursor ends (from the last space before it): its byte
+    /// offset and text. Completion replaces it.
+    pub fn word_before_cursor(&self) -> (usize, &str) {
+        let before = &self.text[..self.cursor];
+        let start = before.rfind(' ').map_or(0, |i| i + 1);
+        (start, &before[start..])
+    }
+
+    /// Replaces the text from `start` to the cursor with `with`, leaving
+    /// the cursor after it.
+    pub fn replace_before_cursor(&mut self, start: usize, with: &str) {
+        self.text.replace_range(start..self.cursor, with);
+        self.cursor = start + with.len();
+        self.recall = None;
+    }
+
     /// Empties the line without recording it.
     pub fn clear(&mut self) {
         self.text.clear();
@@ -397,6 +413,16 @@ mod tests {
         e.right();
         e.kill_to_end();
         assert_eq!(e.text(), "w");
+    }
+
+    #[test]
+    fn the_word_before_the_cursor_can_be_replaced() {
+        let mut e = typed("hi bo");
+        assert_eq!(e.word_before_cursor(), (3, "bo"));
+        e.replace_before_cursor(3, "bob ");
+        assert_eq!(e.text(), "hi bob ");
+        assert!(e.at_end());
+        assert_eq!(e.word_before_cursor(), (7, ""));
     }
 
     #[test]

@@ -21,8 +21,8 @@ server hands out is kept in $SAPA_CONFIG_DIR, else <config dir>/sapa/
 (tokens.json, mode 0600), and reused; --logout forgets it.
 
 In the client: Enter sends, PgUp/PgDn or the wheel scroll, End jumps to the
-newest, Up/Down recall, F1 or /help lists every key. Commands: /join ROOM,
-/leave, /who, /rooms, /help, /quit.
+newest, Up/Down recall, Tab completes names, F1 or /help lists every key.
+Commands: /join ROOM, /leave, /who, /rooms, /help, /quit.
 
 Exit codes: 0 ok, 1 a message was refused, 2 bad usage, 3 wrong password or
 no credential, 4 server unreachable or lost.";

@@ -690,3 +690,39 @@ fn a_join_the_server_could_not_take_is_tried_again() {
     });
     assert!(sent(&later).is_empty());
 }
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        s.update(key(KeyCode::Char(c)));
+    }
+}
+
+#[test]
+fn tab_completes_names_in_the_room_and_cycles() {
+    let mut s = online(vec![], &["alice", "Bea", "bob", "carol"]);
+    typed(&mut s, "b");
+    s.update(key(KeyCode::Tab));
+    assert_eq!(s.input.text(), "Bea: ", "in the order of the users pane");
+    s.update(key(KeyCode::Tab));
+    assert_eq!(s.input.text(), "bob: ");
+    s.update(key(KeyCode::Tab));
+    assert_eq!(s.input.text(), "Bea: ", "and around again");
+    typed(&mut s, "ask @c");
+    s.update(key(KeyCode::Tab));
+    assert_eq!(s.input.text(), "Bea: ask @carol ");
+    typed(&mut s, "al");
+    s.update(key(KeyCode::Tab));
+    assert!(s.input.text().ends_with(" al"), "not yourself");
+}
+
+#[test]
+fn tab_completes_commands_at_the_start() {
+    let mut s = online(vec![], &["alice"]);
+    typed(&mut s, "/jo");
+    s.update(key(KeyCode::Tab));
+    assert_eq!(s.input.text(), "/join ");
+    s.update(ctrl('u'));
+    typed(&mut s, "/r");
+    s.update(key(KeyCode::Tab));
+    assert_eq!(s.input.text(), "/rooms ");
+}
