@@ -164,6 +164,25 @@ async function testerChecks(context) {
     });
     if (!joinedOk) return;
 
+    await steps.run("tester: a wrong password is refused and the page says why", async () => {
+      const pageC = await context.newPage();
+      try {
+        await pageC.goto(new URL("test", BASE).toString());
+        await pageC.fill("#username", alice);
+        await pageC.fill("#password", "not alice's password");
+        await pageC.fill("#room", room);
+        await pageC.click("#connect");
+        await pageC.waitForSelector('#status[data-state="error"]', { timeout: WAIT });
+        const errors = await pageC.$$eval("#log li.error", (els) => els.map((e) => e.textContent));
+        check(errors.some((t) => t.includes("unauthorized")), `no unauthorized line in the log: ${JSON.stringify(errors)}`);
+        check(await pageC.isEnabled("#connect"), "Connect stays disabled after the refusal");
+        await shot(pageC, "tester-refused.png");
+      } finally {
+        await pageC.close();
+      }
+      await waitUsers(pageA, [alice, bob]);
+    });
+
     await steps.run("tester: messages go both ways", async () => {
       const fromA = `hello bob, this is alice ${uniq()}`;
       await sendFromPage(pageA, fromA);
@@ -284,10 +303,12 @@ async function testerChecks(context) {
       return `${said.length} messages, oldest first`;
     });
 
-    await steps.run("tester: loads nothing from another host and raises no script error", async () => {
-      for (const [seen, who] of [[seenA, alice], [seenB, bob]]) {
+    await steps.run("tester: loads nothing from another host, raises no script error, shows no password", async () => {
+      for (const [page, seen, who] of [[pageA, seenA, alice], [pageB, seenB, bob]]) {
         check(seen.foreign.length === 0, `${who}'s page requested ${seen.foreign[0]}`);
         check(seen.errors.length === 0, `${who}'s page threw: ${seen.errors[0]}`);
+        const text = await page.evaluate(() => document.body.innerText);
+        check(!text.includes(pw), `${who}'s page shows the password in its text`);
       }
     });
   } finally {
