@@ -436,14 +436,14 @@ impl State {
                     username,
                     password: LineEditor::new(),
                     focus: LoginField::Password,
-                    error: reason,
+                    error: reason.map(|r| printable(&r)),
                     busy: false,
                 }));
             }
             Event::LoginFailed(why) => {
                 if let Screen::Login(form) = &mut self.screen {
                     form.busy = false;
-                    form.error = Some(why);
+                    form.error = Some(printable(&why));
                     form.password.clear();
                     form.focus = LoginField::Password;
                 }
@@ -1196,6 +1196,7 @@ impl State {
     }
 
     fn notice_in(&mut self, i: usize, time: OffsetDateTime, text: String, kind: NoticeKind) {
+        let text = printable(&text);
         let entry = Entry::Notice { time, text, kind };
         let width = usize::from(layout::areas(self.size).messages.width);
         let rows = layout::entry_rows(&entry, &self.user, self.utc_offset, width).len();
@@ -1205,6 +1206,21 @@ impl State {
             room.scroll += rows;
         }
     }
+}
+
+/// `text` with control characters (other than newline and tab) shown as
+/// `�`: free text from a server (notices, error messages) must not be able
+/// to send escape sequences to the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn message_frame(p: &Pending) -> ClientMessage {

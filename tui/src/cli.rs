@@ -463,6 +463,7 @@ pub async fn tail(
                     server_key(&target.server)
                 )));
             }
+            let reason = crate::app::printable(reason);
             let _ = writeln!(err, "sapa: connection lost ({reason}); reconnecting");
         }
         driver.step(event).await;

@@ -77,7 +77,8 @@ struct TailArgs {
 }
 
 fn fail(e: &CliError) -> ExitCode {
-    eprintln!("sapa: {e}");
+    // The text may quote the server: keep escape sequences out of it.
+    eprintln!("sapa: {}", sapa_tui::app::printable(&e.to_string()));
     ExitCode::from(e.code() as u8)
 }
 

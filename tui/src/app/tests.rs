@@ -726,3 +726,22 @@ fn tab_completes_commands_at_the_start() {
     s.update(key(KeyCode::Tab));
     assert_eq!(s.input.text(), "/rooms ");
 }
+
+#[test]
+fn server_text_cannot_reach_the_terminal_as_escape_sequences() {
+    let mut s = online(vec![], &[]);
+    frame(
+        &mut s,
+        ServerMessage::System(sapa_protocol::SystemNotice {
+            content: "hi\u{1b}]0;pwned\u{7}\u{1b}[2J".into(),
+            timestamp: t0(),
+            room: None,
+        }),
+    );
+    assert_eq!(last_notice(&s), "hi\u{fffd}]0;pwned\u{fffd}\u{fffd}[2J");
+    s.update(Event::LoginNeeded(Some("bad\u{1b}[31m".into())));
+    let Screen::Login(form) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(form.error.as_deref(), Some("bad\u{fffd}[31m"));
+}
