@@ -243,9 +243,17 @@ fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State) {
             format!(" users ({}) ", room.users.len()),
             Style::new().add_modifier(Modifier::BOLD),
         )));
-    let lines: Vec<Line<'static>> = room
+    let rows = usize::from(block.inner(area).height);
+    // More names than rows: the last row says how many are not shown.
+    let shown = if room.users.len() > rows {
+        rows.saturating_sub(1)
+    } else {
+        room.users.len()
+    };
+    let mut lines: Vec<Line<'static>> = room
         .users
         .iter()
+        .take(shown)
         .map(|u| {
             let style = if state.user.same_account(u.as_str()) {
                 Style::new().add_modifier(Modifier::BOLD)
@@ -255,6 +263,12 @@ fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Line::from(Span::styled(format!(" {u}"), style))
         })
         .collect();
+    if shown < room.users.len() {
+        lines.push(Line::from(Span::styled(
+            format!(" +{} more (/who)", room.users.len() - shown),
+            Style::new().fg(Color::DarkGray),
+        )));
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

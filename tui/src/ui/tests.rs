@@ -208,3 +208,22 @@ fn name_colours_are_stable_and_case_insensitive() {
         .collect();
     assert!(distinct.len() >= 3, "names get different colours");
 }
+
+#[test]
+fn a_crowded_users_pane_says_how_many_are_not_shown() {
+    let names: Vec<String> = (1..=25).map(|i| format!("user{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let s = online(vec![], &refs);
+    let t = render(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let pane: Vec<String> = (0..24u16)
+        .map(|y| {
+            (62..80u16)
+                .map(|x| buf[(x, y)].symbol().to_owned())
+                .collect()
+        })
+        .collect();
+    assert!(pane[1].contains("users (25)"), "{pane:#?}");
+    assert!(pane[20].contains("user19"), "{pane:#?}");
+    assert!(pane[21].contains("+6 more (/who)"), "{pane:#?}");
+}
