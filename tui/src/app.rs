@@ -824,6 +824,15 @@ impl State {
         room.unseen = 0;
     }
 
+    /// Loads older history while the room does not fill its pane, so a
+    /// tall terminal does not open on a half-empty screen.
+    fn fill_screen(&mut self, fx: &mut Vec<Effect>) {
+        let h = usize::from(layout::areas(self.size).messages.height);
+        if self.total_rows() < h {
+            self.fetch_older(fx);
+        }
+    }
+
     fn fetch_older(&mut self, fx: &mut Vec<Effect>) {
         let online = self.conn == Conn::Online;
         let room = self.room_mut();
@@ -970,6 +979,9 @@ impl State {
                         self.notice_in(i, time, text, NoticeKind::System);
                     }
                     self.resend_pending(i, fx);
+                }
+                if i == self.active {
+                    self.fill_screen(fx);
                 }
             }
             ServerMessage::Message(view) => {

@@ -745,3 +745,23 @@ fn server_text_cannot_reach_the_terminal_as_escape_sequences() {
     };
     assert_eq!(form.error.as_deref(), Some("bad\u{fffd}[31m"));
 }
+
+#[test]
+fn a_room_that_does_not_fill_the_screen_loads_older_history_by_itself() {
+    let mut s = client();
+    s.update(Event::Resize(100, 60));
+    s.update(Event::Net(NetEvent::Connected));
+    frame(&mut s, welcome("general"));
+    let page = |from: i64| (from..from + 10).map(|i| msg(i, "bob", "x")).collect();
+    let fx = frame(&mut s, history("general", page(91), true));
+    let ClientMessage::History(h) = sent(&fx)[0] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(h.before_id, Some(91));
+    let fx = frame(&mut s, history("general", page(81), true));
+    assert_eq!(sent(&fx).len(), 1, "still short: the next page");
+    // Enough to fill the pane: no more requests.
+    let many = (1..=80).map(|i| msg(i, "bob", "x")).collect();
+    let fx = frame(&mut s, history("general", many, true));
+    assert!(sent(&fx).is_empty(), "{fx:?}");
+}
