@@ -227,3 +227,25 @@ fn a_crowded_users_pane_says_how_many_are_not_shown() {
     assert!(pane[20].contains("user19"), "{pane:#?}");
     assert!(pane[21].contains("+6 more (/who)"), "{pane:#?}");
 }
+
+#[test]
+fn tiny_and_odd_sizes_draw_without_panicking() {
+    let mut busy = busy_room();
+    type_line(
+        &mut busy,
+        "a pending line long enough to wrap on a small screen",
+    );
+    let mut help = busy.clone();
+    help.update(key(KeyCode::F(1)));
+    let mut login = client();
+    login.update(Event::LoginNeeded(Some("an error".into())));
+    for state in [&busy, &help, &login] {
+        for w in [1, 2, 5, 10, 17, 59, 60, 61] {
+            for h in [1, 2, 3, 4, 7] {
+                let mut s = state.clone();
+                s.update(key(KeyCode::PageUp));
+                render(&s, w, h);
+            }
+        }
+    }
+}
