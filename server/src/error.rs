@@ -19,12 +19,12 @@ use crate::store::StoreError;
 
 /// The JSON body of every REST error.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"error": "unauthorized", "message": "missing or invalid bearer token"}))]
 pub struct ErrorBody {
     /// A stable code, shared with WebSocket error frames.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, example = "validation")]
     pub error: ErrorCode,
     /// What went wrong, for people.
+    #[schema(example = "what went wrong, in words")]
     pub message: String,
 }
 
