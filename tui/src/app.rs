@@ -612,8 +612,9 @@ impl State {
         };
         match name {
             "join" | "j" => {
+                // Room names are lowercase; `/join #Rust` means #rust.
                 let raw = arg.trim_start_matches('#');
-                match RoomName::parse(raw.to_owned()) {
+                match RoomName::parse(raw.to_lowercase()) {
                     Ok(room) => self.join(room, fx),
                     Err(_) if raw.is_empty() => self.notice("usage: /join ROOM", NoticeKind::Warn),
                     Err(e) => self.notice(e.to_string(), NoticeKind::Warn),

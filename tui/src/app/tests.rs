@@ -291,7 +291,7 @@ fn join_switches_rooms_and_sends_a_join() {
     assert_eq!(j.room.as_ref().unwrap().as_str(), "rust");
     assert_eq!(s.room().name.as_str(), "rust");
     // Joining a room already joined just switches to it.
-    let fx = type_line(&mut s, "/join #general");
+    let fx = type_line(&mut s, "/join #General");
     assert!(sent(&fx).is_empty());
     assert_eq!(s.room().name.as_str(), "general");
     type_line(&mut s, "/join Bad!");
