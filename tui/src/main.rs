@@ -125,7 +125,7 @@ fn target(cli: &Cli) -> Result<Target, CliError> {
             format!("{e}: pass --user NAME")
         })
     })?;
-    let room = RoomName::parse(cli.room.trim_start_matches('#').to_owned())
+    let room = RoomName::parse(cli.room.trim_start_matches('#').to_lowercase())
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let password = std::env::var("SAPA_PASSWORD")
         .ok()
