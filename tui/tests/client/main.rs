@@ -409,6 +409,46 @@ async fn tail_pages_back_for_more_history_than_a_join_brings(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn logout_forgets_the_token_and_the_server_stops_accepting_it(pool: PgPool) {
+    let server = Server::any_port(&pool).await;
+    let dir = ConfigDir::new("logout");
+    let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
+    cli::send(&alice, lines("hi")).await.unwrap();
+    let key = server_key(&alice.server);
+    let token = dir.store().load(&key, &alice.user).expect("saved");
+
+    let (code, err) = run_sapa(
+        &dir,
+        None,
+        &["--server", &server.url(), "--user", "alice", "--logout"],
+        "",
+    )
+    .await;
+    assert_eq!((code, err.as_str()), (exit::OK, ""));
+    assert!(dir.store().load(&key, &alice.user).is_none(), "forgotten");
+    let status = reqwest::Client::new()
+        .get(format!("{}/messages?room=general", server.url()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 401, "revoked on the server too");
+
+    // Without a token or a password, sending now asks for one.
+    let (code, err) = run_sapa(
+        &dir,
+        None,
+        &["--server", &server.url(), "--user", "alice", "send", "x"],
+        "",
+    )
+    .await;
+    assert_eq!(code, exit::AUTH);
+    assert!(err.contains("set SAPA_PASSWORD"), "{err}");
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
 async fn the_chat_screen_refuses_to_start_without_a_terminal(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("notty");
