@@ -162,14 +162,19 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
         refused_in_a_row: 0,
     };
 
+    // Created once: a fresh `cancelled()` each turn would re-register with
+    // the token (a lock shared by every connection) for every frame.
+    let shutting_down = shutdown.cancelled();
+    let kicked = kick.cancelled();
+    tokio::pin!(shutting_down, kicked);
     let ended: Result<Flow, axum::Error> = loop {
         let step = tokio::select! {
             biased;
-            () = shutdown.cancelled() => {
+            () = &mut shutting_down => {
                 conn.finish_pending(&mut sink).await;
                 Ok(Flow::Close(close::GOING_AWAY, "server shutting down"))
             }
-            () = kick.cancelled() => {
+            () = &mut kicked => {
                 Ok(Flow::Close(close::TRY_AGAIN_LATER, "too slow: join again with since_id to catch up"))
             }
             Some(first) = rx.recv() => conn.write_queued(&mut sink, first, &mut rx).await.map(|()| Flow::Continue),
