@@ -438,6 +438,8 @@ pub async fn tail(
     );
     driver.start().await;
     let mut printed: HashSet<i64> = HashSet::new();
+    // The first id to print.
+    let mut floor: Option<i64> = None;
     let mut started = false;
     let mut ever_online = false;
     tokio::pin!(stop);
@@ -487,10 +489,15 @@ pub async fn tail(
             let room = driver.state.room();
             let all: Vec<i64> = room.messages().map(|m| m.id).collect();
             let skip = all.len().saturating_sub(options.history);
-            printed.extend(&all[..skip]);
+            // Older pages that still arrive (the client fills its screen
+            // by itself) stay unprinted: output never goes back in time.
+            floor = all.get(skip).copied().or(room.last_id.map(|l| l + 1));
         }
         let mut closed = false;
         for m in room.messages() {
+            if floor.is_some_and(|f| m.id < f) {
+                continue;
+            }
             if printed.insert(m.id) {
                 closed |= writeln!(out, "{}", tail_line(m, &options)).is_err();
                 let _ = out.flush();

@@ -325,6 +325,51 @@ impl std::io::Write for Lines {
 }
 
 #[sqlx::test(migrations = false)]
+async fn tail_never_prints_older_pages_that_arrive_after_it_started(pool: PgPool) {
+    // A join brings only 5 messages: too few to fill a screen, so the
+    // client pages back by itself while tail is already printing.
+    let server = Server::start_with(&pool, "127.0.0.1:0".parse().unwrap(), |c| {
+        c.history_size = 5;
+    })
+    .await;
+    let dir = ConfigDir::new("floor");
+    let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
+    let input: String = (1..=30).map(|i| format!("m{i}\n")).collect();
+    cli::send(&alice, lines(&input)).await.unwrap();
+    let mut child = tokio::process::Command::new(SAPA)
+        .args([
+            "--server",
+            &server.url(),
+            "--user",
+            "bob",
+            "tail",
+            "--history",
+            "3",
+        ])
+        .env("SAPA_CONFIG_DIR", &dir.0)
+        .env("SAPA_PASSWORD", PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncBufReadExt;
+    let mut rx = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let text = |l: String| l.split_once(": ").unwrap().1.to_owned();
+    for want in ["m28", "m29", "m30"] {
+        assert_eq!(text(next_line(&mut rx).await), want);
+    }
+    cli::send(&alice, lines("m31")).await.unwrap();
+    assert_eq!(
+        text(next_line(&mut rx).await),
+        "m31",
+        "nothing older in between"
+    );
+    child.kill().await.unwrap();
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
 async fn tail_json_prints_message_frames(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("json");
