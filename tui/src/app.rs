@@ -97,7 +97,11 @@ pub enum Event {
     /// The REST login failed; the text says why.
     LoginFailed(String),
     /// A token was obtained for this name; the connection is starting.
-    LoggedIn(Username),
+    LoggedIn {
+        user: Username,
+        /// The name was new: the server just registered it.
+        registered: bool,
+    },
     /// Fetch a page of older messages of the room on screen (what
     /// scrolling past the top does; `sapa tail --history` uses it).
     LoadOlder,
@@ -327,6 +331,8 @@ pub struct State {
     joins_in_flight: VecDeque<RoomName>,
     client_prefix: String,
     next_seq: u64,
+    /// A line to show after the first welcome (that the name is new).
+    after_welcome: Option<String>,
     /// Tab completion in progress: what was typed, which match is shown,
     /// and the line as the last Tab left it.
     completion: Option<Completion>,
@@ -382,6 +388,7 @@ impl State {
             client_prefix: options.client_prefix,
             next_seq: 1,
             completion: None,
+            after_welcome: None,
             quit: false,
         }
     }
@@ -448,10 +455,15 @@ impl State {
                     form.focus = LoginField::Password;
                 }
             }
-            Event::LoggedIn(user) => {
+            Event::LoggedIn { user, registered } => {
                 self.user = user;
                 self.screen = Screen::Chat;
                 self.conn = Conn::Connecting { attempt: 1 };
+                if registered {
+                    // Said after the welcome, once the room's history is in.
+                    self.after_welcome =
+                        Some(format!("registered {} on {}", self.user, self.server));
+                }
             }
             Event::RoomsListed(Ok(rooms)) => {
                 let list = if rooms.is_empty() {
@@ -978,6 +990,9 @@ impl State {
                 if matches!(kind, Expect::Initial | Expect::Resume) {
                     if let Some((time, text)) = self.rooms[i].greeting.take() {
                         self.notice_in(i, time, text, NoticeKind::System);
+                        if let Some(note) = self.after_welcome.take() {
+                            self.notice_in(i, time, note, NoticeKind::System);
+                        }
                     }
                     self.resend_pending(i, fx);
                 }

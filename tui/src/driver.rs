@@ -91,7 +91,12 @@ impl Driver {
         if let Some(token) = saved {
             let user = self.state.user.clone();
             self.connect(token);
-            return self.step(Event::LoggedIn(user)).await;
+            return self
+                .step(Event::LoggedIn {
+                    user,
+                    registered: false,
+                })
+                .await;
         }
         if self.try_password() {
             return Outcome::default();
@@ -169,13 +174,13 @@ impl Driver {
 
     fn finish(&mut self, done: Done) -> Option<Event> {
         match done {
-            Done::Login(Ok((user, token, _new))) => {
+            Done::Login(Ok((user, token, registered))) => {
                 if let Some(store) = &self.store {
                     // Not fatal: the session works, it just is not kept.
                     let _ = store.save(&self.server_key, &user, &token);
                 }
                 self.connect(token);
-                Some(Event::LoggedIn(user))
+                Some(Event::LoggedIn { user, registered })
             }
             Done::Login(Err(e)) => Some(match self.state.screen {
                 Screen::Login(_) => Event::LoginFailed(e.to_string()),

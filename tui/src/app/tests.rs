@@ -261,8 +261,15 @@ fn the_login_screen_masks_and_submits_the_password() {
     };
     assert!(form.password.is_empty(), "a failed password is cleared");
     assert_eq!(form.error.as_deref(), Some("wrong password for alice"));
-    s.update(Event::LoggedIn(name("alice")));
+    s.update(Event::LoggedIn {
+        user: name("alice"),
+        registered: true,
+    });
     assert_eq!(s.screen, Screen::Chat);
+    s.update(Event::Net(NetEvent::Connected));
+    frame(&mut s, welcome("general"));
+    frame(&mut s, history("general", vec![msg(1, "bob", "hi")], false));
+    assert_eq!(last_notice(&s), "registered alice on localhost:3000");
 }
 
 #[test]
