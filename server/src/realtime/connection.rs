@@ -24,7 +24,7 @@ use std::{
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{
     SinkExt, StreamExt,
-    stream::{FuturesUnordered, SplitSink},
+    stream::{FuturesUnordered, SplitSink, SplitStream},
 };
 use sapa_protocol::{
     ClientId, ClientMessage, DecodeError, ErrorCode, History, HistoryRequest, Join, Leave,
@@ -82,6 +82,8 @@ enum Flow {
     Close(u16, &'static str),
     /// The client sent a close frame; the library has queued the reply.
     ClientClosed,
+    /// The socket ended without a close frame.
+    PeerGone,
 }
 
 /// A simple token bucket: `rate` per second, bursts of twice that.
@@ -135,6 +137,9 @@ struct Connection {
 /// abusive and is closed.
 const ABUSE_LIMIT: u32 = 100;
 
+/// How long a closing socket may take to accept the close frame.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Most queued frames written before one flush.
 const WRITE_BATCH: usize = 64;
 
@@ -144,8 +149,10 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
     let started = Instant::now();
     tracing::info!(conn = id, peer = %upgrade.peer, "connection opened");
     let (tx, mut rx) = mpsc::channel(state.config.outbound_queue.max(1));
-    let kick = CancellationToken::new();
-    let shutdown = state.shutdown.clone();
+    // Cancelled when the server shuts down, or by the hub when this
+    // socket's queue is full (kicked): one token, so each turn of the loop
+    // checks one thing.
+    let stop = state.shutdown.child_token();
     let (mut sink, mut stream) = socket.split();
     let mut conn = Connection {
         id,
@@ -157,35 +164,27 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
         identity: None,
         rooms: Vec::new(),
         outbound: tx,
-        kick: kick.clone(),
+        kick: stop.clone(),
         pending: FuturesUnordered::new(),
         refused_in_a_row: 0,
     };
 
-    // Created once: a fresh `cancelled()` each turn would re-register with
-    // the token (a lock shared by every connection) for every frame.
-    let shutting_down = shutdown.cancelled();
-    let kicked = kick.cancelled();
-    tokio::pin!(shutting_down, kicked);
+    // Stopping races every step, writes included: a peer that stops reading
+    // leaves a flush pending forever, and it must still be closed.
+    let stopped = stop.cancelled();
+    tokio::pin!(stopped);
     let ended: Result<Flow, axum::Error> = loop {
         let step = tokio::select! {
             biased;
-            () = &mut shutting_down => {
-                conn.finish_pending(&mut sink).await;
-                Ok(Flow::Close(close::GOING_AWAY, "server shutting down"))
+            () = &mut stopped => {
+                if conn.state.shutdown.is_cancelled() {
+                    conn.finish_pending(&mut sink).await;
+                    Ok(Flow::Close(close::GOING_AWAY, "server shutting down"))
+                } else {
+                    Ok(Flow::Close(close::TRY_AGAIN_LATER, "too slow: join again with since_id to catch up"))
+                }
             }
-            () = &mut kicked => {
-                Ok(Flow::Close(close::TRY_AGAIN_LATER, "too slow: join again with since_id to catch up"))
-            }
-            Some(first) = rx.recv() => conn.write_queued(&mut sink, first, &mut rx).await.map(|()| Flow::Continue),
-            Some((client_id, result)) = conn.pending.next(), if !conn.pending.is_empty() => {
-                conn.answer_send(&mut sink, client_id, result).await.map(|()| Flow::Continue)
-            }
-            incoming = stream.next() => match incoming {
-                Some(Ok(message)) => conn.on_message(&mut sink, message).await,
-                Some(Err(error)) => Err(error),
-                None => break Ok(Flow::Continue),
-            },
+            step = conn.step(&mut sink, &mut stream, &mut rx) => step,
         };
         match step {
             Ok(Flow::Continue) => {}
@@ -202,15 +201,17 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
                 code,
                 reason: Utf8Bytes::from_static(reason),
             };
-            let _ = sink.send(Message::Close(Some(frame))).await;
+            // A peer that stopped reading cannot take the close frame either.
+            let _ =
+                tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
             format!("closed by server ({code}: {reason})")
         }
         Ok(Flow::ClientClosed) => {
             // Flushes the close reply tungstenite queued when it read theirs.
-            let _ = sink.close().await;
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.close()).await;
             "closed by client".to_owned()
         }
-        Ok(Flow::Continue) => "closed by client".to_owned(),
+        Ok(Flow::Continue | Flow::PeerGone) => "closed by client".to_owned(),
         Err(error) => format!("ended: {error}"),
     };
     if let Some(identity) = &conn.identity {
@@ -243,6 +244,28 @@ async fn send_error(
 }
 
 impl Connection {
+    /// Waits for the next thing to do and does it: write what the hub
+    /// queued, answer a stored send, or handle the client's next frame.
+    async fn step(
+        &mut self,
+        sink: &mut Sink,
+        stream: &mut SplitStream<WebSocket>,
+        rx: &mut mpsc::Receiver<Outbound>,
+    ) -> Result<Flow, axum::Error> {
+        tokio::select! {
+            biased;
+            Some(first) = rx.recv() => self.write_queued(sink, first, rx).await.map(|()| Flow::Continue),
+            Some((client_id, result)) = self.pending.next(), if !self.pending.is_empty() => {
+                self.answer_send(sink, client_id, result).await.map(|()| Flow::Continue)
+            }
+            incoming = stream.next() => match incoming {
+                Some(Ok(message)) => self.on_message(sink, message).await,
+                Some(Err(error)) => Err(error),
+                None => Ok(Flow::PeerGone),
+            },
+        }
+    }
+
     /// Writes `first` and whatever else is queued, then flushes once.
     async fn write_queued(
         &mut self,

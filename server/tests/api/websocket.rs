@@ -418,3 +418,77 @@ async fn a_client_close_is_answered_with_a_close_frame(pool: PgPool) {
     let reply = alice.closed().await.expect("the server answers the close");
     assert_eq!(u16::from(reply.code), 1000);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_reader_that_cannot_keep_up_is_closed_and_catches_up_with_since_id(pool: PgPool) {
+    let app = crate::helpers::spawn_app_with(pool, |config| {
+        config.outbound_queue = 16;
+        config.messages_per_second = 100_000;
+    })
+    .await;
+    let mut slow = app.ws().await;
+    let joined = slow.join("slow", "general").await;
+    let since = joined.messages.last().map_or(0, |m| m.id);
+    let mut fast = app.joined("fast", "general").await;
+    // ~12 MB of frames: more than the kernel's socket buffers hold for a
+    // peer that reads nothing, so the server's queue for it fills.
+    let big = "x".repeat(3990);
+    let total = 3000;
+    // The fast client reads as it goes (its own queue is small too).
+    let mut last = None;
+    for n in 0..total {
+        fast.send(json!({"type": "message", "content": format!("{n} {big}"), "client_id": format!("f{n}")}))
+            .await;
+        last = Some(fast.next_message().await);
+    }
+    let last = last.unwrap();
+    assert!(
+        last.content
+            .as_str()
+            .starts_with(&format!("{} ", total - 1))
+    );
+
+    // The slow socket was closed (1013 if the close frame fit, else cut).
+    let mut received = 0;
+    loop {
+        let next = tokio::time::timeout(
+            crate::helpers::DEADLINE,
+            futures_util::StreamExt::next(&mut slow.ws),
+        )
+        .await
+        .expect("the slow socket ends");
+        match next {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_))) => received += 1,
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => {
+                if let Some(frame) = frame {
+                    assert_eq!(u16::from(frame.code), 1013);
+                }
+                break;
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => break,
+        }
+    }
+    assert!(
+        received < total,
+        "the slow reader was cut off, not buffered without bound"
+    );
+
+    // It catches up by joining again with since_id: every message, once, in order.
+    let mut back = app.ws().await;
+    let mut ids = Vec::new();
+    let mut after = since;
+    loop {
+        let page = back
+            .join_with(json!({"type": "join", "username": "slow", "password": crate::helpers::PASSWORD, "since_id": after}))
+            .await;
+        ids.extend(page.messages.iter().map(|m| m.id));
+        after = *ids.last().unwrap();
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(ids.len(), total);
+    assert_eq!(*ids.last().unwrap(), last.id);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+}
