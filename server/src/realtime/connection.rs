@@ -256,10 +256,13 @@ impl Connection {
             biased;
             Some(first) = rx.recv() => self.write_queued(sink, first, rx).await.map(|()| Flow::Continue),
             Some((client_id, result)) = self.pending.next(), if !self.pending.is_empty() => {
-                self.answer_send(sink, client_id, result).await.map(|()| Flow::Continue)
+                Box::pin(self.answer_send(sink, client_id, result)).await.map(|()| Flow::Continue)
             }
             incoming = stream.next() => match incoming {
-                Some(Ok(message)) => self.on_message(sink, message).await,
+                // Boxed: handling a frame (a join with its history, say)
+                // needs far more state than waiting does, and every idle
+                // socket would otherwise carry that space.
+                Some(Ok(message)) => Box::pin(self.on_message(sink, message)).await,
                 Some(Err(error)) => Err(error),
                 None => Ok(Flow::PeerGone),
             },
