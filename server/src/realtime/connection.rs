@@ -536,17 +536,16 @@ impl Connection {
             content: format!("Welcome {}!", identity.username),
             timestamp: OffsetDateTime::now_utc(),
         });
-        send(sink, &welcome).await?;
-        send(
-            sink,
-            &ServerMessage::History(History {
-                room,
-                messages,
-                has_more,
-            }),
-        )
-        .await?;
-        send(sink, &ServerMessage::Presence(presence)).await?;
+        let history = ServerMessage::History(History {
+            room,
+            messages,
+            has_more,
+        });
+        // Three frames, one write.
+        for frame in [welcome, history, ServerMessage::Presence(presence)] {
+            sink.feed(Message::Text(frame.to_json().into())).await?;
+        }
+        sink.flush().await?;
         Ok(Flow::Continue)
     }
 
