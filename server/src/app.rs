@@ -19,7 +19,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     auth::Auth,
     config::Config,
-    realtime::{Hub, Writer},
+    realtime::{Hub, LastSeen, Writer},
     routes,
     store::Store,
 };
@@ -32,6 +32,8 @@ pub struct AppState {
     pub auth: Auth,
     pub hub: Hub,
     pub writer: Writer,
+    /// Records when users go offline, in batches.
+    pub last_seen: LastSeen,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Every WebSocket task, so shutdown can wait for them.
@@ -46,7 +48,7 @@ pub struct AppState {
 pub struct App {
     listener: TcpListener,
     state: AppState,
-    writer_stop: CancellationToken,
+    background_stop: CancellationToken,
     background: TaskTracker,
 }
 
@@ -70,15 +72,17 @@ impl App {
             .with_context(|| format!("binding {}", config.bind))?;
         let hub = Hub::default();
         let background = TaskTracker::new();
-        let writer_stop = CancellationToken::new();
+        let background_stop = CancellationToken::new();
         let writer = Writer::spawn(
             store.clone(),
             hub.clone(),
             config.batch_max,
             &background,
-            writer_stop.clone(),
+            background_stop.clone(),
         );
+        let last_seen = LastSeen::spawn(store.clone(), &background, background_stop.clone());
         let state = AppState {
+            last_seen,
             auth: Auth::new(store.clone(), config.hash_concurrency, config.token_ttl()),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             config: Arc::new(config),
@@ -92,7 +96,7 @@ impl App {
         Ok(Self {
             listener,
             state,
-            writer_stop,
+            background_stop,
             background,
         })
     }
@@ -119,7 +123,7 @@ impl App {
         let Self {
             listener,
             state,
-            writer_stop,
+            background_stop,
             background,
         } = self;
         let shutdown = state.shutdown.clone();
@@ -146,7 +150,7 @@ impl App {
         {
             tracing::warn!("some connections did not close within the grace period");
         }
-        writer_stop.cancel();
+        background_stop.cancel();
         background.close();
         if tokio::time::timeout(grace, background.wait())
             .await

@@ -215,11 +215,7 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
         Err(error) => format!("ended: {error}"),
     };
     if let Some(identity) = &conn.identity {
-        let store = conn.state.store.clone();
-        let user_id = identity.user_id;
-        conn.state.connections.spawn(async move {
-            let _ = store.touch_user(user_id).await;
-        });
+        conn.state.last_seen.record(identity.user_id);
     }
     tracing::info!(
         conn = id,

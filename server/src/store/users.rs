@@ -47,10 +47,10 @@ impl Store {
         }
     }
 
-    /// Records that a user was just active.
-    pub async fn touch_user(&self, user_id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET last_seen = now() WHERE id = $1")
-            .bind(user_id)
+    /// Records that these users were just active.
+    pub async fn touch_users(&self, user_ids: &[i64]) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET last_seen = now() WHERE id = ANY($1)")
+            .bind(user_ids)
             .execute(&self.pool)
             .await?;
         Ok(())

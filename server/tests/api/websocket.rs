@@ -311,6 +311,18 @@ async fn shutdown_closes_every_socket_with_1001(pool: PgPool) {
     let close = alice.closed().await.expect("a close frame");
     assert_eq!(u16::from(close.code), 1001);
     app.server.await.unwrap().unwrap();
+    // Shutdown also recorded when alice was last online (the server closed
+    // its pool, so look with a connection of our own).
+    let mut db =
+        <sqlx::PgConnection as sqlx::Connection>::connect_with(&app.pool.connect_options())
+            .await
+            .unwrap();
+    let seen_after_registering: bool =
+        sqlx::query_scalar("SELECT last_seen > created_at FROM users WHERE username = 'alice'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    assert!(seen_after_registering);
 }
 
 #[sqlx::test(migrations = false)]
