@@ -5,9 +5,12 @@
 //! Password hashing is deliberately slow, so it runs on the blocking pool
 //! behind a small semaphore: a burst of logins queues there instead of
 //! occupying the async workers that deliver messages. A token login costs
-//! one SHA-256 and one indexed lookup.
+//! one SHA-256 and one indexed lookup, and none once the token is known.
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use axum::{extract::FromRequestParts, http::request::Parts};
@@ -69,7 +72,14 @@ pub struct Auth {
     store: Store,
     hashing: Arc<Semaphore>,
     token_ttl: time::Duration,
+    /// Tokens seen valid, so a join or request with a known token costs no
+    /// round trip. Revoking goes through [`Auth::revoke`], which drops the
+    /// entry; expiry is checked on every use.
+    tokens: Arc<Mutex<HashMap<[u8; 32], (Identity, OffsetDateTime)>>>,
 }
+
+/// Most tokens remembered; past this the cache starts over.
+const TOKEN_CACHE_MAX: usize = 100_000;
 
 /// SHA-256 of a token: what the sessions table stores and looks up.
 pub fn token_hash(token: &str) -> [u8; 32] {
@@ -83,6 +93,7 @@ impl Auth {
             store,
             hashing: Arc::new(Semaphore::new(hash_concurrency.max(1))),
             token_ttl,
+            tokens: Arc::default(),
         }
     }
 
@@ -187,17 +198,43 @@ impl Auth {
         Ok(IssuedToken { token, expires_at })
     }
 
+    fn token_cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Identity, OffsetDateTime)>> {
+        // Each update is one insert or remove: a panic cannot leave it torn.
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The identity behind a token, if it is valid and unexpired.
     pub async fn check_token(&self, token: &str) -> Result<Identity, AuthError> {
-        match self.store.session_user(&token_hash(token)).await? {
-            Some(user) => Ok(user.into()),
-            None => Err(AuthError::Denied("unknown or expired token")),
+        let hash = token_hash(token);
+        let now = OffsetDateTime::now_utc();
+        if let Some((identity, expires_at)) = self.token_cache().get(&hash)
+            && *expires_at > now
+        {
+            return Ok(identity.clone());
         }
+        let Some(user) = self.store.session_user(&hash).await? else {
+            self.token_cache().remove(&hash);
+            return Err(AuthError::Denied("unknown or expired token"));
+        };
+        let expires_at = user.expires_at;
+        let identity = Identity::from(user);
+        let mut cache = self.token_cache();
+        if cache.len() >= TOKEN_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(hash, (identity.clone(), expires_at));
+        Ok(identity)
     }
 
     /// Revokes a token.
     pub async fn revoke(&self, token: &str) -> Result<bool, StoreError> {
-        self.store.delete_session(&token_hash(token)).await
+        let hash = token_hash(token);
+        self.token_cache().remove(&hash);
+        self.store.delete_session(&hash).await
     }
 }
 

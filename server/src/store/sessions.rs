@@ -12,6 +12,7 @@ pub struct SessionUser {
     pub user_id: i64,
     #[sqlx(try_from = "String")]
     pub username: Username,
+    pub expires_at: OffsetDateTime,
 }
 
 impl Store {
@@ -34,7 +35,7 @@ impl Store {
     /// The user behind an unexpired token, if any.
     pub async fn session_user(&self, token_hash: &[u8]) -> Result<Option<SessionUser>, StoreError> {
         let row = sqlx::query_as::<_, SessionUser>(
-            "SELECT u.id AS user_id, u.username
+            "SELECT u.id AS user_id, u.username, s.expires_at
                FROM sessions s JOIN users u ON u.id = s.user_id
               WHERE s.token_hash = $1 AND s.expires_at > now()",
         )
