@@ -75,8 +75,11 @@ pub struct Auth {
     /// Tokens seen valid, so a join or request with a known token costs no
     /// round trip. Revoking goes through [`Auth::revoke`], which drops the
     /// entry; expiry is checked on every use.
-    tokens: Arc<Mutex<HashMap<[u8; 32], (Identity, OffsetDateTime)>>>,
+    tokens: Arc<Mutex<TokenCache>>,
 }
+
+/// Token hash -> who it belongs to and until when.
+type TokenCache = HashMap<[u8; 32], (Identity, OffsetDateTime)>;
 
 /// Most tokens remembered; past this the cache starts over.
 const TOKEN_CACHE_MAX: usize = 100_000;
@@ -198,9 +201,7 @@ impl Auth {
         Ok(IssuedToken { token, expires_at })
     }
 
-    fn token_cache(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Identity, OffsetDateTime)>> {
+    fn token_cache(&self) -> std::sync::MutexGuard<'_, TokenCache> {
         // Each update is one insert or remove: a panic cannot leave it torn.
         self.tokens
             .lock()
