@@ -276,7 +276,7 @@ impl Connection {
         let mut written = 0;
         while let Some(item) = next.take() {
             let frame = match item {
-                Outbound::Frame(frame) => Some(frame),
+                Outbound::Frame(frame) => Some(Utf8Bytes::clone(&frame)),
                 Outbound::Message(message) => self
                     .rooms
                     .iter()

@@ -28,11 +28,13 @@ use tokio_util::sync::CancellationToken;
 /// Identifies one WebSocket connection for the hub.
 pub type ConnId = u64;
 
-/// What the hub puts in a connection's queue.
+/// What the hub puts in a connection's queue. Both variants are one
+/// pointer, so a queue's first block (allocated with the channel, for every
+/// socket) stays small.
 #[derive(Debug, Clone)]
 pub enum Outbound {
     /// A frame for this connection as is (presence changes).
-    Frame(Utf8Bytes),
+    Frame(Arc<Utf8Bytes>),
     /// A stored message; the connection skips it if its join's history
     /// already contained it.
     Message(Arc<EncodedMessage>),
@@ -130,7 +132,7 @@ impl Hub {
                 username,
                 timestamp: OffsetDateTime::now_utc(),
             });
-            state.send_all(&Outbound::Frame(frame(&joined)), Some(conn));
+            state.send_all(&Outbound::Frame(Arc::new(frame(&joined))), Some(conn));
         }
         state.presence(room)
     }
@@ -155,7 +157,7 @@ impl Hub {
                     username: mailbox.username,
                     timestamp: OffsetDateTime::now_utc(),
                 });
-                state.send_all(&Outbound::Frame(frame(&left)), None);
+                state.send_all(&Outbound::Frame(Arc::new(frame(&left))), None);
             }
         }
         if state.members.is_empty() {
