@@ -241,16 +241,4 @@ impl Store {
         rows.truncate(usize::from(limit));
         Ok((rows.into_iter().map(MessageView::from).collect(), has_more))
     }
-
-    /// How many messages are stored for a (user, client_id); for tests and
-    /// checks of idempotency.
-    pub async fn count_client_id(&self, user_id: i64, client_id: &str) -> Result<i64, StoreError> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT count(*) FROM messages WHERE user_id = $1 AND client_id = $2")
-                .bind(user_id)
-                .bind(client_id)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(n)
-    }
 }
