@@ -160,6 +160,17 @@ impl Client {
         }
     }
 
+    /// The next `left` frame, skipping others.
+    pub async fn next_left(&mut self) -> sapa_protocol::PresenceChange {
+        match self
+            .recv_until(|f| matches!(f, ServerMessage::Left(_)))
+            .await
+        {
+            ServerMessage::Left(left) => left,
+            _ => unreachable!(),
+        }
+    }
+
     /// The next `error` frame's code, content and ref.
     pub async fn next_error(&mut self) -> sapa_protocol::ErrorFrame {
         match self

@@ -30,12 +30,7 @@ async fn closing_a_socket_without_leave_counts_as_leaving(pool: PgPool) {
     assert_eq!(active(&app, &token).await, ["bob", "watcher"]);
 
     bob.ws.close(None).await.unwrap();
-    let ServerMessage::Left(left) = watcher
-        .recv_until(|f| matches!(f, ServerMessage::Left(_)))
-        .await
-    else {
-        unreachable!()
-    };
+    let left = watcher.next_left().await;
     assert_eq!(left.username.as_str(), "bob");
     assert_eq!(active(&app, &token).await, ["watcher"]);
 }
@@ -66,12 +61,7 @@ async fn a_user_with_two_sockets_leaves_only_when_the_second_closes(pool: PgPool
     assert_eq!(active(&app, &token).await, ["bob", "watcher"]);
 
     tab2.ws.close(None).await.unwrap();
-    let ServerMessage::Left(left) = watcher
-        .recv_until(|f| matches!(f, ServerMessage::Left(_)))
-        .await
-    else {
-        unreachable!()
-    };
+    let left = watcher.next_left().await;
     assert_eq!(left.username.as_str(), "bob");
     assert_eq!(active(&app, &token).await, ["watcher"]);
 }

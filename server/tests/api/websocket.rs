@@ -291,12 +291,7 @@ async fn leaving_confirms_to_the_leaver_and_tells_the_others(pool: PgPool) {
         panic!("no confirmation")
     };
     assert_eq!(confirmation.username.as_str(), "bob");
-    let ServerMessage::Left(seen) = alice
-        .recv_until(|f| matches!(f, ServerMessage::Left(_)))
-        .await
-    else {
-        unreachable!()
-    };
+    let seen = alice.next_left().await;
     assert_eq!(seen.username.as_str(), "bob");
     bob.send(json!({"type": "message", "content": "anyone?"}))
         .await;

@@ -24,6 +24,38 @@ fn lines(text: &str) -> Vec<sapa_protocol::Content> {
     cli::lines_to_send(&[], Some(text)).unwrap()
 }
 
+/// Starts the built `sapa tail --history N` as bob; returns the child and
+/// its standard output, line by line.
+fn spawn_tail(
+    server: &str,
+    dir: &ConfigDir,
+    history: &str,
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(SAPA)
+        .args([
+            "--server",
+            server,
+            "--user",
+            "bob",
+            "tail",
+            "--history",
+            history,
+        ])
+        .env("SAPA_CONFIG_DIR", &dir.0)
+        .env("SAPA_PASSWORD", PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
 /// Runs the built `sapa` with a private config dir; returns (code, stderr).
 async fn run_sapa(
     dir: &ConfigDir,
@@ -185,25 +217,7 @@ async fn tail_prints_recent_history_then_each_new_message_once(pool: PgPool) {
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
     cli::send(&alice, lines("one\ntwo\nthree")).await.unwrap();
 
-    let mut child = tokio::process::Command::new(SAPA)
-        .args([
-            "--server",
-            &server.url(),
-            "--user",
-            "bob",
-            "tail",
-            "--history",
-            "2",
-        ])
-        .env("SAPA_CONFIG_DIR", &dir.0)
-        .env("SAPA_PASSWORD", PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    use tokio::io::AsyncBufReadExt;
-    let mut rx = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut rx) = spawn_tail(&server.url(), &dir, "2");
     let strip = |l: String| l.split_once(' ').map(|(_, rest)| rest.to_owned()).unwrap();
     assert_eq!(strip(next_line(&mut rx).await), "alice: two");
     assert_eq!(strip(next_line(&mut rx).await), "alice: three");
@@ -336,25 +350,7 @@ async fn tail_never_prints_older_pages_that_arrive_after_it_started(pool: PgPool
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
     let input: String = (1..=30).map(|i| format!("m{i}\n")).collect();
     cli::send(&alice, lines(&input)).await.unwrap();
-    let mut child = tokio::process::Command::new(SAPA)
-        .args([
-            "--server",
-            &server.url(),
-            "--user",
-            "bob",
-            "tail",
-            "--history",
-            "3",
-        ])
-        .env("SAPA_CONFIG_DIR", &dir.0)
-        .env("SAPA_PASSWORD", PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    use tokio::io::AsyncBufReadExt;
-    let mut rx = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut rx) = spawn_tail(&server.url(), &dir, "3");
     let text = |l: String| l.split_once(": ").unwrap().1.to_owned();
     for want in ["m28", "m29", "m30"] {
         assert_eq!(text(next_line(&mut rx).await), want);
