@@ -201,21 +201,16 @@ impl Store {
         before_id: Option<i64>,
         limit: u16,
     ) -> Result<(Vec<MessageView>, bool), StoreError> {
-        let mut rows = sqlx::query_as::<_, MessageRow>(&format!(
-            "{SELECT_VIEW}
-              WHERE m.room_id = $1 AND ($2::int8 IS NULL OR m.id < $2)
-              ORDER BY m.id DESC
-              LIMIT $3"
-        ))
-        .bind(room_id)
-        .bind(before_id)
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
-        let has_more = rows.len() > usize::from(limit);
-        rows.truncate(usize::from(limit));
-        rows.reverse();
-        Ok((rows.into_iter().map(MessageView::from).collect(), has_more))
+        let (mut page, has_more) = self
+            .page(
+                "($2::int8 IS NULL OR m.id < $2) ORDER BY m.id DESC",
+                room_id,
+                before_id,
+                limit,
+            )
+            .await?;
+        page.reverse();
+        Ok((page, has_more))
     }
 
     /// Up to `limit` messages of a room with ids above `after_id`, oldest
@@ -226,14 +221,29 @@ impl Store {
         after_id: i64,
         limit: u16,
     ) -> Result<(Vec<MessageView>, bool), StoreError> {
+        self.page(
+            "m.id > $2 ORDER BY m.id ASC",
+            room_id,
+            Some(after_id),
+            limit,
+        )
+        .await
+    }
+
+    /// One page of a room in the order `clause` sets (`$2` is `id`), and
+    /// whether the page was cut short.
+    async fn page(
+        &self,
+        clause: &str,
+        room_id: i64,
+        id: Option<i64>,
+        limit: u16,
+    ) -> Result<(Vec<MessageView>, bool), StoreError> {
         let mut rows = sqlx::query_as::<_, MessageRow>(&format!(
-            "{SELECT_VIEW}
-              WHERE m.room_id = $1 AND m.id > $2
-              ORDER BY m.id ASC
-              LIMIT $3"
+            "{SELECT_VIEW} WHERE m.room_id = $1 AND {clause} LIMIT $3"
         ))
         .bind(room_id)
-        .bind(after_id)
+        .bind(id)
         .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
