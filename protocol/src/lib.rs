@@ -330,6 +330,22 @@ pub struct MessageView {
     pub client_id: Option<ClientId>,
 }
 
+/// A message view borrowed as a `message` frame, `"type"` included.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum MessageFrame<'a> {
+    Message(&'a MessageView),
+}
+
+impl MessageView {
+    /// The `message` frame's JSON, the same as
+    /// `ServerMessage::Message(view).to_json()` without copying the view.
+    pub fn to_frame_json(&self) -> String {
+        serde_json::to_string(&MessageFrame::Message(self))
+            .expect("message frames always serialize")
+    }
+}
+
 /// Serializes message views as `message` frames (with `"type":"message"`),
 /// the form they take inside `history` and in REST lists. Deserializing
 /// needs no counterpart: the extra `type` field is ignored.
@@ -337,12 +353,7 @@ pub fn serialize_message_frames<S: Serializer>(
     messages: &[MessageView],
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    #[serde(tag = "type", rename_all = "snake_case")]
-    enum Tagged<'a> {
-        Message(&'a MessageView),
-    }
-    serializer.collect_seq(messages.iter().map(Tagged::Message))
+    serializer.collect_seq(messages.iter().map(MessageFrame::Message))
 }
 
 /// `history`: messages of one room, oldest first.

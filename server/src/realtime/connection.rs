@@ -64,9 +64,8 @@ pub struct Upgrade {
     pub permit: OwnedSemaphorePermit,
 }
 
-/// A room this connection is in.
+/// What a connection keeps about a room it is in.
 struct Joined {
-    name: RoomName,
     room_id: i64,
     /// The newest message id the join's history delivered.
     seen_up_to: i64,
@@ -123,8 +122,8 @@ struct Connection {
     upgrade_token: Option<Secret>,
     default_room: RoomName,
     identity: Option<Identity>,
-    rooms: Vec<Joined>,
-    membership: Membership,
+    /// The rooms joined, with their ids and history watermarks.
+    membership: Membership<Joined>,
     outbound: mpsc::Sender<Outbound>,
     kick: CancellationToken,
     pending: FuturesUnordered<PendingSend>,
@@ -162,7 +161,6 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
         upgrade_token: upgrade.token,
         default_room: upgrade.default_room,
         identity: None,
-        rooms: Vec::new(),
         outbound: tx,
         kick: stop.clone(),
         pending: FuturesUnordered::new(),
@@ -278,10 +276,9 @@ impl Connection {
             let frame = match item {
                 Outbound::Frame(frame) => Some(Utf8Bytes::clone(&frame)),
                 Outbound::Message(message) => self
-                    .rooms
-                    .iter()
-                    .find(|r| r.name == message.room)
-                    .filter(|r| message.id > r.seen_up_to)
+                    .membership
+                    .get(&message.room)
+                    .filter(|joined| message.id > joined.seen_up_to)
                     .map(|_| message.frame.clone()),
             };
             if let Some(frame) = frame {
@@ -397,16 +394,17 @@ impl Connection {
     }
 
     /// The joined room a frame acts on: the one it names, or the first joined.
-    fn target(&self, room: Option<&RoomName>) -> Result<&Joined, String> {
+    fn target(&self, room: Option<&RoomName>) -> Result<(RoomName, i64), String> {
         match room {
             Some(name) => self
-                .rooms
-                .iter()
-                .find(|r| &r.name == name)
+                .membership
+                .get(name)
+                .map(|joined| (name.clone(), joined.room_id))
                 .ok_or_else(|| format!("not in room {name}; join it first")),
             None => self
-                .rooms
+                .membership
                 .first()
+                .map(|(name, joined)| (name.clone(), joined.room_id))
                 .ok_or_else(|| "not in any room; join one first".to_owned()),
         }
     }
@@ -481,14 +479,16 @@ impl Connection {
             .room
             .clone()
             .unwrap_or_else(|| self.default_room.clone());
-        let room_id = match self.rooms.iter().find(|r| r.name == room) {
-            Some(joined) => joined.room_id,
+        let rejoin = self.membership.get(&room).map(|joined| joined.room_id);
+        let room_id = match rejoin {
+            Some(id) => id,
             None => match self.state.store.ensure_room(&room).await {
                 Ok(id) => id,
-                Err(error) => return self.join_failed(sink, error).await,
+                Err(error) => return self.store_failed(sink, error, "join").await,
             },
         };
-        // Register first, then read history: see the module docs.
+        // Register first, then read history: see the module docs. Nothing
+        // drains the queue until the watermark is set below.
         let presence = self.membership.join(
             &room,
             Mailbox {
@@ -496,6 +496,10 @@ impl Connection {
                 username: identity.username.clone(),
                 tx: self.outbound.clone(),
                 kick: self.kick.clone(),
+            },
+            Joined {
+                room_id,
+                seen_up_to: 0,
             },
         );
         let store = &self.state.store;
@@ -510,20 +514,15 @@ impl Connection {
         let (messages, has_more) = match history {
             Ok(page) => page,
             Err(error) => {
-                if !self.rooms.iter().any(|r| r.name == room) {
+                if rejoin.is_none() {
                     self.membership.leave(&room);
                 }
-                return self.join_failed(sink, error).await;
+                return self.store_failed(sink, error, "join").await;
             }
         };
         let seen_up_to = messages.last().map(|m| m.id).or(join.since_id).unwrap_or(0);
-        match self.rooms.iter_mut().find(|r| r.name == room) {
-            Some(joined) => joined.seen_up_to = joined.seen_up_to.max(seen_up_to),
-            None => self.rooms.push(Joined {
-                name: room.clone(),
-                room_id,
-                seen_up_to,
-            }),
+        if let Some(joined) = self.membership.get_mut(&room) {
+            joined.seen_up_to = joined.seen_up_to.max(seen_up_to);
         }
 
         let welcome = ServerMessage::Welcome(Welcome {
@@ -545,25 +544,27 @@ impl Connection {
         Ok(Flow::Continue)
     }
 
-    async fn join_failed(
+    /// Answers a frame of kind `kind` whose database work failed.
+    async fn store_failed(
         &mut self,
         sink: &mut Sink,
         error: StoreError,
+        kind: &str,
     ) -> Result<Flow, axum::Error> {
         let (code, content) = match error {
             StoreError::Unavailable(cause) => {
-                tracing::warn!(%cause, "database unavailable during join");
+                tracing::warn!(%cause, kind, "database unavailable");
                 (
                     ErrorCode::Unavailable,
                     "the database is unavailable; try again",
                 )
             }
             StoreError::Other(cause) => {
-                tracing::error!(%cause, "join failed");
+                tracing::error!(%cause, kind, "database error");
                 (ErrorCode::Internal, "internal error")
             }
         };
-        send_error(sink, code, content, Some("join".to_owned())).await?;
+        send_error(sink, code, content, Some(kind.to_owned())).await?;
         Ok(Flow::Continue)
     }
 
@@ -593,8 +594,8 @@ impl Connection {
             .await?;
             return Ok(Flow::Continue);
         }
-        let (room_id, room) = match self.target(message.room.as_ref()) {
-            Ok(joined) => (joined.room_id, joined.name.clone()),
+        let (room, room_id) = match self.target(message.room.as_ref()) {
+            Ok(target) => target,
             Err(why) => {
                 send_error(sink, ErrorCode::NotJoined, why, reference).await?;
                 return Ok(Flow::Continue);
@@ -649,7 +650,7 @@ impl Connection {
                 }
                 vec![room.clone()]
             }
-            None => self.rooms.iter().map(|r| r.name.clone()).collect(),
+            None => self.membership.rooms().cloned().collect(),
         };
         let username = self
             .identity
@@ -659,7 +660,6 @@ impl Connection {
             .clone();
         for room in rooms {
             self.membership.leave(&room);
-            self.rooms.retain(|r| r.name != room);
             let left = ServerMessage::Left(PresenceChange {
                 room,
                 username: username.clone(),
@@ -675,14 +675,13 @@ impl Connection {
         sink: &mut Sink,
         request: HistoryRequest,
     ) -> Result<Flow, axum::Error> {
-        let joined = match self.target(request.room.as_ref()) {
-            Ok(joined) => joined,
+        let (room, room_id) = match self.target(request.room.as_ref()) {
+            Ok(target) => target,
             Err(why) => {
                 send_error(sink, ErrorCode::NotJoined, why, Some("history".to_owned())).await?;
                 return Ok(Flow::Continue);
             }
         };
-        let (room, room_id) = (joined.name.clone(), joined.room_id);
         let limit = request.limit.unwrap_or_default().get();
         match self
             .state
@@ -702,7 +701,7 @@ impl Connection {
                 .await?;
             }
             Err(error) => {
-                self.join_failed(sink, error).await?;
+                self.store_failed(sink, error, "history").await?;
             }
         }
         Ok(Flow::Continue)

@@ -166,16 +166,24 @@ impl Hub {
         true
     }
 
-    /// Sends a stored message to everyone in its room, encoded once.
-    pub fn broadcast(&self, view: &MessageView) {
-        let encoded = Arc::new(EncodedMessage {
-            room: view.room.clone(),
-            id: view.id,
-            frame: frame(&ServerMessage::Message(view.clone())),
-        });
+    /// Sends stored messages to everyone in their rooms, in order: each
+    /// encoded once (before taking the lock), all under one lock.
+    pub fn broadcast<'a>(&self, views: impl IntoIterator<Item = &'a MessageView>) {
+        let encoded: Vec<Arc<EncodedMessage>> = views
+            .into_iter()
+            .map(|view| {
+                Arc::new(EncodedMessage {
+                    room: view.room.clone(),
+                    id: view.id,
+                    frame: Utf8Bytes::from(view.to_frame_json()),
+                })
+            })
+            .collect();
         let rooms = self.lock();
-        if let Some(state) = rooms.get(&view.room) {
-            state.send_all(&Outbound::Message(encoded), None);
+        for message in encoded {
+            if let Some(state) = rooms.get(&message.room) {
+                state.send_all(&Outbound::Message(message), None);
+            }
         }
     }
 
@@ -204,15 +212,17 @@ impl Hub {
     }
 }
 
-/// A connection's rooms, left automatically when it is dropped: whatever
-/// ends a connection (close, error, kick, shutdown), leaving happens here.
-pub struct Membership {
+/// A connection's rooms, each with whatever the connection keeps about it
+/// (`T`), left automatically when dropped: whatever ends a connection
+/// (close, error, kick, shutdown), leaving happens here. The rooms keep the
+/// order they were joined in; the first is where frames naming no room go.
+pub struct Membership<T> {
     hub: Hub,
     conn: ConnId,
-    rooms: Vec<RoomName>,
+    rooms: Vec<(RoomName, T)>,
 }
 
-impl Membership {
+impl<T> Membership<T> {
     /// No rooms yet.
     pub fn new(hub: Hub, conn: ConnId) -> Self {
         Self {
@@ -222,38 +232,59 @@ impl Membership {
         }
     }
 
-    /// Joins `room` (see [`Hub::join`]) and remembers it.
-    pub fn join(&mut self, room: &RoomName, mailbox: Mailbox) -> Presence {
+    /// Joins `room` (see [`Hub::join`]). `data` is kept for a room not
+    /// joined before; a room already joined keeps its own.
+    pub fn join(&mut self, room: &RoomName, mailbox: Mailbox, data: T) -> Presence {
         let presence = self.hub.join(room, mailbox);
-        if !self.rooms.contains(room) {
-            self.rooms.push(room.clone());
+        if self.get(room).is_none() {
+            self.rooms.push((room.clone(), data));
         }
         presence
     }
 
-    /// Leaves one room; whether the connection was in it.
-    pub fn leave(&mut self, room: &RoomName) -> bool {
-        let Some(at) = self.rooms.iter().position(|r| r == room) else {
-            return false;
-        };
-        self.rooms.remove(at);
-        self.hub.leave(room, self.conn)
+    /// Leaves one room; what was kept for it, if the connection was in it.
+    pub fn leave(&mut self, room: &RoomName) -> Option<T> {
+        let at = self.rooms.iter().position(|(name, _)| name == room)?;
+        let (_, data) = self.rooms.remove(at);
+        self.hub.leave(room, self.conn);
+        Some(data)
     }
 
     /// Leaves every room.
     pub fn leave_all(&mut self) {
-        for room in std::mem::take(&mut self.rooms) {
+        for (room, _) in std::mem::take(&mut self.rooms) {
             self.hub.leave(&room, self.conn);
         }
     }
 
+    /// What is kept for `room`, if joined.
+    pub fn get(&self, room: &RoomName) -> Option<&T> {
+        self.rooms
+            .iter()
+            .find(|(name, _)| name == room)
+            .map(|(_, data)| data)
+    }
+
+    /// The same, to change.
+    pub fn get_mut(&mut self, room: &RoomName) -> Option<&mut T> {
+        self.rooms
+            .iter_mut()
+            .find(|(name, _)| name == room)
+            .map(|(_, data)| data)
+    }
+
+    /// The room joined first.
+    pub fn first(&self) -> Option<(&RoomName, &T)> {
+        self.rooms.first().map(|(name, data)| (name, data))
+    }
+
     /// The rooms joined, in the order they were joined.
-    pub fn rooms(&self) -> &[RoomName] {
-        &self.rooms
+    pub fn rooms(&self) -> impl Iterator<Item = &RoomName> {
+        self.rooms.iter().map(|(name, _)| name)
     }
 }
 
-impl Drop for Membership {
+impl<T> Drop for Membership<T> {
     fn drop(&mut self) {
         self.leave_all();
     }
@@ -320,10 +351,10 @@ mod tests {
             client_id: None,
         };
         for _ in 0..4 {
-            hub.broadcast(&view);
+            hub.broadcast([&view]);
         }
         assert!(!kick.is_cancelled());
-        hub.broadcast(&view);
+        hub.broadcast([&view]);
         assert!(kick.is_cancelled());
     }
 
@@ -333,8 +364,8 @@ mod tests {
         let (m, _rx) = mailbox(1, "carol");
         {
             let mut membership = Membership::new(hub.clone(), 1);
-            membership.join(&"a".parse().unwrap(), m.clone());
-            membership.join(&"b".parse().unwrap(), m);
+            membership.join(&"a".parse().unwrap(), m.clone(), ());
+            membership.join(&"b".parse().unwrap(), m, ());
             assert_eq!(hub.online(None).len(), 1);
         }
         assert!(hub.online(None).is_empty());

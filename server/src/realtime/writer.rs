@@ -122,10 +122,10 @@ async fn write_batch(
 ) {
     match store.insert_messages(messages).await {
         Ok(stored) => {
+            // Broadcast before answering: a sender that hears "stored" can
+            // count on everyone else being sent it already.
+            hub.broadcast(stored.iter().filter(|s| s.fresh).map(|s| &s.view));
             for (reply, stored) in replies.zip(stored) {
-                if stored.fresh {
-                    hub.broadcast(&stored.view);
-                }
                 let _ = reply.send(Ok(stored));
             }
         }
