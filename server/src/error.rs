@@ -130,10 +130,10 @@ where
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     let status = rejection.status();
+    // Well-formed JSON with a wrong or missing field is a validation error;
+    // anything else (syntax, content type, body) is not JSON we can read.
     let code = match rejection {
         JsonRejection::JsonDataError(_) => ErrorCode::Validation,
-        JsonRejection::JsonSyntaxError(_) => ErrorCode::InvalidJson,
-        JsonRejection::MissingJsonContentType(_) => ErrorCode::InvalidJson,
         _ => ErrorCode::InvalidJson,
     };
     ApiError::new(status, code, rejection.body_text())
