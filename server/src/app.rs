@@ -81,6 +81,7 @@ impl App {
             background_stop.clone(),
         );
         let last_seen = LastSeen::spawn(store.clone(), &background, background_stop.clone());
+        background.spawn(hub.clone().run_presence_ticks(background_stop.clone()));
         let state = AppState {
             last_seen,
             auth: Auth::new(store.clone(), config.hash_concurrency, config.token_ttl()),

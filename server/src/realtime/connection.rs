@@ -15,6 +15,7 @@
 //! after it arrives live.
 
 use std::{
+    collections::VecDeque,
     net::SocketAddr,
     pin::Pin,
     sync::atomic::Ordering,
@@ -32,11 +33,11 @@ use sapa_protocol::{
     ServerMessage, Welcome, decode_client,
 };
 use time::OffsetDateTime;
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::{
     hub::{ConnId, Mailbox, Membership, Outbound},
+    outbox::Outbox,
     writer::{WriteError, WriteResult, outcome},
 };
 use crate::{
@@ -124,8 +125,7 @@ struct Connection {
     identity: Option<Identity>,
     /// The rooms joined, with their ids and history watermarks.
     membership: Membership<Joined>,
-    outbound: mpsc::Sender<Outbound>,
-    kick: CancellationToken,
+    outbox: Outbox,
     pending: FuturesUnordered<PendingSend>,
     rate: RateLimit,
     /// Messages refused by the rate limit since the last accepted one.
@@ -139,19 +139,16 @@ const ABUSE_LIMIT: u32 = 100;
 /// How long a closing socket may take to accept the close frame.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Most queued frames written before one flush.
-const WRITE_BATCH: usize = 64;
-
 /// Runs one connection to its end.
 pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
     let id = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let started = Instant::now();
     tracing::info!(conn = id, peer = %upgrade.peer, "connection opened");
-    let (tx, mut rx) = mpsc::channel(state.config.outbound_queue.max(1));
-    // Cancelled when the server shuts down, or by the hub when this
+    // Cancelled when the server shuts down, or by the outbox when this
     // socket's queue is full (kicked): one token, so each turn of the loop
     // checks one thing.
     let stop = state.shutdown.child_token();
+    let outbox = Outbox::new(state.config.outbound_queue, stop.clone());
     let (mut sink, mut stream) = socket.split();
     let mut conn = Connection {
         id,
@@ -161,8 +158,7 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
         upgrade_token: upgrade.token,
         default_room: upgrade.default_room,
         identity: None,
-        outbound: tx,
-        kick: stop.clone(),
+        outbox: outbox.clone(),
         pending: FuturesUnordered::new(),
         refused_in_a_row: 0,
     };
@@ -182,7 +178,7 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
                     Ok(Flow::Close(close::TRY_AGAIN_LATER, "too slow: join again with since_id to catch up"))
                 }
             }
-            step = conn.step(&mut sink, &mut stream, &mut rx) => step,
+            step = conn.step(&mut sink, &mut stream, &outbox) => step,
         };
         match step {
             Ok(Flow::Continue) => {}
@@ -244,11 +240,11 @@ impl Connection {
         &mut self,
         sink: &mut Sink,
         stream: &mut SplitStream<WebSocket>,
-        rx: &mut mpsc::Receiver<Outbound>,
+        outbox: &Outbox,
     ) -> Result<Flow, axum::Error> {
         tokio::select! {
             biased;
-            Some(first) = rx.recv() => self.write_queued(sink, first, rx).await.map(|()| Flow::Continue),
+            batch = outbox.take() => self.write_queued(sink, batch).await.map(|()| Flow::Continue),
             Some((client_id, result)) = self.pending.next(), if !self.pending.is_empty() => {
                 Box::pin(self.answer_send(sink, client_id, result)).await.map(|()| Flow::Continue)
             }
@@ -263,16 +259,13 @@ impl Connection {
         }
     }
 
-    /// Writes `first` and whatever else is queued, then flushes once.
+    /// Writes what the hub queued, then flushes once.
     async fn write_queued(
         &mut self,
         sink: &mut Sink,
-        first: Outbound,
-        rx: &mut mpsc::Receiver<Outbound>,
+        batch: VecDeque<Outbound>,
     ) -> Result<(), axum::Error> {
-        let mut next = Some(first);
-        let mut written = 0;
-        while let Some(item) = next.take() {
+        for item in batch {
             let frame = match item {
                 Outbound::Frame(frame) => Some(Utf8Bytes::clone(&frame)),
                 Outbound::Message(message) => self
@@ -283,10 +276,6 @@ impl Connection {
             };
             if let Some(frame) = frame {
                 sink.feed(Message::Text(frame)).await?;
-                written += 1;
-            }
-            if written < WRITE_BATCH {
-                next = rx.try_recv().ok();
             }
         }
         sink.flush().await
@@ -494,8 +483,7 @@ impl Connection {
             Mailbox {
                 conn: self.id,
                 username: identity.username.clone(),
-                tx: self.outbound.clone(),
-                kick: self.kick.clone(),
+                outbox: self.outbox.clone(),
             },
             Joined {
                 room_id,

@@ -10,27 +10,35 @@
 //! their connections are in a room, `joined` goes out for the first and
 //! `left` for the last.
 //!
-//! Each connection has a bounded queue. A recipient whose queue is full is
-//! not waited for: its `kick` token is cancelled and its task closes it with
-//! code 1013, after which the client resumes with `since_id`.
+//! Each connection has a bounded [`Outbox`]. A recipient whose queue is full
+//! is not waited for: its `kick` token is cancelled and its task closes it
+//! with code 1013, after which the client resumes with `since_id`.
+//!
+//! Messages wake their recipients at once. Presence changes wait for the
+//! next presence tick ([`PRESENCE_TICK`], driven by [`Hub::run_presence_ticks`]):
+//! when many people join a room at once, each member gets the burst in one
+//! write rather than one write per join.
 
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
 };
 
 use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{MessageView, Presence, PresenceChange, RoomName, ServerMessage, Username};
 use time::OffsetDateTime;
-use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
+
+use super::outbox::{Outbox, Pushed, Wake};
+
+/// How long a presence change may wait to share a write with others.
+pub const PRESENCE_TICK: Duration = Duration::from_millis(100);
 
 /// Identifies one WebSocket connection for the hub.
 pub type ConnId = u64;
 
-/// What the hub puts in a connection's queue. Both variants are one
-/// pointer, so a queue's first block (allocated with the channel, for every
-/// socket) stays small.
+/// What the hub puts in a connection's queue: one pointer either way.
 #[derive(Debug, Clone)]
 pub enum Outbound {
     /// A frame for this connection as is (presence changes).
@@ -48,13 +56,12 @@ pub struct EncodedMessage {
     pub frame: Utf8Bytes,
 }
 
-/// A connection's way in: its queue and the token that closes it.
+/// A connection's way in: who it is and its queue.
 #[derive(Debug, Clone)]
 pub struct Mailbox {
     pub conn: ConnId,
     pub username: Username,
-    pub tx: mpsc::Sender<Outbound>,
-    pub kick: CancellationToken,
+    pub outbox: Outbox,
 }
 
 #[derive(Default)]
@@ -65,20 +72,21 @@ struct Room {
 }
 
 impl Room {
-    fn send_all(&self, item: &Outbound, except: Option<ConnId>) {
+    /// Queues `item` for every member but `except`. Outboxes that now wait
+    /// for the presence tick are added to `due`.
+    fn send_all(&self, item: &Outbound, except: Option<ConnId>, wake: Wake, due: &mut Vec<Outbox>) {
         for member in self.members.values() {
             if Some(member.conn) == except {
                 continue;
             }
-            match member.tx.try_send(item.clone()) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => {
-                    if !member.kick.is_cancelled() {
-                        tracing::warn!(conn = member.conn, user = %member.username, "outbound queue full; closing slow connection");
-                        member.kick.cancel();
-                    }
+            let was_kicked = member.outbox.is_kicked();
+            match member.outbox.push(item.clone(), wake) {
+                Pushed::Queued => {}
+                Pushed::QueuedDue => due.push(member.outbox.clone()),
+                Pushed::Overflowed if !was_kicked => {
+                    tracing::warn!(conn = member.conn, user = %member.username, "outbound queue full; closing slow connection");
                 }
-                Err(TrySendError::Closed(_)) => {} // the connection is ending
+                Pushed::Overflowed => {}
             }
         }
     }
@@ -91,10 +99,17 @@ impl Room {
     }
 }
 
+#[derive(Default)]
+struct State {
+    rooms: HashMap<RoomName, Room>,
+    /// Outboxes holding presence changes for the next tick.
+    due: Vec<Outbox>,
+}
+
 /// Rooms, members and fan-out; cheap to clone.
 #[derive(Clone, Default)]
 pub struct Hub {
-    rooms: Arc<Mutex<HashMap<RoomName, Room>>>,
+    state: Arc<Mutex<State>>,
 }
 
 fn frame(message: &ServerMessage) -> Utf8Bytes {
@@ -102,19 +117,40 @@ fn frame(message: &ServerMessage) -> Utf8Bytes {
 }
 
 impl Hub {
-    fn lock(&self) -> MutexGuard<'_, HashMap<RoomName, Room>> {
+    fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves maps that are still
         // consistent (each update is a single insert or remove), so carry on.
-        self.rooms
+        self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Wakes the connections holding presence changes (one tick).
+    pub fn wake_due(&self) {
+        let due = std::mem::take(&mut self.lock().due);
+        for outbox in due {
+            outbox.wake_due();
+        }
+    }
+
+    /// Ticks presence every [`PRESENCE_TICK`] until `stop`.
+    pub async fn run_presence_ticks(self, stop: CancellationToken) {
+        let mut ticks = tokio::time::interval(PRESENCE_TICK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = ticks.tick() => self.wake_due(),
+            }
+        }
     }
 
     /// Adds a connection to a room and returns the room's presence. Others
     /// get `joined` if this is the user's first connection there. Joining a
     /// room twice is harmless.
     pub fn join(&self, room: &RoomName, mailbox: Mailbox) -> Presence {
-        let mut rooms = self.lock();
+        let mut hub = self.lock();
+        let State { rooms, due } = &mut *hub;
         let state = rooms.entry(room.clone()).or_default();
         let conn = mailbox.conn;
         let username = mailbox.username.clone();
@@ -132,7 +168,8 @@ impl Hub {
                 username,
                 timestamp: OffsetDateTime::now_utc(),
             });
-            state.send_all(&Outbound::Frame(Arc::new(frame(&joined))), Some(conn));
+            let joined = Outbound::Frame(Arc::new(frame(&joined)));
+            state.send_all(&joined, Some(conn), Wake::Later, due);
         }
         state.presence(room)
     }
@@ -140,7 +177,8 @@ impl Hub {
     /// Removes a connection from a room; the others get `left` if it was the
     /// user's last connection there. Returns whether it was a member.
     pub fn leave(&self, room: &RoomName, conn: ConnId) -> bool {
-        let mut rooms = self.lock();
+        let mut hub = self.lock();
+        let State { rooms, due } = &mut *hub;
         let Some(state) = rooms.get_mut(room) else {
             return false;
         };
@@ -157,7 +195,8 @@ impl Hub {
                     username: mailbox.username,
                     timestamp: OffsetDateTime::now_utc(),
                 });
-                state.send_all(&Outbound::Frame(Arc::new(frame(&left))), None);
+                let left = Outbound::Frame(Arc::new(frame(&left)));
+                state.send_all(&left, None, Wake::Later, due);
             }
         }
         if state.members.is_empty() {
@@ -179,17 +218,18 @@ impl Hub {
                 })
             })
             .collect();
-        let rooms = self.lock();
+        let mut hub = self.lock();
+        let State { rooms, due } = &mut *hub;
         for message in encoded {
             if let Some(state) = rooms.get(&message.room) {
-                state.send_all(&Outbound::Message(message), None);
+                state.send_all(&Outbound::Message(message), None, Wake::Now, due);
             }
         }
     }
 
     /// Users online in `room`, or in any room, sorted and each once.
     pub fn online(&self, room: Option<&RoomName>) -> Vec<Username> {
-        let rooms = self.lock();
+        let hub = self.lock();
         let mut users: BTreeMap<String, Username> = BTreeMap::new();
         let mut add = |state: &Room| {
             for (key, (name, _)) in &state.users {
@@ -197,8 +237,8 @@ impl Hub {
             }
         };
         match room {
-            Some(room) => rooms.get(room).into_iter().for_each(&mut add),
-            None => rooms.values().for_each(&mut add),
+            Some(room) => hub.rooms.get(room).into_iter().for_each(&mut add),
+            None => hub.rooms.values().for_each(&mut add),
         }
         users.into_values().collect()
     }
@@ -206,6 +246,7 @@ impl Hub {
     /// How many users are online in each room that has any.
     pub fn online_counts(&self) -> HashMap<RoomName, usize> {
         self.lock()
+            .rooms
             .iter()
             .map(|(name, state)| (name.clone(), state.users.len()))
             .collect()
@@ -294,15 +335,37 @@ impl<T> Drop for Membership<T> {
 mod tests {
     use super::*;
 
-    fn mailbox(conn: ConnId, name: &str) -> (Mailbox, mpsc::Receiver<Outbound>) {
-        let (tx, rx) = mpsc::channel(4);
+    fn mailbox(conn: ConnId, name: &str) -> (Mailbox, CancellationToken) {
+        let kick = CancellationToken::new();
         let mailbox = Mailbox {
             conn,
             username: name.parse().unwrap(),
-            tx,
-            kick: CancellationToken::new(),
+            outbox: Outbox::new(4, kick.clone()),
         };
-        (mailbox, rx)
+        (mailbox, kick)
+    }
+
+    fn message(room: &RoomName) -> MessageView {
+        MessageView {
+            id: 1,
+            room: room.clone(),
+            username: "bob".parse().unwrap(),
+            content: "hi".parse().unwrap(),
+            timestamp: OffsetDateTime::UNIX_EPOCH,
+            client_id: None,
+        }
+    }
+
+    /// What `mailbox` has queued, without waiting.
+    fn queued(mailbox: &Mailbox) -> Vec<String> {
+        let waker = std::task::Waker::noop();
+        match mailbox
+            .outbox
+            .poll_take(&mut std::task::Context::from_waker(waker))
+        {
+            std::task::Poll::Ready(batch) => batch.into_iter().map(text).collect(),
+            std::task::Poll::Pending => Vec::new(),
+        }
     }
 
     fn text(item: Outbound) -> String {
@@ -316,40 +379,49 @@ mod tests {
     fn presence_counts_users_not_sockets() {
         let hub = Hub::default();
         let room = RoomName::general();
-        let (a1, _rx_a1) = mailbox(1, "alice");
-        let (a2, _rx_a2) = mailbox(2, "Alice");
-        let (b, mut rx_b) = mailbox(3, "bob");
-        hub.join(&room, b);
+        let (a1, _) = mailbox(1, "alice");
+        let (a2, _) = mailbox(2, "Alice");
+        let (b, _) = mailbox(3, "bob");
+        hub.join(&room, b.clone());
         hub.join(&room, a1);
-        assert!(text(rx_b.try_recv().unwrap()).contains(r#""type":"joined""#));
         let presence = hub.join(&room, a2);
-        assert!(
-            rx_b.try_recv().is_err(),
-            "second socket of alice must not announce"
-        );
+        let seen = queued(&b);
+        assert_eq!(seen.len(), 1, "second socket of alice must not announce");
+        assert!(seen[0].contains(r#""type":"joined""#));
         assert_eq!(presence.users.len(), 2);
         hub.leave(&room, 1);
-        assert!(rx_b.try_recv().is_err(), "alice still has a socket");
+        assert!(queued(&b).is_empty(), "alice still has a socket");
         hub.leave(&room, 2);
-        assert!(text(rx_b.try_recv().unwrap()).contains(r#""type":"left""#));
+        let seen = queued(&b);
+        assert!(seen.len() == 1 && seen[0].contains(r#""type":"left""#));
         assert_eq!(hub.online(Some(&room)).len(), 1);
+    }
+
+    #[test]
+    fn presence_waits_for_the_tick_and_messages_do_not() {
+        let hub = Hub::default();
+        let room = RoomName::general();
+        let (a, _) = mailbox(1, "alice");
+        let (b, _) = mailbox(2, "bob");
+        hub.join(&room, a.clone());
+        hub.join(&room, b);
+        assert_eq!(hub.lock().due.len(), 1, "alice waits for the tick");
+        hub.wake_due();
+        assert!(hub.lock().due.is_empty());
+        let view = message(&room);
+        hub.broadcast([&view]);
+        assert!(hub.lock().due.is_empty(), "messages wake at once");
+        let seen = queued(&a);
+        assert!(seen[0].contains(r#""type":"joined""#) && seen[1].contains(r#""content":"hi""#));
     }
 
     #[test]
     fn a_full_queue_kicks_the_slow_connection() {
         let hub = Hub::default();
         let room = RoomName::general();
-        let (slow, _rx) = mailbox(1, "slow");
-        let kick = slow.kick.clone();
+        let (slow, kick) = mailbox(1, "slow");
         hub.join(&room, slow);
-        let view = MessageView {
-            id: 1,
-            room: room.clone(),
-            username: "x".parse().unwrap(),
-            content: "hi".parse().unwrap(),
-            timestamp: OffsetDateTime::UNIX_EPOCH,
-            client_id: None,
-        };
+        let view = message(&room);
         for _ in 0..4 {
             hub.broadcast([&view]);
         }

@@ -5,6 +5,7 @@
 
 pub mod connection;
 pub mod hub;
+pub mod outbox;
 pub mod seen;
 pub mod writer;
 
