@@ -346,6 +346,31 @@ impl MessageView {
     }
 }
 
+/// The `history` frame's JSON assembled from `message` frames already
+/// encoded (by [`MessageView::to_frame_json`]), oldest first: the same text
+/// as serializing [`ServerMessage::History`], without encoding any message
+/// again.
+pub fn history_frame_json<'a>(
+    room: &RoomName,
+    message_frames: impl IntoIterator<Item = &'a str>,
+    has_more: bool,
+) -> String {
+    let room = serde_json::to_string(room).expect("room names always serialize");
+    let mut json = format!(r#"{{"type":"history","room":{room},"messages":["#);
+    for (index, frame) in message_frames.into_iter().enumerate() {
+        if index > 0 {
+            json.push(',');
+        }
+        json.push_str(frame);
+    }
+    json.push_str(if has_more {
+        r#"],"has_more":true}"#
+    } else {
+        r#"],"has_more":false}"#
+    });
+    json
+}
+
 /// Serializes message views as `message` frames (with `"type":"message"`),
 /// the form they take inside `history` and in REST lists. Deserializing
 /// needs no counterpart: the extra `type` field is ignored.
@@ -535,6 +560,34 @@ mod tests {
             "{json}"
         );
         assert_eq!(ServerMessage::decode(&json).unwrap(), frame);
+    }
+
+    #[test]
+    fn history_assembled_from_encoded_frames_equals_serde_encoding() {
+        let view = |id, client_id: Option<&str>| MessageView {
+            id,
+            room: RoomName::general(),
+            username: "bob".parse().unwrap(),
+            content: "hi \"there\"\n".parse().unwrap(),
+            timestamp: OffsetDateTime::UNIX_EPOCH,
+            client_id: client_id.map(|c| c.parse().unwrap()),
+        };
+        let room = RoomName::general();
+        for (messages, has_more) in [
+            (vec![], false),
+            (vec![view(1, None)], true),
+            (vec![view(1, Some("c-1")), view(5, None)], false),
+        ] {
+            let frames: Vec<String> = messages.iter().map(MessageView::to_frame_json).collect();
+            let assembled = history_frame_json(&room, frames.iter().map(String::as_str), has_more);
+            let encoded = ServerMessage::History(History {
+                room: room.clone(),
+                messages,
+                has_more,
+            })
+            .to_json();
+            assert_eq!(assembled, encoded);
+        }
     }
 
     #[test]

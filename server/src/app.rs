@@ -70,7 +70,7 @@ impl App {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
-        let hub = Hub::default();
+        let hub = Hub::new(usize::from(config.history_size));
         let background = TaskTracker::new();
         let background_stop = CancellationToken::new();
         let writer = Writer::spawn(

@@ -8,11 +8,14 @@
 //! client. Sends never block reading: a sent message is handed to the writer
 //! and its answer is awaited alongside everything else.
 //!
-//! Joining a room registers with the hub *before* reading history, and each
-//! room remembers the newest id its history contained; queued messages at or
-//! below it are skipped. So a join sees every message exactly once: what
-//! committed before the history query is in the history, what committed
-//! after it arrives live.
+//! Joining a room registers with the hub and, in the same step, takes the
+//! history from the room's newest messages in memory when they hold it.
+//! Otherwise (the room's first joiner, or a resume from further back) the
+//! history is read from the database *after* registering, and each room
+//! remembers the newest id its history contained; queued messages at or
+//! below it are skipped. Either way a join sees every message exactly once:
+//! what committed before is in the history, what committed after arrives
+//! live.
 
 use std::{
     collections::VecDeque,
@@ -34,9 +37,10 @@ use sapa_protocol::{
 };
 use time::OffsetDateTime;
 use tokio::sync::OwnedSemaphorePermit;
+use tokio_util::sync::CancellationToken;
 
 use super::{
-    hub::{ConnId, Mailbox, Membership, Outbound},
+    hub::{ConnId, HistoryFrame, Mailbox, Membership, Outbound, Replay},
     outbox::Outbox,
     writer::{WriteError, WriteResult, outcome},
 };
@@ -56,6 +60,7 @@ mod close {
 
 /// What the upgrade request told us before the socket opened.
 pub struct Upgrade {
+    pub state: AppState,
     /// The room a join that names none enters (`/chat/{room}` sets it).
     pub default_room: RoomName,
     /// A token from `?token=`, used when the first join carries none.
@@ -130,6 +135,9 @@ struct Connection {
     rate: RateLimit,
     /// Messages refused by the rate limit since the last accepted one.
     refused_in_a_row: u32,
+    started: Instant,
+    /// Held for the connection's life: bounds concurrent connections.
+    _permit: OwnedSemaphorePermit,
 }
 
 /// Messages refused in a row for rate before the connection counts as
@@ -140,29 +148,56 @@ const ABUSE_LIMIT: u32 = 100;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs one connection to its end.
-pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
+///
+/// Everything the connection keeps lives in one boxed [`Connection`]: the
+/// returned future, which every idle socket carries for its whole life,
+/// holds little more than that box and the socket's two halves.
+///
+/// `upgrade` comes boxed because it waits, captured, in the upgrade task for
+/// as long as the socket lives.
+pub fn serve(
+    socket: WebSocket,
+    upgrade: Box<Upgrade>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let Upgrade {
+        state,
+        default_room,
+        token,
+        peer,
+        permit,
+    } = *upgrade;
     let id = state.next_conn.fetch_add(1, Ordering::Relaxed);
-    let started = Instant::now();
-    tracing::info!(conn = id, peer = %upgrade.peer, "connection opened");
+    tracing::info!(conn = id, %peer, "connection opened");
     // Cancelled when the server shuts down, or by the outbox when this
     // socket's queue is full (kicked): one token, so each turn of the loop
     // checks one thing.
     let stop = state.shutdown.child_token();
     let outbox = Outbox::new(state.config.outbound_queue, stop.clone());
-    let (mut sink, mut stream) = socket.split();
-    let mut conn = Connection {
+    let (sink, stream) = socket.split();
+    let conn = Box::new(Connection {
         id,
         membership: Membership::new(state.hub.clone(), id),
         rate: RateLimit::new(state.config.messages_per_second),
         state,
-        upgrade_token: upgrade.token,
-        default_room: upgrade.default_room,
+        upgrade_token: token,
+        default_room,
         identity: None,
         outbox: outbox.clone(),
         pending: FuturesUnordered::new(),
         refused_in_a_row: 0,
-    };
+        started: Instant::now(),
+        _permit: permit,
+    });
+    run(conn, sink, stream, outbox, stop)
+}
 
+async fn run(
+    mut conn: Box<Connection>,
+    mut sink: Sink,
+    mut stream: SplitStream<WebSocket>,
+    outbox: Outbox,
+    stop: CancellationToken,
+) {
     // Stopping races every step, writes included: a peer that stops reading
     // leaves a flush pending forever, and it must still be closed.
     let stopped = stop.cancelled();
@@ -172,7 +207,7 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
             biased;
             () = &mut stopped => {
                 if conn.state.shutdown.is_cancelled() {
-                    conn.finish_pending(&mut sink).await;
+                    Box::pin(conn.finish_pending(&mut sink)).await;
                     Ok(Flow::Close(close::GOING_AWAY, "server shutting down"))
                 } else {
                     Ok(Flow::Close(close::TRY_AGAIN_LATER, "too slow: join again with since_id to catch up"))
@@ -185,39 +220,7 @@ pub async fn serve(socket: WebSocket, state: AppState, upgrade: Upgrade) {
             other => break other,
         }
     };
-
-    // Leave before saying goodbye, so whoever sees the close also sees the
-    // presence change it caused.
-    conn.membership.leave_all();
-    let how = match ended {
-        Ok(Flow::Close(code, reason)) => {
-            let frame = CloseFrame {
-                code,
-                reason: Utf8Bytes::from_static(reason),
-            };
-            // A peer that stopped reading cannot take the close frame either.
-            let _ =
-                tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
-            format!("closed by server ({code}: {reason})")
-        }
-        Ok(Flow::ClientClosed) => {
-            // Flushes the close reply tungstenite queued when it read theirs.
-            let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.close()).await;
-            "closed by client".to_owned()
-        }
-        Ok(Flow::Continue | Flow::PeerGone) => "closed by client".to_owned(),
-        Err(error) => format!("ended: {error}"),
-    };
-    if let Some(identity) = &conn.identity {
-        conn.state.last_seen.record(identity.user_id);
-    }
-    tracing::info!(
-        conn = id,
-        user = conn.identity.as_ref().map(|i| i.username.as_str()),
-        secs = started.elapsed().as_secs_f32(),
-        "connection {how}"
-    );
-    drop(upgrade.permit);
+    Box::pin(conn.end(sink, ended)).await;
 }
 
 async fn send(sink: &mut Sink, frame: &ServerMessage) -> Result<(), axum::Error> {
@@ -234,6 +237,41 @@ async fn send_error(
 }
 
 impl Connection {
+    /// Leaves every room and closes the socket as `ended` says.
+    async fn end(mut self: Box<Self>, mut sink: Sink, ended: Result<Flow, axum::Error>) {
+        // Leave before saying goodbye, so whoever sees the close also sees the
+        // presence change it caused.
+        self.membership.leave_all();
+        let how = match ended {
+            Ok(Flow::Close(code, reason)) => {
+                let frame = CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from_static(reason),
+                };
+                // A peer that stopped reading cannot take the close frame either.
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame))))
+                    .await;
+                format!("closed by server ({code}: {reason})")
+            }
+            Ok(Flow::ClientClosed) => {
+                // Flushes the close reply tungstenite queued when it read theirs.
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.close()).await;
+                "closed by client".to_owned()
+            }
+            Ok(Flow::Continue | Flow::PeerGone) => "closed by client".to_owned(),
+            Err(error) => format!("ended: {error}"),
+        };
+        if let Some(identity) = &self.identity {
+            self.state.last_seen.record(identity.user_id);
+        }
+        tracing::info!(
+            conn = self.id,
+            user = self.identity.as_ref().map(|i| i.username.as_str()),
+            secs = self.started.elapsed().as_secs_f32(),
+            "connection {how}"
+        );
+    }
+
     /// Waits for the next thing to do and does it: write what the hub
     /// queued, answer a stored send, or handle the client's next frame.
     async fn step(
@@ -244,7 +282,9 @@ impl Connection {
     ) -> Result<Flow, axum::Error> {
         tokio::select! {
             biased;
-            batch = outbox.take() => self.write_queued(sink, batch).await.map(|()| Flow::Continue),
+            // Boxed, like the branches below: idle sockets need not carry
+            // the space a write takes.
+            batch = outbox.take() => Box::pin(self.write_queued(sink, batch)).await.map(|()| Flow::Continue),
             Some((client_id, result)) = self.pending.next(), if !self.pending.is_empty() => {
                 Box::pin(self.answer_send(sink, client_id, result)).await.map(|()| Flow::Continue)
             }
@@ -476,60 +516,83 @@ impl Connection {
                 Err(error) => return self.store_failed(sink, error, "join").await,
             },
         };
-        // Register first, then read history: see the module docs. Nothing
+        // Register first, then read history (from memory, or from the
+        // database when memory cannot answer): see the module docs. Nothing
         // drains the queue until the watermark is set below.
-        let presence = self.membership.join(
+        let replay = join.since_id.map_or(Replay::Latest, Replay::After);
+        let entered = self.membership.join(
             &room,
             Mailbox {
                 conn: self.id,
                 username: identity.username.clone(),
                 outbox: self.outbox.clone(),
             },
+            replay,
             Joined {
                 room_id,
                 seen_up_to: 0,
             },
         );
-        let store = &self.state.store;
-        let history = match join.since_id {
-            Some(after) => store.history_after(room_id, after, MAX_RESUME).await,
-            None => {
-                store
-                    .history_before(room_id, None, self.state.config.history_size)
-                    .await
-            }
-        };
-        let (messages, has_more) = match history {
-            Ok(page) => page,
-            Err(error) => {
-                if rejoin.is_none() {
-                    self.membership.leave(&room);
+        let history = match entered.history {
+            Some(history) => history,
+            None => match self.read_history(&room, room_id, replay).await {
+                Ok(history) => history,
+                Err(error) => {
+                    if rejoin.is_none() {
+                        self.membership.leave(&room);
+                    }
+                    return self.store_failed(sink, error, "join").await;
                 }
-                return self.store_failed(sink, error, "join").await;
-            }
+            },
         };
-        let seen_up_to = messages.last().map(|m| m.id).or(join.since_id).unwrap_or(0);
+        let seen_up_to = history.last_id.or(join.since_id).unwrap_or(0);
         if let Some(joined) = self.membership.get_mut(&room) {
             joined.seen_up_to = joined.seen_up_to.max(seen_up_to);
         }
 
         let welcome = ServerMessage::Welcome(Welcome {
             username: identity.username.clone(),
-            room: room.clone(),
+            room,
             content: format!("Welcome {}!", identity.username),
             timestamp: OffsetDateTime::now_utc(),
         });
-        let history = ServerMessage::History(History {
-            room,
-            messages,
-            has_more,
-        });
+        let presence = ServerMessage::Presence(entered.presence);
         // Three frames, one write.
-        for frame in [welcome, history, ServerMessage::Presence(presence)] {
-            sink.feed(Message::Text(frame.to_json().into())).await?;
+        for frame in [welcome.to_json(), history.frame, presence.to_json()] {
+            sink.feed(Message::Text(frame.into())).await?;
         }
         sink.flush().await?;
         Ok(Flow::Continue)
+    }
+
+    /// A join's history from the database. A newest page also goes to the
+    /// hub, so later joins of the room are answered from memory.
+    async fn read_history(
+        &self,
+        room: &RoomName,
+        room_id: i64,
+        replay: Replay,
+    ) -> Result<HistoryFrame, StoreError> {
+        let store = &self.state.store;
+        let (messages, has_more) = match replay {
+            Replay::After(after) => store.history_after(room_id, after, MAX_RESUME).await?,
+            Replay::Latest => {
+                let (page, has_more) = store
+                    .history_before(room_id, None, self.state.config.history_size)
+                    .await?;
+                self.state.hub.offer_history(room, &page, has_more);
+                (page, has_more)
+            }
+        };
+        Ok(HistoryFrame {
+            last_id: messages.last().map(|m| m.id),
+            frame: ServerMessage::History(History {
+                room: room.clone(),
+                messages,
+                has_more,
+            })
+            .to_json(),
+        })
     }
 
     /// Answers a frame of kind `kind` whose database work failed.

@@ -14,19 +14,28 @@
 //! is not waited for: its `kick` token is cancelled and its task closes it
 //! with code 1013, after which the client resumes with `since_id`.
 //!
+//! Each room with members also keeps its newest messages (as many as a join
+//! replays), so joins read history from memory: the room's history is
+//! snapshotted under the same lock that registers the joiner, so it and the
+//! live messages that follow meet exactly. Until a room's first joiner has
+//! read the newest page from the database and handed it over
+//! ([`Hub::offer_history`]), joins read from the database.
+//!
 //! Messages wake their recipients at once. Presence changes wait for the
 //! next presence tick ([`PRESENCE_TICK`], driven by [`Hub::run_presence_ticks`]):
 //! when many people join a room at once, each member gets the burst in one
 //! write rather than one write per join.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, VecDeque},
     sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
 
 use axum::extract::ws::Utf8Bytes;
-use sapa_protocol::{MessageView, Presence, PresenceChange, RoomName, ServerMessage, Username};
+use sapa_protocol::{
+    MessageView, Presence, PresenceChange, RoomName, ServerMessage, Username, history_frame_json,
+};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
@@ -56,6 +65,91 @@ pub struct EncodedMessage {
     pub frame: Utf8Bytes,
 }
 
+impl EncodedMessage {
+    fn new(view: &MessageView) -> Arc<Self> {
+        Arc::new(Self {
+            room: view.room.clone(),
+            id: view.id,
+            frame: Utf8Bytes::from(view.to_frame_json()),
+        })
+    }
+}
+
+/// What a join asks to be replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// The newest messages (as many as the hub keeps per room).
+    Latest,
+    /// Everything after this id.
+    After(i64),
+}
+
+/// A join's `history` frame, ready to send.
+#[derive(Debug)]
+pub struct HistoryFrame {
+    /// The `history` frame.
+    pub frame: String,
+    /// The newest id in it.
+    pub last_id: Option<i64>,
+}
+
+/// What entering a room returns.
+#[derive(Debug)]
+pub struct Entered {
+    pub presence: Presence,
+    /// `None` when memory cannot answer: read the database.
+    pub history: Option<HistoryFrame>,
+}
+
+/// The newest messages of a room, oldest first.
+#[derive(Debug, Default)]
+struct Recent {
+    messages: VecDeque<Arc<EncodedMessage>>,
+    /// Whether the database holds older messages than these.
+    older: bool,
+    /// Whether these are known to be the room's newest. Until then every
+    /// broadcast is still collected, for [`Hub::offer_history`] to merge.
+    loaded: bool,
+}
+
+impl Recent {
+    fn push(&mut self, message: Arc<EncodedMessage>, keep: usize) {
+        self.messages.push_back(message);
+        if self.messages.len() > keep {
+            self.messages.pop_front();
+            self.older = true;
+        }
+    }
+
+    /// The history `replay` asks for, if these messages hold all of it.
+    fn replay(&self, room: &RoomName, replay: Replay) -> Option<HistoryFrame> {
+        if !self.loaded {
+            return None;
+        }
+        let (from, has_more) = match replay {
+            Replay::Latest => (0, self.older),
+            Replay::After(after) => {
+                // Everything after `after` is here if nothing older is
+                // missing, or if the oldest kept follows it directly.
+                let whole = !self.older
+                    || self
+                        .messages
+                        .front()
+                        .is_some_and(|oldest| after >= oldest.id - 1);
+                if !whole {
+                    return None;
+                }
+                (self.messages.partition_point(|m| m.id <= after), false)
+            }
+        };
+        let replayed = self.messages.range(from..);
+        Some(HistoryFrame {
+            last_id: replayed.clone().next_back().map(|m| m.id),
+            frame: history_frame_json(room, replayed.map(|m| m.frame.as_str()), has_more),
+        })
+    }
+}
+
 /// A connection's way in: who it is and its queue.
 #[derive(Debug, Clone)]
 pub struct Mailbox {
@@ -69,6 +163,7 @@ struct Room {
     members: HashMap<ConnId, Mailbox>,
     /// lowercased name -> (name as registered, connections in this room)
     users: BTreeMap<String, (Username, usize)>,
+    recent: Recent,
 }
 
 impl Room {
@@ -107,9 +202,11 @@ struct State {
 }
 
 /// Rooms, members and fan-out; cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hub {
     state: Arc<Mutex<State>>,
+    /// Messages kept per room: as many as a join replays.
+    keep: usize,
 }
 
 fn frame(message: &ServerMessage) -> Utf8Bytes {
@@ -117,6 +214,14 @@ fn frame(message: &ServerMessage) -> Utf8Bytes {
 }
 
 impl Hub {
+    /// A hub that keeps the newest `keep` messages of each room with members.
+    pub fn new(keep: usize) -> Self {
+        Self {
+            state: Arc::default(),
+            keep: keep.max(1),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves maps that are still
         // consistent (each update is a single insert or remove), so carry on.
@@ -145,17 +250,22 @@ impl Hub {
         }
     }
 
-    /// Adds a connection to a room and returns the room's presence. Others
-    /// get `joined` if this is the user's first connection there. Joining a
+    /// Adds a connection to a room and returns the room's presence and,
+    /// if memory holds it, the history `replay` asks for. Others get
+    /// `joined` if this is the user's first connection there. Joining a
     /// room twice is harmless.
-    pub fn join(&self, room: &RoomName, mailbox: Mailbox) -> Presence {
+    pub fn join(&self, room: &RoomName, mailbox: Mailbox, replay: Replay) -> Entered {
         let mut hub = self.lock();
         let State { rooms, due } = &mut *hub;
         let state = rooms.entry(room.clone()).or_default();
+        let entered = |state: &Room| Entered {
+            presence: state.presence(room),
+            history: state.recent.replay(room, replay),
+        };
         let conn = mailbox.conn;
         let username = mailbox.username.clone();
         if state.members.insert(conn, mailbox).is_some() {
-            return state.presence(room);
+            return entered(state);
         }
         let entry = state
             .users
@@ -171,7 +281,34 @@ impl Hub {
             let joined = Outbound::Frame(Arc::new(frame(&joined)));
             state.send_all(&joined, Some(conn), Wake::Later, due);
         }
-        state.presence(room)
+        entered(state)
+    }
+
+    /// Hands over the newest page of `room` (`page`, oldest first, as many
+    /// as the hub keeps or all there are), read from the database after
+    /// joining it. The first offer makes the room's history servable from
+    /// memory; later ones change nothing.
+    pub fn offer_history(&self, room: &RoomName, page: &[MessageView], has_more: bool) {
+        let page: Vec<Arc<EncodedMessage>> = page.iter().map(EncodedMessage::new).collect();
+        let mut hub = self.lock();
+        let Some(recent) = hub.rooms.get_mut(room).map(|state| &mut state.recent) else {
+            return;
+        };
+        if recent.loaded {
+            return;
+        }
+        // What was broadcast since the room appeared and is newer than the
+        // page: the page was read after that, so together they miss nothing.
+        let newest = page.last().map_or(0, |m| m.id);
+        let collected = std::mem::take(&mut recent.messages);
+        recent.older |= has_more;
+        for message in page
+            .into_iter()
+            .chain(collected.into_iter().filter(|m| m.id > newest))
+        {
+            recent.push(message, self.keep);
+        }
+        recent.loaded = true;
     }
 
     /// Removes a connection from a room; the others get `left` if it was the
@@ -208,20 +345,13 @@ impl Hub {
     /// Sends stored messages to everyone in their rooms, in order: each
     /// encoded once (before taking the lock), all under one lock.
     pub fn broadcast<'a>(&self, views: impl IntoIterator<Item = &'a MessageView>) {
-        let encoded: Vec<Arc<EncodedMessage>> = views
-            .into_iter()
-            .map(|view| {
-                Arc::new(EncodedMessage {
-                    room: view.room.clone(),
-                    id: view.id,
-                    frame: Utf8Bytes::from(view.to_frame_json()),
-                })
-            })
-            .collect();
+        let encoded: Vec<Arc<EncodedMessage>> =
+            views.into_iter().map(EncodedMessage::new).collect();
         let mut hub = self.lock();
         let State { rooms, due } = &mut *hub;
         for message in encoded {
-            if let Some(state) = rooms.get(&message.room) {
+            if let Some(state) = rooms.get_mut(&message.room) {
+                state.recent.push(message.clone(), self.keep);
                 state.send_all(&Outbound::Message(message), None, Wake::Now, due);
             }
         }
@@ -275,12 +405,12 @@ impl<T> Membership<T> {
 
     /// Joins `room` (see [`Hub::join`]). `data` is kept for a room not
     /// joined before; a room already joined keeps its own.
-    pub fn join(&mut self, room: &RoomName, mailbox: Mailbox, data: T) -> Presence {
-        let presence = self.hub.join(room, mailbox);
+    pub fn join(&mut self, room: &RoomName, mailbox: Mailbox, replay: Replay, data: T) -> Entered {
+        let entered = self.hub.join(room, mailbox, replay);
         if self.get(room).is_none() {
             self.rooms.push((room.clone(), data));
         }
-        presence
+        entered
     }
 
     /// Leaves one room; what was kept for it, if the connection was in it.
@@ -346,8 +476,12 @@ mod tests {
     }
 
     fn message(room: &RoomName) -> MessageView {
+        message_with_id(room, 1)
+    }
+
+    fn message_with_id(room: &RoomName, id: i64) -> MessageView {
         MessageView {
-            id: 1,
+            id,
             room: room.clone(),
             username: "bob".parse().unwrap(),
             content: "hi".parse().unwrap(),
@@ -377,14 +511,14 @@ mod tests {
 
     #[test]
     fn presence_counts_users_not_sockets() {
-        let hub = Hub::default();
+        let hub = Hub::new(2);
         let room = RoomName::general();
         let (a1, _) = mailbox(1, "alice");
         let (a2, _) = mailbox(2, "Alice");
         let (b, _) = mailbox(3, "bob");
-        hub.join(&room, b.clone());
-        hub.join(&room, a1);
-        let presence = hub.join(&room, a2);
+        hub.join(&room, b.clone(), Replay::Latest);
+        hub.join(&room, a1, Replay::Latest);
+        let presence = hub.join(&room, a2, Replay::Latest).presence;
         let seen = queued(&b);
         assert_eq!(seen.len(), 1, "second socket of alice must not announce");
         assert!(seen[0].contains(r#""type":"joined""#));
@@ -399,12 +533,12 @@ mod tests {
 
     #[test]
     fn presence_waits_for_the_tick_and_messages_do_not() {
-        let hub = Hub::default();
+        let hub = Hub::new(2);
         let room = RoomName::general();
         let (a, _) = mailbox(1, "alice");
         let (b, _) = mailbox(2, "bob");
-        hub.join(&room, a.clone());
-        hub.join(&room, b);
+        hub.join(&room, a.clone(), Replay::Latest);
+        hub.join(&room, b, Replay::Latest);
         assert_eq!(hub.lock().due.len(), 1, "alice waits for the tick");
         hub.wake_due();
         assert!(hub.lock().due.is_empty());
@@ -415,12 +549,75 @@ mod tests {
         assert!(seen[0].contains(r#""type":"joined""#) && seen[1].contains(r#""content":"hi""#));
     }
 
+    /// The ids in a served history frame, and its `has_more`.
+    fn replayed(history: Option<HistoryFrame>) -> Option<(Vec<i64>, bool)> {
+        let frame = ServerMessage::decode(&history?.frame).unwrap();
+        let ServerMessage::History(history) = frame else {
+            panic!("not a history frame: {frame:?}");
+        };
+        Some((
+            history.messages.iter().map(|m| m.id).collect(),
+            history.has_more,
+        ))
+    }
+
+    #[test]
+    fn history_comes_from_memory_once_the_first_page_is_offered() {
+        let hub = Hub::new(2);
+        let room = RoomName::general();
+        let (a, _) = mailbox(1, "alice");
+        let first = hub.join(&room, a, Replay::Latest);
+        assert!(first.history.is_none(), "nothing is known before the offer");
+        // Committed after the page was read, broadcast before the offer.
+        hub.broadcast([&message_with_id(&room, 9)]);
+        hub.offer_history(
+            &room,
+            &[message_with_id(&room, 3), message_with_id(&room, 5)],
+            false,
+        );
+        hub.offer_history(&room, &[], false);
+        let join = |conn, replay| {
+            let (mailbox, _) = mailbox(conn, "bob");
+            replayed(hub.join(&room, mailbox, replay).history)
+        };
+        assert_eq!(
+            join(2, Replay::Latest),
+            Some((vec![5, 9], true)),
+            "kept 2 of 3"
+        );
+        assert_eq!(join(3, Replay::After(5)), Some((vec![9], false)));
+        assert_eq!(
+            join(4, Replay::After(4)),
+            Some((vec![5, 9], false)),
+            "4 is just before 5"
+        );
+        assert_eq!(
+            join(5, Replay::After(2)),
+            None,
+            "3 is not in memory any more"
+        );
+        hub.broadcast([&message_with_id(&room, 10)]);
+        assert_eq!(join(6, Replay::Latest), Some((vec![9, 10], true)));
+    }
+
+    #[test]
+    fn a_room_emptied_forgets_its_history() {
+        let hub = Hub::new(2);
+        let room = RoomName::general();
+        let (a, _) = mailbox(1, "alice");
+        hub.join(&room, a, Replay::Latest);
+        hub.offer_history(&room, &[message_with_id(&room, 3)], false);
+        hub.leave(&room, 1);
+        let (b, _) = mailbox(2, "bob");
+        assert!(hub.join(&room, b, Replay::Latest).history.is_none());
+    }
+
     #[test]
     fn a_full_queue_kicks_the_slow_connection() {
-        let hub = Hub::default();
+        let hub = Hub::new(2);
         let room = RoomName::general();
         let (slow, kick) = mailbox(1, "slow");
-        hub.join(&room, slow);
+        hub.join(&room, slow, Replay::Latest);
         let view = message(&room);
         for _ in 0..4 {
             hub.broadcast([&view]);
@@ -432,12 +629,12 @@ mod tests {
 
     #[test]
     fn dropping_a_membership_leaves_every_room() {
-        let hub = Hub::default();
+        let hub = Hub::new(2);
         let (m, _rx) = mailbox(1, "carol");
         {
             let mut membership = Membership::new(hub.clone(), 1);
-            membership.join(&"a".parse().unwrap(), m.clone(), ());
-            membership.join(&"b".parse().unwrap(), m, ());
+            membership.join(&"a".parse().unwrap(), m.clone(), Replay::Latest, ());
+            membership.join(&"b".parse().unwrap(), m, Replay::Latest, ());
             assert_eq!(hub.online(None).len(), 1);
         }
         assert!(hub.online(None).is_empty());

@@ -137,6 +137,13 @@ fn accept(
             )
         })?;
     let tracker = state.connections.clone();
+    let upgrade = Box::new(Upgrade {
+        state,
+        default_room,
+        token,
+        peer,
+        permit,
+    });
     Ok(ws
         // Idle sockets should be cheap: a small read buffer (tungstenite
         // also zero-fills it before every read attempt). Writes collect in a
@@ -148,16 +155,5 @@ fn accept(
         // `too_large` error; beyond that the library drops the connection.
         .max_message_size(16 * MAX_FRAME_BYTES)
         .max_frame_size(16 * MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| {
-            tracker.track_future(connection::serve(
-                socket,
-                state,
-                Upgrade {
-                    default_room,
-                    token,
-                    peer,
-                    permit,
-                },
-            ))
-        }))
+        .on_upgrade(move |socket| tracker.track_future(connection::serve(socket, upgrade))))
 }

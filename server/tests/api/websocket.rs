@@ -5,7 +5,7 @@ use sapa_protocol::{ErrorCode, ServerMessage};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
 
 #[sqlx::test(migrations = false)]
 async fn two_clients_in_a_room_receive_the_same_message(pool: PgPool) {
@@ -76,6 +76,34 @@ async fn rejoining_gets_history_oldest_first_and_since_id_gets_exactly_what_was_
         .await;
     assert_eq!(everything.messages.len(), 4);
     assert!(everything.messages.windows(2).all(|w| w[0].id < w[1].id));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_resume_older_than_what_the_room_keeps_in_memory_still_gets_everything(pool: PgPool) {
+    // Rooms keep as many messages in memory as a join replays: two here.
+    let app = spawn_app_with(pool, |config| config.history_size = 2).await;
+    let mut alice = app.joined("alice", "general").await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(alice.say(&format!("m{n}")).await.id);
+    }
+    let mut bob = app.ws().await;
+    let latest = bob.join("bob", "general").await;
+    let contents: Vec<&str> = latest.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(contents, ["m2", "m3"]);
+    assert!(latest.has_more);
+
+    for since in [ids[0] - 1, ids[1]] {
+        let resumed = bob
+            .join_with(
+                json!({"type": "join", "username": "bob", "password": PASSWORD, "since_id": since}),
+            )
+            .await;
+        let got: Vec<i64> = resumed.messages.iter().map(|m| m.id).collect();
+        let want: Vec<i64> = ids.iter().copied().filter(|id| *id > since).collect();
+        assert_eq!(got, want, "since_id {since}");
+        assert!(!resumed.has_more);
+    }
 }
 
 #[sqlx::test(migrations = false)]
