@@ -1,7 +1,7 @@
 //! One WebSocket connection: read frames, act on them, write replies and
 //! whatever the hub queues for this socket.
 //!
-//! A single task owns both halves of the socket. It waits on, in order of
+//! A single task owns the socket, reading and writing. It waits on, in order of
 //! priority: shutdown (close 1001), being kicked as too slow (close 1013),
 //! frames queued by the hub (written together with one flush), answers from
 //! the writer for messages this socket sent, and the next frame from the
@@ -26,10 +26,7 @@ use std::{
 };
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::{
-    SinkExt, StreamExt,
-    stream::{FuturesUnordered, SplitSink, SplitStream},
-};
+use futures_util::{SinkExt, StreamExt, stream::FuturesUnordered};
 use sapa_protocol::{
     ClientId, ClientMessage, DecodeError, ErrorCode, History, HistoryRequest, Join, Leave,
     MAX_FRAME_BYTES, MAX_RESUME, Pong, PresenceChange, RoomName, Secret, SendMessage,
@@ -77,7 +74,6 @@ struct Joined {
     seen_up_to: i64,
 }
 
-type Sink = SplitSink<WebSocket, Message>;
 type PendingSend = Pin<Box<dyn Future<Output = (Option<ClientId>, WriteResult)> + Send + Sync>>;
 
 /// How to end the connection after handling a frame.
@@ -151,7 +147,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 ///
 /// Everything the connection keeps lives in one boxed [`Connection`]: the
 /// returned future, which every idle socket carries for its whole life,
-/// holds little more than that box and the socket's two halves.
+/// holds little more than that box and the socket.
 ///
 /// `upgrade` comes boxed because it waits, captured, in the upgrade task for
 /// as long as the socket lives.
@@ -168,12 +164,8 @@ pub fn serve(
     } = *upgrade;
     let id = state.next_conn.fetch_add(1, Ordering::Relaxed);
     tracing::info!(conn = id, %peer, "connection opened");
-    // Cancelled when the server shuts down, or by the outbox when this
-    // socket's queue is full (kicked): one token, so each turn of the loop
-    // checks one thing.
-    let stop = state.shutdown.child_token();
-    let outbox = Outbox::new(state.config.outbound_queue, stop.clone());
-    let (sink, stream) = socket.split();
+    let outbox = Outbox::new(state.config.outbound_queue);
+    let shutdown = state.shutdown.clone();
     let conn = Box::new(Connection {
         id,
         membership: Membership::new(state.hub.clone(), id),
@@ -188,57 +180,55 @@ pub fn serve(
         started: Instant::now(),
         _permit: permit,
     });
-    run(conn, sink, stream, outbox, stop)
+    run(conn, socket, outbox, shutdown)
 }
 
 async fn run(
     mut conn: Box<Connection>,
-    mut sink: Sink,
-    mut stream: SplitStream<WebSocket>,
+    mut socket: WebSocket,
     outbox: Outbox,
-    stop: CancellationToken,
+    shutdown: CancellationToken,
 ) {
     // Stopping races every step, writes included: a peer that stops reading
     // leaves a flush pending forever, and it must still be closed.
-    let stopped = stop.cancelled();
-    tokio::pin!(stopped);
+    let shutting_down = shutdown.cancelled();
+    tokio::pin!(shutting_down);
     let ended: Result<Flow, axum::Error> = loop {
         let step = tokio::select! {
             biased;
-            () = &mut stopped => {
-                if conn.state.shutdown.is_cancelled() {
-                    Box::pin(conn.finish_pending(&mut sink)).await;
-                    Ok(Flow::Close(close::GOING_AWAY, "server shutting down"))
-                } else {
-                    Ok(Flow::Close(close::TRY_AGAIN_LATER, "too slow: join again with since_id to catch up"))
-                }
+            () = &mut shutting_down => {
+                Box::pin(conn.finish_pending(&mut socket)).await;
+                Ok(Flow::Close(close::GOING_AWAY, "server shutting down"))
             }
-            step = conn.step(&mut sink, &mut stream, &outbox) => step,
+            () = outbox.kicked() => {
+                Ok(Flow::Close(close::TRY_AGAIN_LATER, "too slow: join again with since_id to catch up"))
+            }
+            step = conn.step(&mut socket, &outbox) => step,
         };
         match step {
             Ok(Flow::Continue) => {}
             other => break other,
         }
     };
-    Box::pin(conn.end(sink, ended)).await;
+    Box::pin(conn.end(socket, ended)).await;
 }
 
-async fn send(sink: &mut Sink, frame: &ServerMessage) -> Result<(), axum::Error> {
-    sink.send(Message::Text(frame.to_json().into())).await
+async fn send(socket: &mut WebSocket, frame: &ServerMessage) -> Result<(), axum::Error> {
+    socket.send(Message::Text(frame.to_json().into())).await
 }
 
 async fn send_error(
-    sink: &mut Sink,
+    socket: &mut WebSocket,
     code: ErrorCode,
     content: impl Into<String>,
     reference: Option<String>,
 ) -> Result<(), axum::Error> {
-    send(sink, &ServerMessage::error(code, content, reference)).await
+    send(socket, &ServerMessage::error(code, content, reference)).await
 }
 
 impl Connection {
     /// Leaves every room and closes the socket as `ended` says.
-    async fn end(mut self: Box<Self>, mut sink: Sink, ended: Result<Flow, axum::Error>) {
+    async fn end(mut self: Box<Self>, mut socket: WebSocket, ended: Result<Flow, axum::Error>) {
         // Leave before saying goodbye, so whoever sees the close also sees the
         // presence change it caused.
         self.membership.leave_all();
@@ -249,13 +239,14 @@ impl Connection {
                     reason: Utf8Bytes::from_static(reason),
                 };
                 // A peer that stopped reading cannot take the close frame either.
-                let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame))))
-                    .await;
+                let _ =
+                    tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame))))
+                        .await;
                 format!("closed by server ({code}: {reason})")
             }
             Ok(Flow::ClientClosed) => {
                 // Flushes the close reply tungstenite queued when it read theirs.
-                let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.close()).await;
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close()).await;
                 "closed by client".to_owned()
             }
             Ok(Flow::Continue | Flow::PeerGone) => "closed by client".to_owned(),
@@ -274,25 +265,20 @@ impl Connection {
 
     /// Waits for the next thing to do and does it: write what the hub
     /// queued, answer a stored send, or handle the client's next frame.
-    async fn step(
-        &mut self,
-        sink: &mut Sink,
-        stream: &mut SplitStream<WebSocket>,
-        outbox: &Outbox,
-    ) -> Result<Flow, axum::Error> {
+    async fn step(&mut self, socket: &mut WebSocket, outbox: &Outbox) -> Result<Flow, axum::Error> {
         tokio::select! {
             biased;
             // Boxed, like the branches below: idle sockets need not carry
             // the space a write takes.
-            batch = outbox.take() => Box::pin(self.write_queued(sink, batch)).await.map(|()| Flow::Continue),
+            batch = outbox.take() => Box::pin(self.write_queued(socket, batch)).await.map(|()| Flow::Continue),
             Some((client_id, result)) = self.pending.next(), if !self.pending.is_empty() => {
-                Box::pin(self.answer_send(sink, client_id, result)).await.map(|()| Flow::Continue)
+                Box::pin(self.answer_send(socket, client_id, result)).await.map(|()| Flow::Continue)
             }
-            incoming = stream.next() => match incoming {
+            incoming = socket.next() => match incoming {
                 // Boxed: handling a frame (a join with its history, say)
                 // needs far more state than waiting does, and every idle
                 // socket would otherwise carry that space.
-                Some(Ok(message)) => Box::pin(self.on_message(sink, message)).await,
+                Some(Ok(message)) => Box::pin(self.on_message(socket, message)).await,
                 Some(Err(error)) => Err(error),
                 None => Ok(Flow::PeerGone),
             },
@@ -302,7 +288,7 @@ impl Connection {
     /// Writes what the hub queued, then flushes once.
     async fn write_queued(
         &mut self,
-        sink: &mut Sink,
+        socket: &mut WebSocket,
         batch: VecDeque<Outbound>,
     ) -> Result<(), axum::Error> {
         for item in batch {
@@ -315,21 +301,21 @@ impl Connection {
                     .map(|_| message.frame.clone()),
             };
             if let Some(frame) = frame {
-                sink.feed(Message::Text(frame)).await?;
+                socket.feed(Message::Text(frame)).await?;
             }
         }
-        sink.flush().await
+        socket.flush().await
     }
 
     /// On shutdown: wait briefly for the writer to answer what this socket
     /// sent, so its sender learns the outcome before the close.
-    async fn finish_pending(&mut self, sink: &mut Sink) {
+    async fn finish_pending(&mut self, socket: &mut WebSocket) {
         let deadline = tokio::time::sleep(Duration::from_secs(5));
         tokio::pin!(deadline);
         while !self.pending.is_empty() {
             tokio::select! {
                 Some((client_id, result)) = self.pending.next() => {
-                    if self.answer_send(sink, client_id, result).await.is_err() {
+                    if self.answer_send(socket, client_id, result).await.is_err() {
                         return;
                     }
                 }
@@ -340,7 +326,7 @@ impl Connection {
 
     async fn answer_send(
         &mut self,
-        sink: &mut Sink,
+        socket: &mut WebSocket,
         client_id: Option<ClientId>,
         result: WriteResult,
     ) -> Result<(), axum::Error> {
@@ -349,24 +335,28 @@ impl Connection {
             // Fresh messages reach this socket through the room's broadcast.
             Ok(stored) if stored.fresh => Ok(()),
             // A retry: the stored message goes to its sender only.
-            Ok(stored) => send(sink, &ServerMessage::Message(stored.view)).await,
+            Ok(stored) => send(socket, &ServerMessage::Message(stored.view)).await,
             Err(error @ WriteError::Unavailable) => {
-                send_error(sink, ErrorCode::Unavailable, error.to_string(), reference).await
+                send_error(socket, ErrorCode::Unavailable, error.to_string(), reference).await
             }
             Err(error @ WriteError::Internal) => {
-                send_error(sink, ErrorCode::Internal, error.to_string(), reference).await
+                send_error(socket, ErrorCode::Internal, error.to_string(), reference).await
             }
         }
     }
 
-    async fn on_message(&mut self, sink: &mut Sink, message: Message) -> Result<Flow, axum::Error> {
+    async fn on_message(
+        &mut self,
+        socket: &mut WebSocket,
+        message: Message,
+    ) -> Result<Flow, axum::Error> {
         let text = match message {
             Message::Text(text) => text,
             Message::Close(_) => return Ok(Flow::ClientClosed),
             Message::Ping(_) | Message::Pong(_) => return Ok(Flow::Continue),
             Message::Binary(_) => {
                 send_error(
-                    sink,
+                    socket,
                     ErrorCode::InvalidJson,
                     "binary frames are not supported; send JSON text",
                     None,
@@ -377,7 +367,7 @@ impl Connection {
         };
         if text.len() > MAX_FRAME_BYTES {
             send_error(
-                sink,
+                socket,
                 ErrorCode::TooLarge,
                 format!(
                     "frames are limited to {MAX_FRAME_BYTES} bytes, got {}",
@@ -391,7 +381,7 @@ impl Connection {
         let frame = match decode_client(text.as_str()) {
             Ok(frame) => frame,
             Err(error) => {
-                send_error(sink, error.code(), error.to_string(), error.reference()).await?;
+                send_error(socket, error.code(), error.to_string(), error.reference()).await?;
                 let failed_first_join = self.identity.is_none()
                     && matches!(&error, DecodeError::Validation { kind, .. } if kind == "join");
                 if failed_first_join {
@@ -402,13 +392,13 @@ impl Connection {
         };
         match frame {
             ClientMessage::Ping(ping) => {
-                send(sink, &ServerMessage::Pong(Pong { nonce: ping.nonce })).await?;
+                send(socket, &ServerMessage::Pong(Pong { nonce: ping.nonce })).await?;
                 Ok(Flow::Continue)
             }
-            ClientMessage::Join(join) => self.on_join(sink, join).await,
+            ClientMessage::Join(join) => self.on_join(socket, join).await,
             other if self.identity.is_none() => {
                 send_error(
-                    sink,
+                    socket,
                     ErrorCode::NotJoined,
                     "join a room first: {\"type\":\"join\",\"username\":...,\"password\":...}",
                     Some(other.kind().to_owned()),
@@ -416,9 +406,9 @@ impl Connection {
                 .await?;
                 Ok(Flow::Continue)
             }
-            ClientMessage::Message(message) => self.on_send(sink, message).await,
-            ClientMessage::Leave(leave) => self.on_leave(sink, leave).await,
-            ClientMessage::History(request) => self.on_history(sink, request).await,
+            ClientMessage::Message(message) => self.on_send(socket, message).await,
+            ClientMessage::Leave(leave) => self.on_leave(socket, leave).await,
+            ClientMessage::History(request) => self.on_history(socket, request).await,
         }
     }
 
@@ -474,12 +464,12 @@ impl Connection {
         })
     }
 
-    async fn on_join(&mut self, sink: &mut Sink, join: Join) -> Result<Flow, axum::Error> {
+    async fn on_join(&mut self, socket: &mut WebSocket, join: Join) -> Result<Flow, axum::Error> {
         let identity = match &self.identity {
             Some(identity) => {
                 if !identity.username.same_account(join.username.as_str()) {
                     send_error(
-                        sink,
+                        socket,
                         ErrorCode::Forbidden,
                         format!(
                             "this connection is {}; it cannot join as {}",
@@ -498,7 +488,7 @@ impl Connection {
                     identity
                 }
                 Err((code, content)) => {
-                    send_error(sink, code, content, Some("join".to_owned())).await?;
+                    send_error(socket, code, content, Some("join".to_owned())).await?;
                     return Ok(Flow::Close(close::POLICY, "authentication failed"));
                 }
             },
@@ -513,7 +503,7 @@ impl Connection {
             Some(id) => id,
             None => match self.state.store.ensure_room(&room).await {
                 Ok(id) => id,
-                Err(error) => return self.store_failed(sink, error, "join").await,
+                Err(error) => return self.store_failed(socket, error, "join").await,
             },
         };
         // Register first, then read history (from memory, or from the
@@ -541,7 +531,7 @@ impl Connection {
                     if rejoin.is_none() {
                         self.membership.leave(&room);
                     }
-                    return self.store_failed(sink, error, "join").await;
+                    return self.store_failed(socket, error, "join").await;
                 }
             },
         };
@@ -559,9 +549,9 @@ impl Connection {
         let presence = ServerMessage::Presence(entered.presence);
         // Three frames, one write.
         for frame in [welcome.to_json(), history.frame, presence.to_json()] {
-            sink.feed(Message::Text(frame.into())).await?;
+            socket.feed(Message::Text(frame.into())).await?;
         }
-        sink.flush().await?;
+        socket.flush().await?;
         Ok(Flow::Continue)
     }
 
@@ -598,7 +588,7 @@ impl Connection {
     /// Answers a frame of kind `kind` whose database work failed.
     async fn store_failed(
         &mut self,
-        sink: &mut Sink,
+        socket: &mut WebSocket,
         error: StoreError,
         kind: &str,
     ) -> Result<Flow, axum::Error> {
@@ -615,13 +605,13 @@ impl Connection {
                 (ErrorCode::Internal, "internal error")
             }
         };
-        send_error(sink, code, content, Some(kind.to_owned())).await?;
+        send_error(socket, code, content, Some(kind.to_owned())).await?;
         Ok(Flow::Continue)
     }
 
     async fn on_send(
         &mut self,
-        sink: &mut Sink,
+        socket: &mut WebSocket,
         message: SendMessage,
     ) -> Result<Flow, axum::Error> {
         let identity = self.identity.clone().expect("checked by on_message");
@@ -634,7 +624,7 @@ impl Connection {
             && !identity.username.same_account(claimed)
         {
             send_error(
-                sink,
+                socket,
                 ErrorCode::Forbidden,
                 format!(
                     "you are {}; you cannot send as {claimed}",
@@ -648,7 +638,7 @@ impl Connection {
         let (room, room_id) = match self.target(message.room.as_ref()) {
             Ok(target) => target,
             Err(why) => {
-                send_error(sink, ErrorCode::NotJoined, why, reference).await?;
+                send_error(socket, ErrorCode::NotJoined, why, reference).await?;
                 return Ok(Flow::Continue);
             }
         };
@@ -656,7 +646,7 @@ impl Connection {
             self.refused_in_a_row += 1;
             if self.refused_in_a_row > ABUSE_LIMIT {
                 send_error(
-                    sink,
+                    socket,
                     ErrorCode::RateLimited,
                     "still sending after repeated rate_limited errors; closing",
                     reference,
@@ -665,7 +655,7 @@ impl Connection {
                 return Ok(Flow::Close(close::POLICY, "rate limit exceeded repeatedly"));
             }
             send_error(
-                sink,
+                socket,
                 ErrorCode::RateLimited,
                 format!(
                     "slow down: at most {} messages per second; this one was not stored",
@@ -692,11 +682,15 @@ impl Connection {
         Ok(Flow::Continue)
     }
 
-    async fn on_leave(&mut self, sink: &mut Sink, leave: Leave) -> Result<Flow, axum::Error> {
+    async fn on_leave(
+        &mut self,
+        socket: &mut WebSocket,
+        leave: Leave,
+    ) -> Result<Flow, axum::Error> {
         let rooms: Vec<RoomName> = match &leave.room {
             Some(room) => {
                 if let Err(why) = self.target(Some(room)) {
-                    send_error(sink, ErrorCode::NotJoined, why, Some("leave".to_owned())).await?;
+                    send_error(socket, ErrorCode::NotJoined, why, Some("leave".to_owned())).await?;
                     return Ok(Flow::Continue);
                 }
                 vec![room.clone()]
@@ -716,20 +710,26 @@ impl Connection {
                 username: username.clone(),
                 timestamp: OffsetDateTime::now_utc(),
             });
-            send(sink, &left).await?;
+            send(socket, &left).await?;
         }
         Ok(Flow::Continue)
     }
 
     async fn on_history(
         &mut self,
-        sink: &mut Sink,
+        socket: &mut WebSocket,
         request: HistoryRequest,
     ) -> Result<Flow, axum::Error> {
         let (room, room_id) = match self.target(request.room.as_ref()) {
             Ok(target) => target,
             Err(why) => {
-                send_error(sink, ErrorCode::NotJoined, why, Some("history".to_owned())).await?;
+                send_error(
+                    socket,
+                    ErrorCode::NotJoined,
+                    why,
+                    Some("history".to_owned()),
+                )
+                .await?;
                 return Ok(Flow::Continue);
             }
         };
@@ -742,7 +742,7 @@ impl Connection {
         {
             Ok((messages, has_more)) => {
                 send(
-                    sink,
+                    socket,
                     &ServerMessage::History(History {
                         room,
                         messages,
@@ -752,7 +752,7 @@ impl Connection {
                 .await?;
             }
             Err(error) => {
-                self.store_failed(sink, error, "history").await?;
+                self.store_failed(socket, error, "history").await?;
             }
         }
         Ok(Flow::Continue)

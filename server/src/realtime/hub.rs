@@ -11,8 +11,8 @@
 //! `left` for the last.
 //!
 //! Each connection has a bounded [`Outbox`]. A recipient whose queue is full
-//! is not waited for: its `kick` token is cancelled and its task closes it
-//! with code 1013, after which the client resumes with `since_id`.
+//! is not waited for: the outbox marks it kicked and its task closes it with
+//! code 1013, after which the client resumes with `since_id`.
 //!
 //! Each room with members also keeps its newest messages (as many as a join
 //! replays), so joins read history from memory: the room's history is
@@ -174,14 +174,12 @@ impl Room {
             if Some(member.conn) == except {
                 continue;
             }
-            let was_kicked = member.outbox.is_kicked();
             match member.outbox.push(item.clone(), wake) {
-                Pushed::Queued => {}
+                Pushed::Queued | Pushed::Dropped => {}
                 Pushed::QueuedDue => due.push(member.outbox.clone()),
-                Pushed::Overflowed if !was_kicked => {
+                Pushed::Kicked => {
                     tracing::warn!(conn = member.conn, user = %member.username, "outbound queue full; closing slow connection");
                 }
-                Pushed::Overflowed => {}
             }
         }
     }
@@ -463,16 +461,26 @@ impl<T> Drop for Membership<T> {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+
     use super::*;
 
-    fn mailbox(conn: ConnId, name: &str) -> (Mailbox, CancellationToken) {
-        let kick = CancellationToken::new();
+    fn mailbox(conn: ConnId, name: &str) -> (Mailbox, Outbox) {
+        let outbox = Outbox::new(4);
         let mailbox = Mailbox {
             conn,
             username: name.parse().unwrap(),
-            outbox: Outbox::new(4, kick.clone()),
+            outbox: outbox.clone(),
         };
-        (mailbox, kick)
+        (mailbox, outbox)
+    }
+
+    fn is_kicked(outbox: &Outbox) -> bool {
+        let waker = std::task::Waker::noop();
+        let kicked = std::pin::pin!(outbox.kicked());
+        kicked
+            .poll(&mut std::task::Context::from_waker(waker))
+            .is_ready()
     }
 
     fn message(room: &RoomName) -> MessageView {
@@ -616,15 +624,15 @@ mod tests {
     fn a_full_queue_kicks_the_slow_connection() {
         let hub = Hub::new(2);
         let room = RoomName::general();
-        let (slow, kick) = mailbox(1, "slow");
+        let (slow, outbox) = mailbox(1, "slow");
         hub.join(&room, slow, Replay::Latest);
         let view = message(&room);
         for _ in 0..4 {
             hub.broadcast([&view]);
         }
-        assert!(!kick.is_cancelled());
+        assert!(!is_kicked(&outbox));
         hub.broadcast([&view]);
-        assert!(kick.is_cancelled());
+        assert!(is_kicked(&outbox));
     }
 
     #[test]

@@ -20,7 +20,6 @@ use std::{
 };
 
 use futures_util::task::AtomicWaker;
-use tokio_util::sync::CancellationToken;
 
 use super::hub::Outbound;
 
@@ -34,8 +33,6 @@ struct Shared {
     waker: AtomicWaker,
     /// Frames the queue holds before its reader counts as too slow.
     capacity: usize,
-    /// Cancelled when the queue overflows: the connection closes with 1013.
-    kick: CancellationToken,
 }
 
 #[derive(Debug, Default)]
@@ -44,6 +41,9 @@ struct Queue {
     /// A deferred frame is waiting for the hub's next tick, which holds a
     /// clone of this outbox; later deferred frames need not register again.
     due: bool,
+    /// The queue overflowed: its connection closes with 1013, and nothing
+    /// more is queued.
+    kicked: bool,
 }
 
 /// When the connection should learn of a pushed frame.
@@ -62,16 +62,17 @@ pub enum Pushed {
     /// tick: the caller must have the next tick wake this outbox.
     QueuedDue,
     /// The queue was full: the frame was dropped and the connection kicked.
-    Overflowed,
+    Kicked,
+    /// The connection was kicked before: the frame was dropped.
+    Dropped,
 }
 
 impl Outbox {
-    pub fn new(capacity: usize, kick: CancellationToken) -> Self {
+    pub fn new(capacity: usize) -> Self {
         Self(Arc::new(Shared {
             queue: Mutex::default(),
             waker: AtomicWaker::new(),
             capacity: capacity.max(1),
-            kick,
         }))
     }
 
@@ -88,8 +89,11 @@ impl Outbox {
     pub fn push(&self, item: Outbound, wake: Wake) -> Pushed {
         let pushed = {
             let mut queue = self.queue();
-            if queue.items.len() >= self.0.capacity {
-                Pushed::Overflowed
+            if queue.kicked {
+                Pushed::Dropped
+            } else if queue.items.len() >= self.0.capacity {
+                queue.kicked = true;
+                Pushed::Kicked
             } else {
                 queue.items.push_back(item);
                 match wake {
@@ -103,9 +107,9 @@ impl Outbox {
             }
         };
         match pushed {
-            Pushed::Overflowed => self.0.kick.cancel(),
+            Pushed::Kicked => self.0.waker.wake(),
             Pushed::Queued if wake == Wake::Now => self.0.waker.wake(),
-            Pushed::Queued | Pushed::QueuedDue => {}
+            Pushed::Queued | Pushed::QueuedDue | Pushed::Dropped => {}
         }
         pushed
     }
@@ -116,9 +120,17 @@ impl Outbox {
         self.0.waker.wake();
     }
 
-    /// Whether the connection was kicked for overflowing its queue.
-    pub fn is_kicked(&self) -> bool {
-        self.0.kick.is_cancelled()
+    /// Resolves once the queue has overflowed: its reader is too slow.
+    pub async fn kicked(&self) {
+        std::future::poll_fn(|cx| {
+            self.0.waker.register(cx.waker());
+            if self.queue().kicked {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
     }
 
     /// Everything queued, once there is something.
@@ -142,7 +154,7 @@ impl Outbox {
 
 #[cfg(test)]
 mod tests {
-    use std::{sync::Arc, task::Waker};
+    use std::{future::Future, sync::Arc, task::Waker};
 
     use axum::extract::ws::Utf8Bytes;
 
@@ -176,7 +188,7 @@ mod tests {
 
     #[test]
     fn takes_everything_queued_in_order() {
-        let outbox = Outbox::new(8, CancellationToken::new());
+        let outbox = Outbox::new(8);
         let count = Arc::new(Count(0.into()));
         let waker = Waker::from(count.clone());
         let mut cx = Context::from_waker(&waker);
@@ -193,7 +205,7 @@ mod tests {
 
     #[test]
     fn deferred_frames_wait_for_the_tick_or_something_urgent() {
-        let outbox = Outbox::new(8, CancellationToken::new());
+        let outbox = Outbox::new(8);
         let count = Arc::new(Count(0.into()));
         let waker = Waker::from(count.clone());
         let mut cx = Context::from_waker(&waker);
@@ -213,12 +225,17 @@ mod tests {
 
     #[test]
     fn overflow_kicks_instead_of_growing() {
-        let kick = CancellationToken::new();
-        let outbox = Outbox::new(2, kick.clone());
-        outbox.push(frame("1"), Wake::Now);
-        outbox.push(frame("2"), Wake::Now);
-        assert!(!outbox.is_kicked());
-        assert_eq!(outbox.push(frame("3"), Wake::Now), Pushed::Overflowed);
-        assert!(kick.is_cancelled());
+        let outbox = Outbox::new(2);
+        let count = Arc::new(Count(0.into()));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut kicked = std::pin::pin!(outbox.kicked());
+        assert!(kicked.as_mut().poll(&mut cx).is_pending());
+        outbox.push(frame("1"), Wake::Later);
+        outbox.push(frame("2"), Wake::Later);
+        assert_eq!(outbox.push(frame("3"), Wake::Later), Pushed::Kicked);
+        assert_eq!(wakes(&count), 1, "a kick wakes the connection at once");
+        assert!(kicked.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(outbox.push(frame("4"), Wake::Now), Pushed::Dropped);
     }
 }

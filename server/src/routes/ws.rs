@@ -149,7 +149,7 @@ fn accept(
         // also zero-fills it before every read attempt). Writes collect in a
         // buffer that grows only as needed and goes out in one syscall per
         // flush, so a burst of queued frames costs one write.
-        .read_buffer_size(1024)
+        .read_buffer_size(512)
         .write_buffer_size(32 * 1024)
         // Frames up to 1 MiB are read so an oversized one gets a proper
         // `too_large` error; beyond that the library drops the connection.
