@@ -416,6 +416,8 @@ async fn send_schedule(
         .expect("the window is set before the plan");
     let members = plan.room_members[role.room];
     let stats = &shared.stats;
+    let cancelled = shared.cancel.cancelled();
+    tokio::pin!(cancelled);
     for k in 0u64.. {
         let Some(offset) = schedule.planned(k) else {
             break;
@@ -423,7 +425,7 @@ async fn send_schedule(
         let due = plan.start + offset;
         tokio::select! {
             () = sleep_until(due.into()) => {}
-            () = shared.cancel.cancelled() => return,
+            () = &mut cancelled => return,
         }
         let marker = Marker {
             run: shared.run_id,
@@ -454,10 +456,14 @@ where
     S: Stream<Item = Result<Message, WsError>> + Unpin,
 {
     let stats = &shared.stats;
+    // One wait for the whole loop: a fresh one per frame would register
+    // with the token (a lock) and deregister again for every frame.
+    let cancelled = shared.cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
-            () = shared.cancel.cancelled() => return,
+            () = &mut cancelled => return,
         };
         let text = match frame {
             Some(Ok(Message::Text(text))) => text,

@@ -15,7 +15,10 @@
 
 use std::{
     collections::VecDeque,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, Ordering},
+    },
     task::{Context, Poll},
 };
 
@@ -33,6 +36,9 @@ struct Shared {
     waker: AtomicWaker,
     /// Frames the queue holds before its reader counts as too slow.
     capacity: usize,
+    /// The queue overflowed: its connection closes with 1013, and nothing
+    /// more is queued. Set under the queue's lock, read without it.
+    kicked: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -41,9 +47,6 @@ struct Queue {
     /// A deferred frame is waiting for the hub's next tick, which holds a
     /// clone of this outbox; later deferred frames need not register again.
     due: bool,
-    /// The queue overflowed: its connection closes with 1013, and nothing
-    /// more is queued.
-    kicked: bool,
 }
 
 /// When the connection should learn of a pushed frame.
@@ -73,6 +76,7 @@ impl Outbox {
             queue: Mutex::default(),
             waker: AtomicWaker::new(),
             capacity: capacity.max(1),
+            kicked: AtomicBool::new(false),
         }))
     }
 
@@ -89,10 +93,10 @@ impl Outbox {
     pub fn push(&self, item: Outbound, wake: Wake) -> Pushed {
         let pushed = {
             let mut queue = self.queue();
-            if queue.kicked {
+            if self.0.kicked.load(Ordering::Relaxed) {
                 Pushed::Dropped
             } else if queue.items.len() >= self.0.capacity {
-                queue.kicked = true;
+                self.0.kicked.store(true, Ordering::Release);
                 Pushed::Kicked
             } else {
                 queue.items.push_back(item);
@@ -124,7 +128,7 @@ impl Outbox {
     pub async fn kicked(&self) {
         std::future::poll_fn(|cx| {
             self.0.waker.register(cx.waker());
-            if self.queue().kicked {
+            if self.0.kicked.load(Ordering::Acquire) {
                 Poll::Ready(())
             } else {
                 Poll::Pending
