@@ -84,7 +84,13 @@ impl App {
         background.spawn(hub.clone().run_presence_ticks(background_stop.clone()));
         let state = AppState {
             last_seen,
-            auth: Auth::new(store.clone(), config.hash_concurrency, config.token_ttl()),
+            auth: Auth::new(
+                store.clone(),
+                config.hash_concurrency,
+                config.token_ttl(),
+                &background,
+                background_stop.clone(),
+            ),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             config: Arc::new(config),
             store,

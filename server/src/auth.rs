@@ -5,7 +5,10 @@
 //! Password hashing is deliberately slow, so it runs on the blocking pool
 //! behind a small semaphore: a burst of logins queues there instead of
 //! occupying the async workers that deliver messages. A token login costs
-//! one SHA-256 and one indexed lookup, and none once the token is known.
+//! one SHA-256 and a share of one indexed lookup, and none once the token is
+//! known: tokens not yet known are looked up together, as many per query as
+//! are waiting (after a restart every client reconnects at once, each with a
+//! token the new process has never seen).
 
 use std::{
     collections::HashMap,
@@ -18,7 +21,8 @@ use rand::RngCore;
 use sapa_protocol::{NewPassword, Username};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     app::AppState,
@@ -76,6 +80,40 @@ pub struct Auth {
     /// round trip. Revoking goes through [`Auth::revoke`], which drops the
     /// entry; expiry is checked on every use.
     tokens: Arc<Mutex<TokenCache>>,
+    /// Where tokens not in the cache are looked up, in batches.
+    lookups: mpsc::Sender<Lookup>,
+}
+
+/// A token waiting to be looked up, and who waits for the answer.
+struct Lookup {
+    hash: [u8; 32],
+    reply: oneshot::Sender<Result<Option<SessionUser>, StoreError>>,
+}
+
+/// Most tokens looked up by one query.
+const LOOKUP_BATCH: usize = 256;
+
+/// Looks up whatever tokens are waiting, one query per batch, until `stop`.
+async fn run_lookups(store: Store, mut rx: mpsc::Receiver<Lookup>, stop: CancellationToken) {
+    let mut batch = Vec::with_capacity(LOOKUP_BATCH);
+    loop {
+        tokio::select! {
+            received = rx.recv_many(&mut batch, LOOKUP_BATCH) => if received == 0 {
+                return;
+            },
+            () = stop.cancelled() => return,
+        }
+        let hashes: Vec<[u8; 32]> = batch.iter().map(|lookup| lookup.hash).collect();
+        let found = store.session_users(&hashes).await;
+        for lookup in batch.drain(..) {
+            let answer = match &found {
+                Ok(users) => Ok(users.get(&lookup.hash).cloned()),
+                Err(error) => Err(error.clone()),
+            };
+            // The waiter may have gone (its socket closed); nothing to do.
+            let _ = lookup.reply.send(answer);
+        }
+    }
 }
 
 /// Token hash -> who it belongs to and until when.
@@ -90,14 +128,36 @@ pub fn token_hash(token: &str) -> [u8; 32] {
 }
 
 impl Auth {
-    /// `hash_concurrency` hashes may run at once.
-    pub fn new(store: Store, hash_concurrency: usize, token_ttl: time::Duration) -> Self {
+    /// `hash_concurrency` hashes may run at once. The token lookup task
+    /// runs on `tracker` until `stop`.
+    pub fn new(
+        store: Store,
+        hash_concurrency: usize,
+        token_ttl: time::Duration,
+        tracker: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Self {
+        let (lookups, rx) = mpsc::channel(4 * LOOKUP_BATCH);
+        tracker.spawn(run_lookups(store.clone(), rx, stop));
         Self {
             store,
             hashing: Arc::new(Semaphore::new(hash_concurrency.max(1))),
             token_ttl,
             tokens: Arc::default(),
+            lookups,
         }
+    }
+
+    /// The user behind a token not in the cache, looked up with whatever
+    /// other tokens are waiting.
+    async fn look_up(&self, hash: [u8; 32]) -> Result<Option<SessionUser>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::from(sqlx::Error::PoolClosed);
+        self.lookups
+            .send(Lookup { hash, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     async fn blocking<T: Send + 'static>(
@@ -217,7 +277,7 @@ impl Auth {
         {
             return Ok(identity.clone());
         }
-        let Some(user) = self.store.session_user(&hash).await? else {
+        let Some(user) = self.look_up(hash).await? else {
             self.token_cache().remove(&hash);
             return Err(AuthError::Denied("unknown or expired token"));
         };

@@ -121,7 +121,7 @@ impl Store {
             let Some(client_id) = &input.client_id else {
                 let row = anonymous
                     .next()
-                    .ok_or(StoreError::Other(sqlx::Error::RowNotFound))?;
+                    .ok_or_else(|| StoreError::from(sqlx::Error::RowNotFound))?;
                 outcomes.push(Some(StoredMessage {
                     view: view_of(row),
                     fresh: true,
@@ -169,7 +169,7 @@ impl Store {
                             view: view.clone(),
                             fresh: false,
                         })
-                        .ok_or(StoreError::Other(sqlx::Error::RowNotFound))
+                        .ok_or_else(|| StoreError::from(sqlx::Error::RowNotFound))
                 }
             })
             .collect()

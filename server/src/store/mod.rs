@@ -30,35 +30,37 @@ pub struct Store {
     room_ids: Arc<Mutex<HashMap<RoomName, i64>>>,
 }
 
-/// Why a query failed.
-#[derive(Debug, thiserror::Error)]
+/// Why a query failed. Cheap to clone, so one failed query can answer
+/// everyone whose request it carried.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached (down, restarting, pool exhausted).
     #[error("database unavailable: {0}")]
-    Unavailable(sqlx::Error),
+    Unavailable(Arc<sqlx::Error>),
     /// Anything else: a bug or a constraint we did not expect.
     #[error("database error: {0}")]
-    Other(sqlx::Error),
+    Other(Arc<sqlx::Error>),
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
+        let unavailable = match &error {
             sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Protocol(_) => Self::Unavailable(error),
-            sqlx::Error::Database(ref db)
-                if db
-                    .code()
-                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
-            {
-                // admin shutdown, crash recovery, connection failures
-                Self::Unavailable(error)
-            }
-            other => Self::Other(other),
+            | sqlx::Error::Protocol(_) => true,
+            // admin shutdown, crash recovery, connection failures
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+            _ => false,
+        };
+        if unavailable {
+            Self::Unavailable(Arc::new(error))
+        } else {
+            Self::Other(Arc::new(error))
         }
     }
 }

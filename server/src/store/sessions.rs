@@ -1,10 +1,19 @@
 //! The `sessions` table: login tokens, stored only as their SHA-256 hash.
 
+use std::collections::HashMap;
+
 use sapa_protocol::Username;
 use sqlx::FromRow;
 use time::OffsetDateTime;
 
 use super::{Store, StoreError};
+
+#[derive(FromRow)]
+struct SessionRow {
+    token_hash: Vec<u8>,
+    #[sqlx(flatten)]
+    user: SessionUser,
+}
 
 /// The account behind a valid token.
 #[derive(Debug, Clone, FromRow)]
@@ -32,17 +41,25 @@ impl Store {
         Ok(())
     }
 
-    /// The user behind an unexpired token, if any.
-    pub async fn session_user(&self, token_hash: &[u8]) -> Result<Option<SessionUser>, StoreError> {
-        let row = sqlx::query_as::<_, SessionUser>(
-            "SELECT u.id AS user_id, u.username, s.expires_at
+    /// The users behind those of `token_hashes` that are valid and
+    /// unexpired, keyed by hash: one query for a whole batch of logins.
+    pub async fn session_users(
+        &self,
+        token_hashes: &[[u8; 32]],
+    ) -> Result<HashMap<[u8; 32], SessionUser>, StoreError> {
+        let hashes: Vec<&[u8]> = token_hashes.iter().map(|h| h.as_slice()).collect();
+        let rows = sqlx::query_as::<_, SessionRow>(
+            "SELECT s.token_hash, u.id AS user_id, u.username, s.expires_at
                FROM sessions s JOIN users u ON u.id = s.user_id
-              WHERE s.token_hash = $1 AND s.expires_at > now()",
+              WHERE s.token_hash = ANY($1) AND s.expires_at > now()",
         )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .bind(&hashes)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(row)
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((row.token_hash.try_into().ok()?, row.user)))
+            .collect())
     }
 
     /// Revokes a token; whether it existed.

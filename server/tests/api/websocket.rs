@@ -310,6 +310,40 @@ async fn a_token_from_rest_logs_in_a_websocket(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn many_first_time_tokens_at_once_each_log_in_their_own_user(pool: PgPool) {
+    // Tokens this process has not seen yet are looked up together: every
+    // join must still come back as its own user, and a bad token as refused.
+    let app = spawn_app(pool).await;
+    let mut logins = Vec::new();
+    for n in 0..20 {
+        let name = format!("crowd{n}");
+        logins.push((app.register(&name).await, name));
+    }
+    logins.insert(7, ("0".repeat(64), "crowd3".to_owned()));
+    let app = &app;
+    let joins = logins.iter().map(|(token, name)| async move {
+        let mut client = app.ws().await;
+        client
+            .send(json!({"type": "join", "username": name, "token": token}))
+            .await;
+        client.recv().await
+    });
+    let answers = futures_util::future::join_all(joins).await;
+    for ((token, name), answer) in logins.iter().zip(answers) {
+        let bogus = token.starts_with("000");
+        match answer {
+            ServerMessage::Welcome(welcome) if !bogus => {
+                assert_eq!(welcome.username.as_str(), name);
+            }
+            ServerMessage::Error(error) if bogus => {
+                assert_eq!(error.code, ErrorCode::Unauthorized);
+            }
+            other => panic!("{name} (bogus token: {bogus}): unexpected {other:?}"),
+        }
+    }
+}
+
+#[sqlx::test(migrations = false)]
 async fn leaving_confirms_to_the_leaver_and_tells_the_others(pool: PgPool) {
     let app = spawn_app(pool).await;
     let mut alice = app.joined("alice", "general").await;
