@@ -186,6 +186,11 @@ mod tests {
         }
     }
 
+    fn counting_waker() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(0.into()));
+        (count.clone(), Waker::from(count))
+    }
+
     fn wakes(count: &Arc<Count>) -> usize {
         count.0.load(std::sync::atomic::Ordering::SeqCst)
     }
@@ -193,8 +198,7 @@ mod tests {
     #[test]
     fn takes_everything_queued_in_order() {
         let outbox = Outbox::new(8);
-        let count = Arc::new(Count(0.into()));
-        let waker = Waker::from(count.clone());
+        let (count, waker) = counting_waker();
         let mut cx = Context::from_waker(&waker);
         assert!(outbox.poll_take(&mut cx).is_pending());
         assert_eq!(outbox.push(frame("a"), Wake::Now), Pushed::Queued);
@@ -210,8 +214,7 @@ mod tests {
     #[test]
     fn deferred_frames_wait_for_the_tick_or_something_urgent() {
         let outbox = Outbox::new(8);
-        let count = Arc::new(Count(0.into()));
-        let waker = Waker::from(count.clone());
+        let (count, waker) = counting_waker();
         let mut cx = Context::from_waker(&waker);
         assert!(outbox.poll_take(&mut cx).is_pending());
         assert_eq!(outbox.push(frame("joined"), Wake::Later), Pushed::QueuedDue);
@@ -230,8 +233,7 @@ mod tests {
     #[test]
     fn overflow_kicks_instead_of_growing() {
         let outbox = Outbox::new(2);
-        let count = Arc::new(Count(0.into()));
-        let waker = Waker::from(count.clone());
+        let (count, waker) = counting_waker();
         let mut cx = Context::from_waker(&waker);
         let mut kicked = std::pin::pin!(outbox.kicked());
         assert!(kicked.as_mut().poll(&mut cx).is_pending());
