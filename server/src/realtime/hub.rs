@@ -2,8 +2,8 @@
 //! fan-out of frames to them.
 //!
 //! State sits behind one `std::sync::Mutex`: every operation is a few map
-//! updates and non-blocking `try_send`s, nothing awaits while the lock is
-//! held, so an async mutex would only add cost. A frame is encoded once per
+//! updates and non-blocking pushes to outboxes, nothing awaits while the
+//! lock is held, so an async mutex would only add cost. A frame is encoded once per
 //! event and the same shared bytes go to every recipient.
 //!
 //! Presence is per user, not per socket: a user counts once however many of
@@ -122,7 +122,7 @@ impl Recent {
     }
 
     /// The history `replay` asks for, if these messages hold all of it.
-    fn replay(&self, room: &RoomName, replay: Replay) -> Option<HistoryFrame> {
+    fn replay(&self, replay: Replay) -> Option<Replayed> {
         if !self.loaded {
             return None;
         }
@@ -142,11 +142,27 @@ impl Recent {
                 (self.messages.partition_point(|m| m.id <= after), false)
             }
         };
-        let replayed = self.messages.range(from..);
-        Some(HistoryFrame {
-            last_id: replayed.clone().next_back().map(|m| m.id),
-            frame: history_frame_json(room, replayed.map(|m| m.frame.as_str()), has_more),
+        Some(Replayed {
+            messages: self.messages.range(from..).cloned().collect(),
+            has_more,
         })
+    }
+}
+
+/// A join's history taken from memory: shared pointers, so the lock is
+/// held only while they are copied, not while the frame is assembled.
+struct Replayed {
+    messages: Vec<Arc<EncodedMessage>>,
+    has_more: bool,
+}
+
+impl Replayed {
+    fn into_frame(self, room: &RoomName) -> HistoryFrame {
+        let frames = self.messages.iter().map(|m| m.frame.as_str());
+        HistoryFrame {
+            last_id: self.messages.last().map(|m| m.id),
+            frame: history_frame_json(room, frames, self.has_more),
+        }
     }
 }
 
@@ -253,13 +269,24 @@ impl Hub {
     /// `joined` if this is the user's first connection there. Joining a
     /// room twice is harmless.
     pub fn join(&self, room: &RoomName, mailbox: Mailbox, replay: Replay) -> Entered {
+        let (presence, replayed) = self.enter(room, mailbox, replay);
+        Entered {
+            presence,
+            history: replayed.map(|replayed| replayed.into_frame(room)),
+        }
+    }
+
+    /// [`Hub::join`]'s part under the lock.
+    fn enter(
+        &self,
+        room: &RoomName,
+        mailbox: Mailbox,
+        replay: Replay,
+    ) -> (Presence, Option<Replayed>) {
         let mut hub = self.lock();
         let State { rooms, due } = &mut *hub;
         let state = rooms.entry(room.clone()).or_default();
-        let entered = |state: &Room| Entered {
-            presence: state.presence(room),
-            history: state.recent.replay(room, replay),
-        };
+        let entered = |state: &Room| (state.presence(room), state.recent.replay(replay));
         let conn = mailbox.conn;
         let username = mailbox.username.clone();
         if state.members.insert(conn, mailbox).is_some() {
