@@ -8,7 +8,6 @@
 mod helpers;
 
 use std::process::Stdio;
-use std::time::Duration;
 
 use helpers::*;
 use sapa_protocol::Secret;
@@ -200,6 +199,13 @@ async fn send_exits_with_one_clear_line_and_a_distinct_code(pool: PgPool) {
     server.stop().await;
 }
 
+/// A tail line without its time: `name: text`.
+fn strip(line: String) -> String {
+    line.split_once(' ')
+        .map(|(_, rest)| rest.to_owned())
+        .unwrap()
+}
+
 async fn next_line(
     lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
 ) -> String {
@@ -218,7 +224,6 @@ async fn tail_prints_recent_history_then_each_new_message_once(pool: PgPool) {
     cli::send(&alice, lines("one\ntwo\nthree")).await.unwrap();
 
     let (mut child, mut rx) = spawn_tail(&server.url(), &dir, "2");
-    let strip = |l: String| l.split_once(' ').map(|(_, rest)| rest.to_owned()).unwrap();
     assert_eq!(strip(next_line(&mut rx).await), "alice: two");
     assert_eq!(strip(next_line(&mut rx).await), "alice: three");
 
@@ -271,10 +276,10 @@ async fn send_sends_each_line_of_standard_input_as_it_is_written(pool: PgPool) {
     let dir = ConfigDir::new("stream");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
     cli::send(&alice, lines("hello")).await.unwrap();
-    let token = dir
-        .store()
-        .load(&server_key(&alice.server), &alice.user)
-        .unwrap();
+    // bob tails the room: a line shows up there once the server stored it.
+    let (mut tail, mut shown) = spawn_tail(&server.url(), &dir, "1");
+    assert_eq!(strip(next_line(&mut shown).await), "alice: hello");
+
     let mut child = tokio::process::Command::new(SAPA)
         .args(["--server", &server.url(), "--user", "alice", "send"])
         .env("SAPA_CONFIG_DIR", &dir.0)
@@ -284,27 +289,16 @@ async fn send_sends_each_line_of_standard_input_as_it_is_written(pool: PgPool) {
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    let stored = async |n: usize| {
-        let deadline = tokio::time::Instant::now() + DEADLINE;
-        loop {
-            let all = server.messages("general", token.expose()).await;
-            if all.len() == n {
-                return all.last().unwrap().content.to_string();
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{n} messages never stored"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
     input
         .write_all(b"first, while the pipe stays open\n")
         .await
         .unwrap();
-    assert_eq!(stored(2).await, "first, while the pipe stays open");
+    assert_eq!(
+        strip(next_line(&mut shown).await),
+        "alice: first, while the pipe stays open"
+    );
     input.write_all(b"\nsecond\n").await.unwrap();
-    assert_eq!(stored(3).await, "second");
+    assert_eq!(strip(next_line(&mut shown).await), "alice: second");
     drop(input);
     let out = tokio::time::timeout(DEADLINE, child.wait_with_output())
         .await
@@ -315,6 +309,7 @@ async fn send_sends_each_line_of_standard_input_as_it_is_written(pool: PgPool) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    tail.kill().await.unwrap();
     server.stop().await;
 }
 
