@@ -27,7 +27,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     app::AppState,
     error::ApiError,
-    store::{SessionUser, Store, StoreError},
+    store::{SessionUser, Store, StoreError, UserRecord},
 };
 
 /// Who is behind a connection or request.
@@ -118,6 +118,10 @@ async fn run_lookups(store: Store, mut rx: mpsc::Receiver<Lookup>, stop: Cancell
 
 /// Token hash -> who it belongs to and until when.
 type TokenCache = HashMap<[u8; 32], (Identity, OffsetDateTime)>;
+
+/// The one answer to a wrong name or a wrong password: which was wrong is
+/// not told.
+const WRONG_LOGIN: AuthError = AuthError::Denied("wrong username or password");
 
 /// Most tokens remembered; past this the cache starts over.
 const TOKEN_CACHE_MAX: usize = 100_000;
@@ -217,12 +221,20 @@ impl Auth {
 
     /// Checks a name and password.
     pub async fn login(&self, username: &str, password: &str) -> Result<Identity, AuthError> {
-        const DENIED: AuthError = AuthError::Denied("wrong username or password");
-        let Some(user) = self.store.find_user(username).await? else {
-            return Err(DENIED);
-        };
+        match self.store.find_user(username).await? {
+            Some(user) => self.check_password(user, password).await,
+            None => Err(WRONG_LOGIN),
+        }
+    }
+
+    /// The account's identity if `password` is its password.
+    async fn check_password(
+        &self,
+        user: UserRecord,
+        password: &str,
+    ) -> Result<Identity, AuthError> {
         if !self.verify_password(password, &user.password_hash).await? {
-            return Err(DENIED);
+            return Err(WRONG_LOGIN);
         }
         Ok(Identity {
             user_id: user.id,
@@ -237,8 +249,8 @@ impl Auth {
         username: &Username,
         password: &str,
     ) -> Result<Identity, AuthError> {
-        if self.store.find_user(username.as_str()).await?.is_some() {
-            return self.login(username.as_str(), password).await;
+        if let Some(user) = self.store.find_user(username.as_str()).await? {
+            return self.check_password(user, password).await;
         }
         let new_password = NewPassword::parse(sapa_protocol::Secret::new(password))
             .map_err(|e| AuthError::Invalid(e.0))?;
