@@ -37,7 +37,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    hub::{ConnId, HistoryFrame, Mailbox, Membership, Outbound, Replay},
+    hub::{ConnId, HistoryFrame, Mailbox, Membership, Outbound, Replay, Replayed},
     outbox::Outbox,
     writer::{WriteError, WriteResult, outcome},
 };
@@ -564,25 +564,21 @@ impl Connection {
         replay: Replay,
     ) -> Result<HistoryFrame, StoreError> {
         let store = &self.state.store;
-        let (messages, has_more) = match replay {
-            Replay::After(after) => store.history_after(room_id, after, MAX_RESUME).await?,
+        let replayed = match replay {
+            Replay::After(after) => {
+                let (page, has_more) = store.history_after(room_id, after, MAX_RESUME).await?;
+                Replayed::encode(&page, has_more)
+            }
             Replay::Latest => {
                 let (page, has_more) = store
                     .history_before(room_id, None, self.state.config.history_size)
                     .await?;
-                self.state.hub.offer_history(room, &page, has_more);
-                (page, has_more)
+                let replayed = Replayed::encode(&page, has_more);
+                self.state.hub.offer_history(room, &replayed);
+                replayed
             }
         };
-        Ok(HistoryFrame {
-            last_id: messages.last().map(|m| m.id),
-            frame: ServerMessage::History(History {
-                room: room.clone(),
-                messages,
-                has_more,
-            })
-            .to_json(),
-        })
+        Ok(replayed.into_frame(room))
     }
 
     /// Answers a frame of kind `kind` whose database work failed.

@@ -149,15 +149,26 @@ impl Recent {
     }
 }
 
-/// A join's history taken from memory: shared pointers, so the lock is
-/// held only while they are copied, not while the frame is assembled.
-struct Replayed {
+/// A join's history, each message encoded once: taken from memory (shared
+/// pointers, so the lock is held only while they are copied, not while the
+/// frame is assembled) or read from the database.
+#[derive(Debug)]
+pub struct Replayed {
     messages: Vec<Arc<EncodedMessage>>,
     has_more: bool,
 }
 
 impl Replayed {
-    fn into_frame(self, room: &RoomName) -> HistoryFrame {
+    /// A page read from the database, oldest first.
+    pub fn encode(page: &[MessageView], has_more: bool) -> Self {
+        Self {
+            messages: page.iter().map(EncodedMessage::new).collect(),
+            has_more,
+        }
+    }
+
+    /// The `history` frame, assembled from the encoded messages.
+    pub fn into_frame(self, room: &RoomName) -> HistoryFrame {
         let frames = self.messages.iter().map(|m| m.frame.as_str());
         HistoryFrame {
             last_id: self.messages.last().map(|m| m.id),
@@ -309,12 +320,11 @@ impl Hub {
         entered(state)
     }
 
-    /// Hands over the newest page of `room` (`page`, oldest first, as many
-    /// as the hub keeps or all there are), read from the database after
-    /// joining it. The first offer makes the room's history servable from
-    /// memory; later ones change nothing.
-    pub fn offer_history(&self, room: &RoomName, page: &[MessageView], has_more: bool) {
-        let page: Vec<Arc<EncodedMessage>> = page.iter().map(EncodedMessage::new).collect();
+    /// Hands over the newest page of `room` (as many messages as the hub
+    /// keeps, or all there are), read from the database after joining it.
+    /// The first offer makes the room's history servable from memory; later
+    /// ones change nothing.
+    pub fn offer_history(&self, room: &RoomName, page: &Replayed) {
         let mut hub = self.lock();
         let Some(recent) = hub.rooms.get_mut(room).map(|state| &mut state.recent) else {
             return;
@@ -324,11 +334,13 @@ impl Hub {
         }
         // What was broadcast since the room appeared and is newer than the
         // page: the page was read after that, so together they miss nothing.
-        let newest = page.last().map_or(0, |m| m.id);
+        let newest = page.messages.last().map_or(0, |m| m.id);
         let collected = std::mem::take(&mut recent.messages);
-        recent.older |= has_more;
+        recent.older |= page.has_more;
         for message in page
-            .into_iter()
+            .messages
+            .iter()
+            .cloned()
             .chain(collected.into_iter().filter(|m| m.id > newest))
         {
             recent.push(message, self.keep);
@@ -605,12 +617,9 @@ mod tests {
         assert!(first.history.is_none(), "nothing is known before the offer");
         // Committed after the page was read, broadcast before the offer.
         hub.broadcast([&message_with_id(&room, 9)]);
-        hub.offer_history(
-            &room,
-            &[message_with_id(&room, 3), message_with_id(&room, 5)],
-            false,
-        );
-        hub.offer_history(&room, &[], false);
+        let page = [message_with_id(&room, 3), message_with_id(&room, 5)];
+        hub.offer_history(&room, &Replayed::encode(&page, false));
+        hub.offer_history(&room, &Replayed::encode(&[], false));
         let join = |conn, replay| {
             let (mailbox, _) = mailbox(conn, "bob");
             replayed(hub.join(&room, mailbox, replay).history)
@@ -641,7 +650,10 @@ mod tests {
         let room = RoomName::general();
         let (a, _) = mailbox(1, "alice");
         hub.join(&room, a, Replay::Latest);
-        hub.offer_history(&room, &[message_with_id(&room, 3)], false);
+        hub.offer_history(
+            &room,
+            &Replayed::encode(&[message_with_id(&room, 3)], false),
+        );
         hub.leave(&room, 1);
         let (b, _) = mailbox(2, "bob");
         assert!(hub.join(&room, b, Replay::Latest).history.is_none());
