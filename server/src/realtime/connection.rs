@@ -513,7 +513,6 @@ impl Connection {
         let entered = self.membership.join(
             &room,
             Mailbox {
-                conn: self.id,
                 username: identity.username.clone(),
                 outbox: self.outbox.clone(),
             },

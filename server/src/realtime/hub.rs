@@ -177,10 +177,10 @@ impl Replayed {
     }
 }
 
-/// A connection's way in: who it is and its queue.
+/// A connection's way in (the hub keys it by connection id): who it is
+/// and its queue.
 #[derive(Debug, Clone)]
 pub struct Mailbox {
-    pub conn: ConnId,
     pub username: Username,
     pub outbox: Outbox,
 }
@@ -197,15 +197,15 @@ impl Room {
     /// Queues `item` for every member but `except`. Outboxes that now wait
     /// for the presence tick are added to `due`.
     fn send_all(&self, item: &Outbound, except: Option<ConnId>, wake: Wake, due: &mut Vec<Outbox>) {
-        for member in self.members.values() {
-            if Some(member.conn) == except {
+        for (&conn, member) in &self.members {
+            if Some(conn) == except {
                 continue;
             }
             match member.outbox.push(item.clone(), wake) {
                 Pushed::Queued | Pushed::Dropped => {}
                 Pushed::QueuedDue => due.push(member.outbox.clone()),
                 Pushed::Kicked => {
-                    tracing::warn!(conn = member.conn, user = %member.username, "outbound queue full; closing slow connection");
+                    tracing::warn!(conn, user = %member.username, "outbound queue full; closing slow connection");
                 }
             }
         }
@@ -279,8 +279,8 @@ impl Hub {
     /// if memory holds it, the history `replay` asks for. Others get
     /// `joined` if this is the user's first connection there. Joining a
     /// room twice is harmless.
-    pub fn join(&self, room: &RoomName, mailbox: Mailbox, replay: Replay) -> Entered {
-        let (presence, replayed) = self.enter(room, mailbox, replay);
+    pub fn join(&self, room: &RoomName, conn: ConnId, mailbox: Mailbox, replay: Replay) -> Entered {
+        let (presence, replayed) = self.enter(room, conn, mailbox, replay);
         Entered {
             presence,
             history: replayed.map(|replayed| replayed.into_frame(room)),
@@ -291,6 +291,7 @@ impl Hub {
     fn enter(
         &self,
         room: &RoomName,
+        conn: ConnId,
         mailbox: Mailbox,
         replay: Replay,
     ) -> (Presence, Option<Replayed>) {
@@ -298,7 +299,6 @@ impl Hub {
         let State { rooms, due } = &mut *hub;
         let state = rooms.entry(room.clone()).or_default();
         let entered = |state: &Room| (state.presence(room), state.recent.replay(replay));
-        let conn = mailbox.conn;
         let username = mailbox.username.clone();
         if state.members.insert(conn, mailbox).is_some() {
             return entered(state);
@@ -443,7 +443,7 @@ impl<T> Membership<T> {
     /// Joins `room` (see [`Hub::join`]). `data` is kept for a room not
     /// joined before; a room already joined keeps its own.
     pub fn join(&mut self, room: &RoomName, mailbox: Mailbox, replay: Replay, data: T) -> Entered {
-        let entered = self.hub.join(room, mailbox, replay);
+        let entered = self.hub.join(room, self.conn, mailbox, replay);
         if self.get(room).is_none() {
             self.rooms.push((room.clone(), data));
         }
@@ -504,10 +504,9 @@ mod tests {
 
     use super::*;
 
-    fn mailbox(conn: ConnId, name: &str) -> (Mailbox, Outbox) {
+    fn mailbox(name: &str) -> (Mailbox, Outbox) {
         let outbox = Outbox::new(4);
         let mailbox = Mailbox {
-            conn,
             username: name.parse().unwrap(),
             outbox: outbox.clone(),
         };
@@ -560,12 +559,12 @@ mod tests {
     fn presence_counts_users_not_sockets() {
         let hub = Hub::new(2);
         let room = RoomName::general();
-        let (a1, _) = mailbox(1, "alice");
-        let (a2, _) = mailbox(2, "Alice");
-        let (b, _) = mailbox(3, "bob");
-        hub.join(&room, b.clone(), Replay::Latest);
-        hub.join(&room, a1, Replay::Latest);
-        let presence = hub.join(&room, a2, Replay::Latest).presence;
+        let (a1, _) = mailbox("alice");
+        let (a2, _) = mailbox("Alice");
+        let (b, _) = mailbox("bob");
+        hub.join(&room, 3, b.clone(), Replay::Latest);
+        hub.join(&room, 1, a1, Replay::Latest);
+        let presence = hub.join(&room, 2, a2, Replay::Latest).presence;
         let seen = queued(&b);
         assert_eq!(seen.len(), 1, "second socket of alice must not announce");
         assert!(seen[0].contains(r#""type":"joined""#));
@@ -582,10 +581,10 @@ mod tests {
     fn presence_waits_for_the_tick_and_messages_do_not() {
         let hub = Hub::new(2);
         let room = RoomName::general();
-        let (a, _) = mailbox(1, "alice");
-        let (b, _) = mailbox(2, "bob");
-        hub.join(&room, a.clone(), Replay::Latest);
-        hub.join(&room, b, Replay::Latest);
+        let (a, _) = mailbox("alice");
+        let (b, _) = mailbox("bob");
+        hub.join(&room, 1, a.clone(), Replay::Latest);
+        hub.join(&room, 2, b, Replay::Latest);
         assert_eq!(hub.lock().due.len(), 1, "alice waits for the tick");
         hub.wake_due();
         assert!(hub.lock().due.is_empty());
@@ -612,8 +611,8 @@ mod tests {
     fn history_comes_from_memory_once_the_first_page_is_offered() {
         let hub = Hub::new(2);
         let room = RoomName::general();
-        let (a, _) = mailbox(1, "alice");
-        let first = hub.join(&room, a, Replay::Latest);
+        let (a, _) = mailbox("alice");
+        let first = hub.join(&room, 1, a, Replay::Latest);
         assert!(first.history.is_none(), "nothing is known before the offer");
         // Committed after the page was read, broadcast before the offer.
         hub.broadcast([&message_with_id(&room, 9)]);
@@ -621,8 +620,8 @@ mod tests {
         hub.offer_history(&room, &Replayed::encode(&page, false));
         hub.offer_history(&room, &Replayed::encode(&[], false));
         let join = |conn, replay| {
-            let (mailbox, _) = mailbox(conn, "bob");
-            replayed(hub.join(&room, mailbox, replay).history)
+            let (mailbox, _) = mailbox("bob");
+            replayed(hub.join(&room, conn, mailbox, replay).history)
         };
         assert_eq!(
             join(2, Replay::Latest),
@@ -648,23 +647,23 @@ mod tests {
     fn a_room_emptied_forgets_its_history() {
         let hub = Hub::new(2);
         let room = RoomName::general();
-        let (a, _) = mailbox(1, "alice");
-        hub.join(&room, a, Replay::Latest);
+        let (a, _) = mailbox("alice");
+        hub.join(&room, 1, a, Replay::Latest);
         hub.offer_history(
             &room,
             &Replayed::encode(&[message_with_id(&room, 3)], false),
         );
         hub.leave(&room, 1);
-        let (b, _) = mailbox(2, "bob");
-        assert!(hub.join(&room, b, Replay::Latest).history.is_none());
+        let (b, _) = mailbox("bob");
+        assert!(hub.join(&room, 2, b, Replay::Latest).history.is_none());
     }
 
     #[test]
     fn a_full_queue_kicks_the_slow_connection() {
         let hub = Hub::new(2);
         let room = RoomName::general();
-        let (slow, outbox) = mailbox(1, "slow");
-        hub.join(&room, slow, Replay::Latest);
+        let (slow, outbox) = mailbox("slow");
+        hub.join(&room, 1, slow, Replay::Latest);
         let view = message(&room);
         for _ in 0..4 {
             hub.broadcast([&view]);
@@ -677,7 +676,7 @@ mod tests {
     #[test]
     fn dropping_a_membership_leaves_every_room() {
         let hub = Hub::new(2);
-        let (m, _rx) = mailbox(1, "carol");
+        let (m, _) = mailbox("carol");
         {
             let mut membership = Membership::new(hub.clone(), 1);
             membership.join(&"a".parse().unwrap(), m.clone(), Replay::Latest, ());
