@@ -22,6 +22,11 @@ fn shown_ids(s: &State) -> Vec<i64> {
     s.room().messages().map(|m| m.id).collect()
 }
 
+/// The clock moves on to `now`.
+fn tick(s: &mut State, now: Instant) -> Vec<Effect> {
+    s.update(Event::Tick { now, wall: t0() })
+}
+
 fn last_notice(s: &State) -> String {
     s.room()
         .entries
@@ -200,7 +205,7 @@ fn a_resume_that_was_cut_short_asks_again_from_where_it_ended() {
 fn losing_the_connection_says_so_and_counts_down() {
     let mut s = online(vec![], &[]);
     let now = Instant::now();
-    s.update(Event::Tick { now, wall: t0() });
+    tick(&mut s, now);
     s.update(Event::Net(NetEvent::Disconnected {
         reason: "connection refused".into(),
         retry_at: now + Duration::from_secs(4),
@@ -589,10 +594,7 @@ fn the_bottom_rows_are_the_end_of_all_rows() {
 fn a_message_the_server_could_not_store_is_retried_with_the_same_client_id() {
     let mut s = online(vec![], &[]);
     let start = Instant::now();
-    s.update(Event::Tick {
-        now: start,
-        wall: t0(),
-    });
+    tick(&mut s, start);
     type_line(&mut s, "important");
     frame(
         &mut s,
@@ -600,15 +602,9 @@ fn a_message_the_server_could_not_store_is_retried_with_the_same_client_id() {
     );
     assert_eq!(s.pending.len(), 1, "kept");
     assert!(last_notice(&s).starts_with("not stored yet (unavailable)"));
-    let early = s.update(Event::Tick {
-        now: start + Duration::from_secs(1),
-        wall: t0(),
-    });
+    let early = tick(&mut s, start + Duration::from_secs(1));
     assert!(sent(&early).is_empty());
-    let due = s.update(Event::Tick {
-        now: start + Duration::from_secs(4),
-        wall: t0(),
-    });
+    let due = tick(&mut s, start + Duration::from_secs(4));
     let ClientMessage::Message(m) = sent(&due)[0] else {
         panic!("{due:?}")
     };
@@ -660,10 +656,7 @@ fn messages_missed_while_offline_count_as_new_when_scrolled_up() {
 fn a_join_the_server_could_not_take_is_tried_again() {
     let mut s = online(vec![], &[]);
     let start = Instant::now();
-    s.update(Event::Tick {
-        now: start,
-        wall: t0(),
-    });
+    tick(&mut s, start);
     type_line(&mut s, "/join rust");
     frame(
         &mut s,
@@ -675,10 +668,7 @@ fn a_join_the_server_could_not_take_is_tried_again() {
         last_notice(&s)
     );
     assert!(!s.room().joined);
-    let due = s.update(Event::Tick {
-        now: start + Duration::from_secs(4),
-        wall: t0(),
-    });
+    let due = tick(&mut s, start + Duration::from_secs(4));
     let ClientMessage::Join(j) = sent(&due)[0] else {
         panic!("{due:?}")
     };
@@ -691,10 +681,7 @@ fn a_join_the_server_could_not_take_is_tried_again() {
     assert!(s.room().joined);
     assert_eq!(shown_ids(&s), vec![1]);
     // Nothing more is scheduled.
-    let later = s.update(Event::Tick {
-        now: start + Duration::from_secs(10),
-        wall: t0(),
-    });
+    let later = tick(&mut s, start + Duration::from_secs(10));
     assert!(sent(&later).is_empty());
 }
 
