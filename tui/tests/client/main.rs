@@ -55,16 +55,19 @@ fn spawn_tail(
     (child, lines)
 }
 
-/// Runs the built `sapa` with a private config dir; returns (code, stderr).
+/// Runs the built `sapa --server SERVER --user USER ARGS...` with a private
+/// config dir; returns (code, stderr).
 async fn run_sapa(
     dir: &ConfigDir,
     password: Option<&str>,
+    [server, user]: [&str; 2],
     args: &[&str],
     stdin: &str,
 ) -> (i32, String) {
     use tokio::io::AsyncWriteExt;
     let mut cmd = tokio::process::Command::new(SAPA);
-    cmd.args(args)
+    cmd.args(["--server", server, "--user", user])
+        .args(args)
         .env("SAPA_CONFIG_DIR", &dir.0)
         .env_remove("SAPA_PASSWORD")
         .env_remove("SAPA_SERVER")
@@ -125,9 +128,8 @@ async fn send_exits_with_one_clear_line_and_a_distinct_code(pool: PgPool) {
     let url = server.url();
     let dir = ConfigDir::new("codes");
     let send = async |password: Option<&str>, user: &str, stdin: &str, extra: &[&str]| {
-        let mut args = vec!["--server", url.as_str(), "--user", user, "send"];
-        args.extend_from_slice(extra);
-        run_sapa(&dir, password, &args, stdin).await
+        let args = [&["send"], extra].concat();
+        run_sapa(&dir, password, [&url, user], &args, stdin).await
     };
 
     let (code, err) = send(
@@ -150,7 +152,8 @@ async fn send_exits_with_one_clear_line_and_a_distinct_code(pool: PgPool) {
     let (code, err) = run_sapa(
         &ConfigDir::new("codes2"),
         Some("wrong password"),
-        &["--server", &url, "--user", "alice", "send", "x"],
+        [&url, "alice"],
+        &["send", "x"],
         "",
     )
     .await;
@@ -172,13 +175,7 @@ async fn send_exits_with_one_clear_line_and_a_distinct_code(pool: PgPool) {
     let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", gone.local_addr().unwrap());
     drop(gone);
-    let (code, err) = run_sapa(
-        &dir,
-        Some(PASSWORD),
-        &["--server", &dead, "--user", "alice", "send", "x"],
-        "",
-    )
-    .await;
+    let (code, err) = run_sapa(&dir, Some(PASSWORD), [&dead, "alice"], &["send", "x"], "").await;
     assert_eq!(code, exit::UNREACHABLE, "{err}");
     assert!(err.starts_with("sapa: cannot reach"), "{err}");
     assert_eq!(err.lines().count(), 1);
@@ -453,13 +450,7 @@ async fn logout_forgets_the_token_and_the_server_stops_accepting_it(pool: PgPool
     let key = server_key(&alice.server);
     let token = dir.store().load(&key, &alice.user).expect("saved");
 
-    let (code, err) = run_sapa(
-        &dir,
-        None,
-        &["--server", &server.url(), "--user", "alice", "--logout"],
-        "",
-    )
-    .await;
+    let (code, err) = run_sapa(&dir, None, [&server.url(), "alice"], &["--logout"], "").await;
     assert_eq!((code, err.as_str()), (exit::OK, ""));
     assert!(dir.store().load(&key, &alice.user).is_none(), "forgotten");
     let status = reqwest::Client::new()
@@ -472,13 +463,7 @@ async fn logout_forgets_the_token_and_the_server_stops_accepting_it(pool: PgPool
     assert_eq!(status, 401, "revoked on the server too");
 
     // Without a token or a password, sending now asks for one.
-    let (code, err) = run_sapa(
-        &dir,
-        None,
-        &["--server", &server.url(), "--user", "alice", "send", "x"],
-        "",
-    )
-    .await;
+    let (code, err) = run_sapa(&dir, None, [&server.url(), "alice"], &["send", "x"], "").await;
     assert_eq!(code, exit::AUTH);
     assert!(err.contains("set SAPA_PASSWORD"), "{err}");
     server.stop().await;
@@ -488,13 +473,7 @@ async fn logout_forgets_the_token_and_the_server_stops_accepting_it(pool: PgPool
 async fn the_chat_screen_refuses_to_start_without_a_terminal(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("notty");
-    let (code, err) = run_sapa(
-        &dir,
-        Some(PASSWORD),
-        &["--server", &server.url(), "--user", "bob"],
-        "",
-    )
-    .await;
+    let (code, err) = run_sapa(&dir, Some(PASSWORD), [&server.url(), "bob"], &[], "").await;
     assert_eq!(code, exit::USAGE);
     assert!(err.contains("needs a terminal"), "{err}");
     server.stop().await;
@@ -504,13 +483,7 @@ async fn the_chat_screen_refuses_to_start_without_a_terminal(pool: PgPool) {
 async fn tail_without_any_credential_says_how_to_log_in(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("nocred");
-    let (code, err) = run_sapa(
-        &dir,
-        None,
-        &["--server", &server.url(), "--user", "bob", "tail"],
-        "",
-    )
-    .await;
+    let (code, err) = run_sapa(&dir, None, [&server.url(), "bob"], &["tail"], "").await;
     assert_eq!(code, exit::AUTH);
     assert!(err.contains("set SAPA_PASSWORD"), "{err}");
     server.stop().await;
