@@ -10,7 +10,7 @@ use std::time::Duration;
 use sapa_protocol::{MessageView, RoomName, Secret, Username};
 use sapa_server::{App, Config};
 use sapa_tui::app::{Options, State};
-use sapa_tui::auth::{TokenStore, parse_server, ws_url};
+use sapa_tui::auth::{TokenStore, parse_server, server_key, ws_url};
 use sapa_tui::cli::Target;
 use sapa_tui::driver::Driver;
 use sapa_tui::net::NetConfig;
@@ -77,6 +77,12 @@ impl Server {
             .expect("the server shuts down cleanly");
     }
 
+    /// The contents of `room`'s stored messages, oldest first.
+    pub async fn contents(&self, room: &str, token: &str) -> Vec<String> {
+        let stored = self.messages(room, token).await;
+        stored.into_iter().map(|m| m.content.to_string()).collect()
+    }
+
     /// The stored messages of `room`, oldest first, read over REST.
     pub async fn messages(&self, room: &str, token: &str) -> Vec<MessageView> {
         let resp = reqwest::Client::new()
@@ -128,6 +134,14 @@ pub fn target(server: &str, user: &str, dir: &ConfigDir, password: Option<&str>)
         store: Some(dir.store()),
         password: password.map(Secret::new),
     }
+}
+
+/// The token `target`'s last login saved.
+pub fn saved_token(target: &Target) -> Secret {
+    let store = target.store.as_ref().expect("the target has a token store");
+    store
+        .load(&server_key(&target.server), &target.user)
+        .expect("the token was saved")
 }
 
 /// Fast reconnects and pings, so the tests do not wait on defaults.

@@ -104,10 +104,7 @@ async fn send_stores_every_line_in_order_and_keeps_the_token(pool: PgPool) {
     assert_eq!(ids.len(), 3);
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 
-    let token = dir
-        .store()
-        .load(&server_key(&alice.server), &alice.user)
-        .expect("the token was saved");
+    let token = saved_token(&alice);
     let stored = server.messages("general", token.expose()).await;
     let texts: Vec<_> = stored.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(texts, vec!["first", "second 日本語", "third"]);
@@ -180,16 +177,8 @@ async fn send_exits_with_one_clear_line_and_a_distinct_code(pool: PgPool) {
     assert!(err.starts_with("sapa: cannot reach"), "{err}");
     assert_eq!(err.lines().count(), 1);
 
-    let token = dir
-        .store()
-        .load(&format!("http://{}", server.addr), &name("alice"))
-        .unwrap();
-    let texts: Vec<_> = server
-        .messages("general", token.expose())
-        .await
-        .into_iter()
-        .map(|m| m.content.to_string())
-        .collect();
+    let token = saved_token(&target(&server.url(), "alice", &dir, None));
+    let texts = server.contents("general", token.expose()).await;
     // Standard input is sent line by line as it comes: the line before the
     // refused one went out.
     assert_eq!(texts, vec!["hello from the binary", "x", "x", "x", "ok"]);
@@ -251,16 +240,8 @@ async fn send_under_a_low_rate_limit_still_stores_every_line_once_in_order(pool:
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
     let input: String = (1..=40).map(|i| format!("line {i}\n")).collect();
     cli::send(&alice, lines(&input)).await.expect("all sent");
-    let token = dir
-        .store()
-        .load(&server_key(&alice.server), &alice.user)
-        .unwrap();
-    let texts: Vec<_> = server
-        .messages("general", token.expose())
-        .await
-        .into_iter()
-        .map(|m| m.content.to_string())
-        .collect();
+    let token = saved_token(&alice);
+    let texts = server.contents("general", token.expose()).await;
     let expected: Vec<_> = (1..=40).map(|i| format!("line {i}")).collect();
     assert_eq!(texts, expected);
     server.stop().await;
@@ -448,7 +429,7 @@ async fn logout_forgets_the_token_and_the_server_stops_accepting_it(pool: PgPool
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
     cli::send(&alice, lines("hi")).await.unwrap();
     let key = server_key(&alice.server);
-    let token = dir.store().load(&key, &alice.user).expect("saved");
+    let token = saved_token(&alice);
 
     let (code, err) = run_sapa(&dir, None, [&server.url(), "alice"], &["--logout"], "").await;
     assert_eq!((code, err.as_str()), (exit::OK, ""));
@@ -570,13 +551,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
         ]
     );
     // And the server stored bob's offline line exactly once.
-    let token = dir
-        .store()
-        .load(
-            &server_key(&sapa_tui::auth::parse_server(&url).unwrap()),
-            &name("bob"),
-        )
-        .unwrap();
+    let token = saved_token(&target(&url, "bob", &dir, None));
     let stored = back.messages("general", token.expose()).await;
     assert_eq!(
         stored
