@@ -301,10 +301,13 @@ async fn sender(
 }
 
 async fn listener(mut ws: Ws, shared: Arc<Shared>) {
+    // One wait for the whole loop, not a registration per frame.
+    let cancelled = shared.cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         tokio::select! {
             frame = ws.next() => if !matches!(frame, Some(Ok(_))) { return },
-            () = shared.cancel.cancelled() => {
+            () = &mut cancelled => {
                 let _ = ws.close(None).await;
                 return;
             }
@@ -327,6 +330,8 @@ async fn resumer(
     // runs' messages) only moves last_id forward.
     let mut has_history = false;
     let mut finishing = false;
+    let cancelled = shared.cancel.cancelled();
+    tokio::pin!(cancelled);
     for round in 0u64.. {
         let online_until = tokio::time::Instant::now() + timing.online_for(round);
         // Read until it is time to drop (never before the history page
@@ -358,7 +363,7 @@ async fn resumer(
                 },
                 () = sleep_until(online_until), if has_history && !timed_out => {}
                 _ = final_rx.changed(), if !*final_rx.borrow() => {}
-                () = shared.cancel.cancelled() => return seen,
+                () = &mut cancelled => return seen,
             }
         }
         let _ = ws.close(None).await;
@@ -384,7 +389,7 @@ async fn resumer(
                     );
                     tokio::select! {
                         () = tokio::time::sleep(Duration::from_millis(100)) => {}
-                        () = shared.cancel.cancelled() => return seen,
+                        () = &mut cancelled => return seen,
                     }
                 }
             }
