@@ -1,11 +1,15 @@
-//! Golden frames: every file in `tests/vectors/` is one frame exactly as it
-//! travels. Each must decode into the typed enum and re-encode to the same
-//! JSON, so any change to the wire format fails here and shows up in review.
+//! Golden frames: every file in `tests/vectors/` is one frame or REST body
+//! exactly as it travels, followed by a newline. Each must decode into its
+//! type and encode back to the same bytes, so any change to the wire format
+//! (a renamed field, a new field order, different spacing) fails here and
+//! shows up in review.
 
 use std::{fs, path::Path};
 
-use sapa_protocol::{ClientMessage, ServerMessage, decode_client};
-use serde_json::Value;
+use sapa_protocol::{
+    ClientKind, ClientMessage, ErrorFrame, ErrorRef, ServerMessage, decode_client, rest,
+};
+use serde::{Serialize, de::DeserializeOwned};
 
 fn vectors(prefix: &str) -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
@@ -19,41 +23,46 @@ fn vectors(prefix: &str) -> Vec<(String, String)> {
         })
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, fs::read_to_string(&path).unwrap())
+            let text = fs::read_to_string(&path).unwrap();
+            let text = text
+                .strip_suffix('\n')
+                .unwrap_or_else(|| panic!("{name} must end with one newline"))
+                .to_owned();
+            (name, text)
         })
         .collect();
     found.sort();
+    assert!(!found.is_empty(), "no golden files named {prefix}*");
     found
 }
 
-fn same_json(name: &str, original: &str, encoded: &str) {
-    let original: Value = serde_json::from_str(original).unwrap();
-    let encoded: Value = serde_json::from_str(encoded).unwrap();
-    assert_eq!(original, encoded, "{name} does not survive a round trip");
+fn same_bytes(name: &str, golden: &str, encoded: &str) {
+    assert_eq!(
+        encoded, golden,
+        "{name}: encoding the decoded value gives other bytes"
+    );
 }
 
 #[test]
-fn every_client_frame_round_trips() {
-    let files = vectors("client_");
-    let mut kinds: Vec<&str> = Vec::new();
-    for (name, text) in &files {
-        let frame = decode_client(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        same_json(name, text, &frame.to_json());
+fn every_client_frame_encodes_to_its_golden_bytes() {
+    let mut kinds = Vec::new();
+    for (name, text) in vectors("client_") {
+        let frame = decode_client(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        same_bytes(&name, &text, &frame.to_json());
         kinds.push(frame.kind());
     }
-    for kind in ["join", "message", "leave", "history", "ping"] {
+    for kind in ClientKind::ALL {
         assert!(kinds.contains(&kind), "no golden file for client {kind}");
     }
 }
 
 #[test]
-fn every_server_frame_round_trips() {
-    let files = vectors("server_");
+fn every_server_frame_encodes_to_its_golden_bytes() {
     let mut kinds = Vec::new();
-    for (name, text) in &files {
-        let frame = ServerMessage::decode(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        same_json(name, text, &frame.to_json());
-        let value: Value = serde_json::from_str(text).unwrap();
+    for (name, text) in vectors("server_") {
+        let frame = ServerMessage::decode(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        same_bytes(&name, &text, &frame.to_json());
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         kinds.push(value["type"].as_str().unwrap().to_owned());
     }
     for kind in [
@@ -64,6 +73,48 @@ fn every_server_frame_round_trips() {
             "no golden file for server {kind}"
         );
     }
+}
+
+#[test]
+fn error_references_decode_typed() {
+    let reference = |file: &str| {
+        let (_, text) = &vectors(file)[0];
+        let ServerMessage::Error(ErrorFrame { reference, .. }) =
+            ServerMessage::decode(text).unwrap()
+        else {
+            panic!("{file} is not an error frame");
+        };
+        reference
+    };
+    assert_eq!(
+        reference("server_error.json"),
+        Some(ErrorRef::ClientId("c-2".into()))
+    );
+    assert_eq!(
+        reference("server_error_join.json"),
+        Some(ErrorRef::Frame(ClientKind::Join))
+    );
+    assert_eq!(
+        reference("server_error_unknown_type.json"),
+        Some(ErrorRef::UnknownType("dance".into()))
+    );
+}
+
+fn round_trip<T: Serialize + DeserializeOwned>(file: &str) {
+    let (name, text) = &vectors(file)[0];
+    let value: T = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    same_bytes(name, text, &serde_json::to_string(&value).unwrap());
+}
+
+#[test]
+fn every_rest_body_encodes_to_its_golden_bytes() {
+    round_trip::<rest::Credentials>("rest_credentials.json");
+    round_trip::<rest::Registered>("rest_registered.json");
+    round_trip::<rest::Session>("rest_session.json");
+    round_trip::<rest::ErrorBody>("rest_error.json");
+    round_trip::<rest::RoomInfo>("rest_room_info.json");
+    round_trip::<rest::PostMessage>("rest_post_message.json");
+    assert_eq!(vectors("rest_").len(), 6, "a golden file without a check");
 }
 
 #[test]

@@ -11,22 +11,10 @@ use axum::{
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
-use sapa_protocol::{ErrorCode, ValidationError};
-use serde::{Serialize, de::DeserializeOwned};
-use utoipa::ToSchema;
+use sapa_protocol::{ErrorCode, ValidationError, rest::ErrorBody};
+use serde::de::DeserializeOwned;
 
 use crate::store::StoreError;
-
-/// The JSON body of every REST error.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// A stable code, shared with WebSocket error frames.
-    #[schema(value_type = String, example = "validation")]
-    pub error: ErrorCode,
-    /// What went wrong, for people.
-    #[schema(example = "what went wrong, in words")]
-    pub message: String,
-}
 
 /// An error a REST handler returns.
 #[derive(Debug)]

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 use ratatui::layout::Rect;
 use sapa_protocol::{
-    ClientId, ClientMessage, Content, ErrorCode, HistoryRequest, Join, Leave, MessageView,
-    PageLimit, RoomName, Secret, SendMessage, ServerMessage, Username,
+    ClientId, ClientKind, ClientMessage, Content, ErrorCode, ErrorRef, HistoryRequest, Join, Leave,
+    MessageView, PageLimit, RoomName, Secret, SendMessage, ServerMessage, Username,
 };
 use time::{OffsetDateTime, UtcOffset};
 
@@ -1055,13 +1055,14 @@ impl State {
                     fx.push(Effect::AuthRejected);
                     return;
                 }
-                if e.reference.as_deref() == Some("join") {
+                if e.reference == Some(ErrorRef::Frame(ClientKind::Join)) {
                     self.join_refused(e.code, &e.content);
                     return;
                 }
                 let rejected = e
                     .reference
-                    .as_deref()
+                    .as_ref()
+                    .and_then(ErrorRef::client_id)
                     .and_then(|r| self.pending.iter().position(|p| p.client_id.as_str() == r));
                 if let (Some(at), ErrorCode::NotJoined) = (rejected, e.code) {
                     // Sent into a connection that had not re-joined yet: it

@@ -12,7 +12,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sapa_protocol::{Secret, Username};
+use sapa_protocol::{
+    Secret, Username,
+    rest::{Credentials, ErrorBody, RoomInfo, Session},
+};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -41,29 +44,6 @@ pub enum LoginError {
 pub struct Rest {
     http: reqwest::Client,
     base: Url,
-}
-
-#[derive(Serialize)]
-struct Credentials<'a> {
-    username: &'a str,
-    password: &'a str,
-}
-
-#[derive(Deserialize)]
-struct TokenBody {
-    token: String,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    message: String,
-}
-
-#[derive(Deserialize)]
-struct RoomInfo {
-    name: String,
-    online: u64,
 }
 
 impl Rest {
@@ -101,8 +81,8 @@ impl Rest {
         password: &Secret,
     ) -> Result<(Secret, bool), LoginError> {
         let body = Credentials {
-            username: user.as_str(),
-            password: password.expose(),
+            username: user.to_string(),
+            password: password.clone(),
         };
         let resp = self
             .http
@@ -138,7 +118,8 @@ impl Rest {
     }
 
     async fn token(resp: reqwest::Response) -> Result<Secret, LoginError> {
-        resp.json::<TokenBody>()
+        // The answer of POST /users (`Registered`) has the same two fields.
+        resp.json::<Session>()
             .await
             .map(|b| Secret::new(b.token))
             .map_err(|e| LoginError::Server(format!("unreadable answer: {e}")))
@@ -183,7 +164,10 @@ impl Rest {
             .json()
             .await
             .map_err(|e| LoginError::Server(format!("unreadable answer: {e}")))?;
-        Ok(rooms.into_iter().map(|r| (r.name, r.online)).collect())
+        Ok(rooms
+            .into_iter()
+            .map(|r| (r.name.to_string(), r.online))
+            .collect())
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use sapa_protocol::{
-    ClientId, ClientMessage, Content, ErrorCode, Join, RoomName, Secret, SendMessage,
+    ClientId, ClientMessage, Content, ErrorCode, ErrorRef, Join, RoomName, Secret, SendMessage,
     ServerMessage, Username,
 };
 use time::UtcOffset;
@@ -350,7 +350,11 @@ pub async fn send_stream(
                     }
                 }
                 ServerMessage::Error(e) => {
-                    let refused = e.reference.as_deref().and_then(|r| in_flight.remove(r));
+                    let refused = e
+                        .reference
+                        .as_ref()
+                        .and_then(ErrorRef::client_id)
+                        .and_then(|r| in_flight.remove(r));
                     match refused {
                         Some((n, content)) if e.code == ErrorCode::RateLimited => {
                             // Not stored: send it again after a pause.

@@ -28,7 +28,7 @@ use std::{
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt, stream::FuturesUnordered};
 use sapa_protocol::{
-    ClientId, ClientMessage, DecodeError, ErrorCode, History, HistoryRequest, Join, Leave,
+    ClientId, ClientKind, ClientMessage, ErrorCode, ErrorRef, History, HistoryRequest, Join, Leave,
     MAX_FRAME_BYTES, MAX_RESUME, Pong, PresenceChange, RoomName, Secret, SendMessage,
     ServerMessage, Welcome, decode_client,
 };
@@ -221,7 +221,7 @@ async fn send_error(
     socket: &mut WebSocket,
     code: ErrorCode,
     content: impl Into<String>,
-    reference: Option<String>,
+    reference: Option<ErrorRef>,
 ) -> Result<(), axum::Error> {
     send(socket, &ServerMessage::error(code, content, reference)).await
 }
@@ -330,7 +330,7 @@ impl Connection {
         client_id: Option<ClientId>,
         result: WriteResult,
     ) -> Result<(), axum::Error> {
-        let reference = client_id.map(String::from);
+        let reference = client_id.map(|id| ErrorRef::ClientId(id.into()));
         match result {
             // Fresh messages reach this socket through the room's broadcast.
             Ok(stored) if stored.fresh => Ok(()),
@@ -382,8 +382,8 @@ impl Connection {
             Ok(frame) => frame,
             Err(error) => {
                 send_error(socket, error.code(), error.to_string(), error.reference()).await?;
-                let failed_first_join = self.identity.is_none()
-                    && matches!(&error, DecodeError::Validation { kind, .. } if kind == "join");
+                let failed_first_join =
+                    self.identity.is_none() && error.kind() == Some(ClientKind::Join);
                 if failed_first_join {
                     return Ok(Flow::Close(close::POLICY, "authentication failed"));
                 }
@@ -401,7 +401,7 @@ impl Connection {
                     socket,
                     ErrorCode::NotJoined,
                     "join a room first: {\"type\":\"join\",\"username\":...,\"password\":...}",
-                    Some(other.kind().to_owned()),
+                    Some(ErrorRef::Frame(other.kind())),
                 )
                 .await?;
                 Ok(Flow::Continue)
@@ -475,7 +475,7 @@ impl Connection {
                             "this connection is {}; it cannot join as {}",
                             identity.username, join.username
                         ),
-                        Some("join".to_owned()),
+                        Some(ErrorRef::Frame(ClientKind::Join)),
                     )
                     .await?;
                     return Ok(Flow::Continue);
@@ -488,7 +488,13 @@ impl Connection {
                     identity
                 }
                 Err((code, content)) => {
-                    send_error(socket, code, content, Some("join".to_owned())).await?;
+                    send_error(
+                        socket,
+                        code,
+                        content,
+                        Some(ErrorRef::Frame(ClientKind::Join)),
+                    )
+                    .await?;
                     return Ok(Flow::Close(close::POLICY, "authentication failed"));
                 }
             },
@@ -503,7 +509,7 @@ impl Connection {
             Some(id) => id,
             None => match self.state.store.ensure_room(&room).await {
                 Ok(id) => id,
-                Err(error) => return self.store_failed(socket, error, "join").await,
+                Err(error) => return self.store_failed(socket, error, ClientKind::Join).await,
             },
         };
         // Register first, then read history (from memory, or from the
@@ -530,7 +536,7 @@ impl Connection {
                     if rejoin.is_none() {
                         self.membership.leave(&room);
                     }
-                    return self.store_failed(socket, error, "join").await;
+                    return self.store_failed(socket, error, ClientKind::Join).await;
                 }
             },
         };
@@ -585,22 +591,22 @@ impl Connection {
         &mut self,
         socket: &mut WebSocket,
         error: StoreError,
-        kind: &str,
+        kind: ClientKind,
     ) -> Result<Flow, axum::Error> {
         let (code, content) = match error {
             StoreError::Unavailable(cause) => {
-                tracing::warn!(%cause, kind, "database unavailable");
+                tracing::warn!(%cause, %kind, "database unavailable");
                 (
                     ErrorCode::Unavailable,
                     "the database is unavailable; try again",
                 )
             }
             StoreError::Other(cause) => {
-                tracing::error!(%cause, kind, "database error");
+                tracing::error!(%cause, %kind, "database error");
                 (ErrorCode::Internal, "internal error")
             }
         };
-        send_error(socket, code, content, Some(kind.to_owned())).await?;
+        send_error(socket, code, content, Some(ErrorRef::Frame(kind))).await?;
         Ok(Flow::Continue)
     }
 
@@ -613,8 +619,8 @@ impl Connection {
         let reference = message
             .client_id
             .as_ref()
-            .map(|c| c.to_string())
-            .or(Some("message".to_owned()));
+            .map(|c| ErrorRef::ClientId(c.to_string()))
+            .or(Some(ErrorRef::Frame(ClientKind::Message)));
         if let Some(claimed) = &message.username
             && !identity.username.same_account(claimed)
         {
@@ -685,7 +691,13 @@ impl Connection {
         let rooms: Vec<RoomName> = match &leave.room {
             Some(room) => {
                 if let Err(why) = self.target(Some(room)) {
-                    send_error(socket, ErrorCode::NotJoined, why, Some("leave".to_owned())).await?;
+                    send_error(
+                        socket,
+                        ErrorCode::NotJoined,
+                        why,
+                        Some(ErrorRef::Frame(ClientKind::Leave)),
+                    )
+                    .await?;
                     return Ok(Flow::Continue);
                 }
                 vec![room.clone()]
@@ -722,7 +734,7 @@ impl Connection {
                     socket,
                     ErrorCode::NotJoined,
                     why,
-                    Some("history".to_owned()),
+                    Some(ErrorRef::Frame(ClientKind::History)),
                 )
                 .await?;
                 return Ok(Flow::Continue);
@@ -747,7 +759,8 @@ impl Connection {
                 .await?;
             }
             Err(error) => {
-                self.store_failed(socket, error, "history").await?;
+                self.store_failed(socket, error, ClientKind::History)
+                    .await?;
             }
         }
         Ok(Flow::Continue)

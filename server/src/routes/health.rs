@@ -22,7 +22,7 @@ pub async fn healthz() -> Json<Status> {
 /// The server can reach its database.
 #[utoipa::path(get, path = "/readyz", tag = "Health", responses(
     (status = 200, body = Status),
-    (status = 503, description = "the database is unreachable", body = crate::error::ErrorBody),
+    (status = 503, description = "the database is unreachable", body = sapa_protocol::rest::ErrorBody),
 ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<(StatusCode, Json<Status>), ApiError> {
     state.store.ping().await?;

@@ -3,15 +3,17 @@
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use sapa_protocol::{
-    ClientId, Content, MessageView, PageLimit, RoomName, ServerMessage, serialize_message_frames,
+    ClientId, Content, MessageView, PageLimit, RoomName, ServerMessage,
+    rest::{ErrorBody, PostMessage},
+    serialize_message_frames,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::{
     app::AppState,
     auth::Bearer,
-    error::{ApiError, ApiJson, ApiQuery, ErrorBody},
+    error::{ApiError, ApiJson, ApiQuery},
     realtime::WriteError,
     store::NewMessage,
 };
@@ -67,19 +69,6 @@ pub async fn list(
         .history_before(room_id, query.before_id, limit.get())
         .await?;
     Ok(Json(MessageList(messages)))
-}
-
-/// A message to send.
-#[derive(Deserialize, ToSchema)]
-#[schema(example = json!({"content": "hello from REST", "room": "general", "client_id": "rest-1"}))]
-pub struct PostMessage {
-    /// 1-4000 characters, not blank, no control characters but newline and tab.
-    #[schema(value_type = String)]
-    pub content: String,
-    /// The room (default `general`).
-    pub room: Option<String>,
-    /// Makes retries idempotent: the same client_id is stored once.
-    pub client_id: Option<String>,
 }
 
 /// Stores a message and delivers it to the room.

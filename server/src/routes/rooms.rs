@@ -1,24 +1,9 @@
 //! `GET /rooms`: every room with how many users are online in it.
 
 use axum::{Json, extract::State};
-use sapa_protocol::RoomName;
-use serde::Serialize;
-use utoipa::ToSchema;
+use sapa_protocol::rest::{ErrorBody, RoomInfo};
 
-use crate::{
-    app::AppState,
-    auth::Bearer,
-    error::{ApiError, ErrorBody},
-};
-
-/// A room and its online count.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({"name": "general", "online": 3}))]
-pub struct RoomInfo {
-    #[schema(value_type = String)]
-    pub name: RoomName,
-    pub online: usize,
-}
+use crate::{app::AppState, auth::Bearer, error::ApiError};
 
 /// Rooms, alphabetically, with online counts.
 #[utoipa::path(get, path = "/rooms", tag = "Rooms", security(("bearer" = [])), responses(
@@ -35,7 +20,7 @@ pub async fn list(
         rooms
             .into_iter()
             .map(|name| RoomInfo {
-                online: counts.get(&name).copied().unwrap_or(0),
+                online: counts.get(&name).copied().unwrap_or(0) as u64,
                 name,
             })
             .collect(),

@@ -1,24 +1,13 @@
 //! `POST /sessions` (log in) and `DELETE /sessions` (log out).
 
 use axum::{Json, extract::State, http::StatusCode};
-use serde::Serialize;
-use utoipa::ToSchema;
+use sapa_protocol::rest::{Credentials, ErrorBody, Session};
 
 use crate::{
     app::AppState,
     auth::{AuthError, Bearer},
-    error::{ApiError, ApiJson, ErrorBody},
-    routes::users::Credentials,
+    error::{ApiError, ApiJson},
 };
-
-/// A login token.
-#[derive(Serialize, ToSchema)]
-pub struct Session {
-    pub token: String,
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub expires_at: time::OffsetDateTime,
-}
 
 /// Logs in. Never validates the format of what it is given: wrong is 401.
 #[utoipa::path(post, path = "/sessions", tag = "Sessions", request_body = Credentials, responses(

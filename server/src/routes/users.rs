@@ -1,39 +1,18 @@
 //! `POST /users` (register) and `GET /users/active` (who is online).
 
 use axum::{Json, extract::State, http::StatusCode};
-use sapa_protocol::{ErrorCode, NewPassword, RoomName, Secret, Username};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use sapa_protocol::{
+    ErrorCode, NewPassword, RoomName, Username,
+    rest::{Credentials, ErrorBody, Registered},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     app::AppState,
     auth::{AuthError, Bearer},
-    error::{ApiError, ApiJson, ApiQuery, ErrorBody},
+    error::{ApiError, ApiJson, ApiQuery},
 };
-
-/// A new account.
-#[derive(Deserialize, ToSchema)]
-#[schema(example = json!({"username": "alice", "password": "correct horse"}))]
-pub struct Credentials {
-    /// 1-32 ASCII letters, digits, `_`, `-`, `.`; unique ignoring case.
-    pub username: String,
-    /// 8-256 characters.
-    #[schema(value_type = String, format = Password)]
-    pub password: Secret,
-}
-
-/// The account just made, with a token to use right away.
-#[derive(Serialize, ToSchema)]
-pub struct Registered {
-    pub id: i64,
-    #[schema(value_type = String, example = "alice")]
-    pub username: Username,
-    /// A bearer token (also valid for WebSocket joins).
-    pub token: String,
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub expires_at: time::OffsetDateTime,
-}
 
 /// Registers a new account.
 #[utoipa::path(post, path = "/users", tag = "Users", request_body = Credentials, responses(

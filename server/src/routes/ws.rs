@@ -9,14 +9,14 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::Response,
 };
-use sapa_protocol::{ErrorCode, MAX_FRAME_BYTES, RoomName, Secret};
+use sapa_protocol::{ErrorCode, MAX_FRAME_BYTES, RoomName, Secret, rest::ErrorBody};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     app::AppState,
-    error::{ApiError, ApiQuery, ErrorBody},
+    error::{ApiError, ApiQuery},
     realtime::connection::{self, Upgrade},
 };
 

@@ -1,7 +1,7 @@
 //! The WebSocket protocol as a client sees it: messages, history, resume,
 //! rooms, errors, idempotency and shutdown.
 
-use sapa_protocol::{ErrorCode, ServerMessage};
+use sapa_protocol::{ErrorCode, ErrorRef, ServerMessage};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -189,7 +189,7 @@ async fn sending_as_someone_else_is_forbidden_and_nothing_is_stored(pool: PgPool
         .await;
     let error = mallory.next_error().await;
     assert_eq!(error.code, ErrorCode::Forbidden);
-    assert_eq!(error.reference.as_deref(), Some("fake"));
+    assert_eq!(error.reference, Some(ErrorRef::ClientId("fake".into())));
     // The same connection still works, and the name check ignores case.
     mallory
         .send(json!({"type": "message", "content": "honest", "username": "MALLORY"}))
@@ -429,7 +429,7 @@ async fn with_the_database_gone_a_sender_hears_unavailable_and_nothing_is_broadc
         .await;
     let error = alice.next_error().await;
     assert_eq!(error.code, ErrorCode::Unavailable);
-    assert_eq!(error.reference.as_deref(), Some("c-down"));
+    assert_eq!(error.reference, Some(ErrorRef::ClientId("c-down".into())));
     // Bob got nothing: his next frame is the pong to his own ping.
     bob.send(json!({"type": "ping", "nonce": "after"})).await;
     assert!(matches!(bob.recv().await, ServerMessage::Pong(_)));
@@ -468,7 +468,13 @@ async fn a_sender_over_the_rate_limit_is_told_and_nothing_extra_is_stored(pool: 
         }
     }
     assert_eq!(stored, ["m0", "m1"]);
-    assert_eq!(refused, [(ErrorCode::RateLimited, Some("c2".to_owned()))]);
+    assert_eq!(
+        refused,
+        [(
+            ErrorCode::RateLimited,
+            Some(ErrorRef::ClientId("c2".into()))
+        )]
+    );
     assert_eq!(app.message_count().await, 2);
 }
 

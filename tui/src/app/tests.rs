@@ -232,7 +232,7 @@ fn a_rejected_token_asks_for_the_password_again() {
         ServerMessage::error(
             ErrorCode::Unauthorized,
             "unknown token",
-            Some("join".into()),
+            Some(ErrorRef::Frame(ClientKind::Join)),
         ),
     );
     assert_eq!(fx, vec![Effect::AuthRejected]);
@@ -529,7 +529,11 @@ fn a_rejected_message_is_dropped_from_pending_with_the_reason() {
     type_line(&mut s, "spam");
     frame(
         &mut s,
-        ServerMessage::error(ErrorCode::Forbidden, "not yours", Some("t-1".into())),
+        ServerMessage::error(
+            ErrorCode::Forbidden,
+            "not yours",
+            Some(ErrorRef::ClientId("t-1".into())),
+        ),
     );
     assert!(s.pending.is_empty());
     assert_eq!(last_notice(&s), "not sent (forbidden): spam — not yours");
@@ -598,7 +602,11 @@ fn a_message_the_server_could_not_store_is_retried_with_the_same_client_id() {
     type_line(&mut s, "important");
     frame(
         &mut s,
-        ServerMessage::error(ErrorCode::Unavailable, "database down", Some("t-1".into())),
+        ServerMessage::error(
+            ErrorCode::Unavailable,
+            "database down",
+            Some(ErrorRef::ClientId("t-1".into())),
+        ),
     );
     assert_eq!(s.pending.len(), 1, "kept");
     assert!(last_notice(&s).starts_with("not stored yet (unavailable)"));
@@ -620,7 +628,11 @@ fn a_message_sent_before_the_rejoin_stays_pending_quietly() {
     let notices = s.room().entries.len();
     frame(
         &mut s,
-        ServerMessage::error(ErrorCode::NotJoined, "not in room", Some("t-1".into())),
+        ServerMessage::error(
+            ErrorCode::NotJoined,
+            "not in room",
+            Some(ErrorRef::ClientId("t-1".into())),
+        ),
     );
     assert_eq!(s.pending.len(), 1);
     assert_eq!(s.room().entries.len(), notices, "no notice");
@@ -660,7 +672,11 @@ fn a_join_the_server_could_not_take_is_tried_again() {
     type_line(&mut s, "/join rust");
     frame(
         &mut s,
-        ServerMessage::error(ErrorCode::Unavailable, "database down", Some("join".into())),
+        ServerMessage::error(
+            ErrorCode::Unavailable,
+            "database down",
+            Some(ErrorRef::Frame(ClientKind::Join)),
+        ),
     );
     assert!(
         last_notice(&s).starts_with("cannot join #rust yet (unavailable)"),

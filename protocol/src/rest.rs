@@ -1,0 +1,88 @@
+//! The bodies of the REST API, shared by the server (which documents them in
+//! its OpenAPI document) and the clients (which send and read them), so the
+//! two cannot drift apart. Query parameters stay with the server's routes.
+//!
+//! The fields a route validates itself (a new account's name, a posted
+//! message's content) arrive as plain strings here: the route turns them
+//! into the validated types and answers 422 with the rule that was broken.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::errors::ErrorCode;
+use crate::names::{RoomName, Secret, Username};
+use crate::timestamp;
+
+/// `POST /users` and `POST /sessions`: a name and a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"username": "alice", "password": "correct horse"})))]
+pub struct Credentials {
+    /// 1-32 ASCII letters, digits, `_`, `-`, `.`; unique ignoring case.
+    pub username: String,
+    /// 8-256 characters.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub password: Secret,
+}
+
+/// `POST /users` 201: the account just made, with a token to use right away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registered {
+    pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "alice"))]
+    pub username: Username,
+    /// A bearer token (also valid for WebSocket joins).
+    pub token: String,
+    #[serde(with = "timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: OffsetDateTime,
+}
+
+/// `POST /sessions` 200: a login token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    pub token: String,
+    #[serde(with = "timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: OffsetDateTime,
+}
+
+/// The JSON body of every REST error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// A stable code, shared with WebSocket error frames.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "validation"))]
+    pub error: ErrorCode,
+    /// What went wrong, for people.
+    #[cfg_attr(feature = "openapi", schema(example = "what went wrong, in words"))]
+    #[serde(default)]
+    pub message: String,
+}
+
+/// One room of `GET /rooms`, with how many users are online in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "general", "online": 3})))]
+pub struct RoomInfo {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub name: RoomName,
+    pub online: u64,
+}
+
+/// `POST /messages`: a message to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"content": "hello from REST", "room": "general", "client_id": "rest-1"})))]
+pub struct PostMessage {
+    /// 1-4000 characters, not blank, no control characters but newline and tab.
+    pub content: String,
+    /// The room (default `general`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Makes retries idempotent: the same client_id is stored once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}

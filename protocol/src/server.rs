@@ -1,0 +1,236 @@
+//! Server -> client: every frame the server sends, the message view they
+//! share with the REST API, and the `history` frame assembled from message
+//! frames already encoded (so a message is serialized once, however many
+//! joins replay it).
+
+use serde::{Deserialize, Serialize, Serializer};
+use time::OffsetDateTime;
+
+use crate::errors::{ErrorCode, ErrorFrame, ErrorRef};
+use crate::names::{ClientId, Content, RoomName, Username};
+use crate::timestamp;
+
+/// A frame the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The answer to a successful join.
+    Welcome(Welcome),
+    /// A stored message, broadcast to its room.
+    Message(MessageView),
+    /// A page of stored messages, oldest first.
+    History(History),
+    /// Who is in a room right now.
+    Presence(Presence),
+    /// A user's first connection entered a room.
+    Joined(PresenceChange),
+    /// A user's last connection left a room (or this connection left it).
+    Left(PresenceChange),
+    /// A free-text notice.
+    System(SystemNotice),
+    /// Something the client sent was refused.
+    Error(ErrorFrame),
+    /// The answer to `ping`.
+    Pong(Pong),
+}
+
+impl ServerMessage {
+    /// Encodes the frame as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server frames always serialize")
+    }
+
+    /// Decodes a server frame (for clients).
+    pub fn decode(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// An error frame.
+    pub fn error(code: ErrorCode, content: impl Into<String>, reference: Option<ErrorRef>) -> Self {
+        Self::Error(ErrorFrame {
+            code,
+            content: content.into(),
+            reference,
+        })
+    }
+}
+
+/// `welcome`: the join succeeded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub username: Username,
+    pub room: RoomName,
+    pub content: String,
+    #[serde(with = "timestamp")]
+    pub timestamp: OffsetDateTime,
+}
+
+/// A stored message, the same object wherever it appears: as a `message`
+/// frame, inside `history`, and in the REST API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "type": "message", "id": 42, "room": "general", "username": "alice",
+    "content": "hello", "timestamp": "2026-11-23T10:00:00Z", "client_id": "c-1"
+})))]
+pub struct MessageView {
+    pub id: i64,
+    pub room: RoomName,
+    pub username: Username,
+    pub content: Content,
+    #[serde(with = "timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub timestamp: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
+}
+
+/// A message view borrowed as a `message` frame, `"type"` included.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum MessageFrame<'a> {
+    Message(&'a MessageView),
+}
+
+impl MessageView {
+    /// The `message` frame's JSON, the same as
+    /// `ServerMessage::Message(view).to_json()` without copying the view.
+    pub fn to_frame_json(&self) -> String {
+        serde_json::to_string(&MessageFrame::Message(self))
+            .expect("message frames always serialize")
+    }
+}
+
+/// The `history` frame's JSON assembled from `message` frames already
+/// encoded (by [`MessageView::to_frame_json`]), oldest first: the same text
+/// as serializing [`ServerMessage::History`], without encoding any message
+/// again.
+pub fn history_frame_json<'a>(
+    room: &RoomName,
+    message_frames: impl IntoIterator<Item = &'a str>,
+    has_more: bool,
+) -> String {
+    let room = serde_json::to_string(room).expect("room names always serialize");
+    let mut json = format!(r#"{{"type":"history","room":{room},"messages":["#);
+    for (index, frame) in message_frames.into_iter().enumerate() {
+        if index > 0 {
+            json.push(',');
+        }
+        json.push_str(frame);
+    }
+    json.push_str(if has_more {
+        r#"],"has_more":true}"#
+    } else {
+        r#"],"has_more":false}"#
+    });
+    json
+}
+
+/// Serializes message views as `message` frames (with `"type":"message"`),
+/// the form they take inside `history` and in REST lists. Deserializing
+/// needs no counterpart: the extra `type` field is ignored.
+pub fn serialize_message_frames<S: Serializer>(
+    messages: &[MessageView],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(messages.iter().map(MessageFrame::Message))
+}
+
+/// `history`: messages of one room, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    pub room: RoomName,
+    #[serde(serialize_with = "serialize_message_frames")]
+    pub messages: Vec<MessageView>,
+    /// Whether older (or, for a resume, newer) messages were left out.
+    pub has_more: bool,
+}
+
+/// `presence`: the users in a room, sorted, each once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    pub room: RoomName,
+    pub users: Vec<Username>,
+}
+
+/// `joined` / `left`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PresenceChange {
+    pub room: RoomName,
+    pub username: Username,
+    #[serde(with = "timestamp")]
+    pub timestamp: OffsetDateTime,
+}
+
+/// `system`: a free-text notice, for one room or for the connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemNotice {
+    pub content: String,
+    #[serde(with = "timestamp")]
+    pub timestamp: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomName>,
+}
+
+/// `pong`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pong {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_views_inside_history_carry_the_message_tag() {
+        let view = MessageView {
+            id: 7,
+            room: RoomName::general(),
+            username: "bob".parse().unwrap(),
+            content: "hi".parse().unwrap(),
+            timestamp: OffsetDateTime::UNIX_EPOCH,
+            client_id: None,
+        };
+        let frame = ServerMessage::History(History {
+            room: RoomName::general(),
+            messages: vec![view.clone()],
+            has_more: false,
+        });
+        let json = frame.to_json();
+        assert!(
+            json.contains(r#""messages":[{"type":"message","id":7"#),
+            "{json}"
+        );
+        assert_eq!(ServerMessage::decode(&json).unwrap(), frame);
+    }
+
+    #[test]
+    fn history_assembled_from_encoded_frames_equals_serde_encoding() {
+        let view = |id, client_id: Option<&str>| MessageView {
+            id,
+            room: RoomName::general(),
+            username: "bob".parse().unwrap(),
+            content: "hi \"there\"\n".parse().unwrap(),
+            timestamp: OffsetDateTime::UNIX_EPOCH,
+            client_id: client_id.map(|c| c.parse().unwrap()),
+        };
+        let room = RoomName::general();
+        for (messages, has_more) in [
+            (vec![], false),
+            (vec![view(1, None)], true),
+            (vec![view(1, Some("c-1")), view(5, None)], false),
+        ] {
+            let frames: Vec<String> = messages.iter().map(MessageView::to_frame_json).collect();
+            let assembled = history_frame_json(&room, frames.iter().map(String::as_str), has_more);
+            let encoded = ServerMessage::History(History {
+                room: room.clone(),
+                messages,
+                has_more,
+            })
+            .to_json();
+            assert_eq!(assembled, encoded);
+        }
+    }
+}
