@@ -18,8 +18,9 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     auth::Auth,
+    chat::Hub,
     config::Config,
-    realtime::{Hub, LastSeen, Writer},
+    realtime::{LastSeen, Writer},
     routes,
     store::Store,
 };
@@ -42,6 +43,47 @@ pub struct AppState {
     pub connection_slots: Arc<Semaphore>,
     /// Source of connection ids.
     pub next_conn: Arc<AtomicU64>,
+}
+
+impl AppState {
+    /// The shared handles, with the background tasks (writer, last-seen
+    /// recorder, token look-ups, presence ticks) started on `background`
+    /// until `stop`.
+    pub fn new(
+        config: Config,
+        store: Store,
+        background: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Self {
+        let hub = Hub::new(usize::from(config.history_size));
+        let writer = Writer::spawn(
+            store.clone(),
+            hub.clone(),
+            config.batch_max,
+            background,
+            stop.clone(),
+        );
+        let last_seen = LastSeen::spawn(store.clone(), background, stop.clone());
+        background.spawn(hub.clone().run_presence_ticks(stop.clone()));
+        Self {
+            last_seen,
+            auth: Auth::new(
+                store.clone(),
+                config.hash_concurrency,
+                config.token_ttl(),
+                background,
+                stop,
+            ),
+            connection_slots: Arc::new(Semaphore::new(config.max_connections)),
+            config: Arc::new(config),
+            store,
+            hub,
+            writer,
+            shutdown: CancellationToken::new(),
+            connections: TaskTracker::new(),
+            next_conn: Arc::new(AtomicU64::new(1)),
+        }
+    }
 }
 
 /// A bound, ready-to-run server.
@@ -70,36 +112,9 @@ impl App {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
-        let hub = Hub::new(usize::from(config.history_size));
         let background = TaskTracker::new();
         let background_stop = CancellationToken::new();
-        let writer = Writer::spawn(
-            store.clone(),
-            hub.clone(),
-            config.batch_max,
-            &background,
-            background_stop.clone(),
-        );
-        let last_seen = LastSeen::spawn(store.clone(), &background, background_stop.clone());
-        background.spawn(hub.clone().run_presence_ticks(background_stop.clone()));
-        let state = AppState {
-            last_seen,
-            auth: Auth::new(
-                store.clone(),
-                config.hash_concurrency,
-                config.token_ttl(),
-                &background,
-                background_stop.clone(),
-            ),
-            connection_slots: Arc::new(Semaphore::new(config.max_connections)),
-            config: Arc::new(config),
-            store,
-            hub,
-            writer,
-            shutdown: CancellationToken::new(),
-            connections: TaskTracker::new(),
-            next_conn: Arc::new(AtomicU64::new(1)),
-        };
+        let state = AppState::new(config, store, &background, background_stop.clone());
         Ok(Self {
             listener,
             state,

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod error;
 pub mod realtime;

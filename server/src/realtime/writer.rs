@@ -11,7 +11,7 @@
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use super::hub::Hub;
+use crate::chat::Hub;
 use crate::store::{NewMessage, Store, StoreError, StoredMessage};
 
 /// Why a message was not stored.

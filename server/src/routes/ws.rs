@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     app::AppState,
     error::{ApiError, ApiQuery},
-    realtime::connection::{self, Upgrade},
+    realtime::socket::{self, Upgrade},
 };
 
 /// Where the WebSocket is and how to talk to it.
@@ -155,5 +155,5 @@ fn accept(
         // `too_large` error; beyond that the library drops the connection.
         .max_message_size(16 * MAX_FRAME_BYTES)
         .max_frame_size(16 * MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| tracker.track_future(connection::serve(socket, upgrade))))
+        .on_upgrade(move |socket| tracker.track_future(socket::serve(socket, upgrade))))
 }

@@ -505,27 +505,41 @@ async fn a_reader_that_cannot_keep_up_is_closed_and_catches_up_with_since_id(poo
     let joined = slow.join("slow", "general").await;
     let since = joined.messages.last().map_or(0, |m| m.id);
     let mut fast = app.joined("fast", "general").await;
-    // ~12 MB of frames: more than the kernel's socket buffers hold for a
-    // peer that reads nothing, so the server's queue for it fills.
+    // Up to ~12 MB of frames: more than the kernel's socket buffers hold
+    // for a peer that reads nothing, so the server's queue for it fills and
+    // it is closed; the room hears `left`. The fast client reads as it goes
+    // (its own queue is small too), and sends until it hears that.
     let big = "x".repeat(3990);
-    let total = 3000;
-    // The fast client reads as it goes (its own queue is small too).
-    let mut last = None;
-    for n in 0..total {
-        fast.send(json!({"type": "message", "content": format!("{n} {big}"), "client_id": format!("f{n}")}))
-            .await;
-        last = Some(fast.next_message().await);
+    let most = 3000;
+    let mut sent = 0;
+    let mut last_id = 0;
+    let mut cut_off = false;
+    while !cut_off {
+        assert!(sent < most, "the slow reader was never cut off");
+        let client_id = format!("f{sent}");
+        fast.send(
+            json!({"type": "message", "content": format!("{sent} {big}"), "client_id": client_id}),
+        )
+        .await;
+        sent += 1;
+        loop {
+            match fast.recv().await {
+                ServerMessage::Message(m)
+                    if m.client_id.as_ref().map(|c| c.as_str()) == Some(&client_id) =>
+                {
+                    last_id = m.id;
+                    break;
+                }
+                ServerMessage::Left(left) if left.username.as_str() == "slow" => cut_off = true,
+                _ => {}
+            }
+        }
     }
-    let last = last.unwrap();
-    assert!(
-        last.content
-            .as_str()
-            .starts_with(&format!("{} ", total - 1))
-    );
 
-    // The slow socket was closed (1013 if the close frame fit, else cut).
+    // Reading now (well within the server's wait for the close frame to be
+    // taken) finds what the kernel buffered, then the close: 1013.
     let mut received = 0;
-    loop {
+    let close = loop {
         let next = tokio::time::timeout(
             crate::helpers::DEADLINE,
             futures_util::StreamExt::next(&mut slow.ws),
@@ -534,18 +548,16 @@ async fn a_reader_that_cannot_keep_up_is_closed_and_catches_up_with_since_id(poo
         .expect("the slow socket ends");
         match next {
             Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_))) => received += 1,
-            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => {
-                if let Some(frame) = frame {
-                    assert_eq!(u16::from(frame.code), 1013);
-                }
-                break;
-            }
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => break frame,
             Some(Ok(_)) => {}
-            Some(Err(_)) | None => break,
+            Some(Err(error)) => panic!("the socket failed before its close frame: {error}"),
+            None => panic!("the socket ended without a close frame"),
         }
-    }
+    };
+    let close = close.expect("the close frame carries a code");
+    assert_eq!(u16::from(close.code), 1013, "{close:?}");
     assert!(
-        received < total,
+        received < sent,
         "the slow reader was cut off, not buffered without bound"
     );
 
@@ -563,7 +575,7 @@ async fn a_reader_that_cannot_keep_up_is_closed_and_catches_up_with_since_id(poo
             break;
         }
     }
-    assert_eq!(ids.len(), total);
-    assert_eq!(*ids.last().unwrap(), last.id);
+    assert_eq!(ids.len(), sent);
+    assert_eq!(*ids.last().unwrap(), last_id);
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
 }

@@ -12,6 +12,10 @@
 //! on its next presence tick (see [`super::hub::Hub::wake_due`]), so a burst
 //! of joins reaches each member as one write instead of one per join, and
 //! anything urgent pushed meanwhile carries the presence frames with it.
+//!
+//! The hub pushes here and the connection's socket task (in
+//! `crate::realtime`) drains it; it lives beside the hub so that the chat
+//! layer never imports the WebSocket layer above it.
 
 use std::{
     collections::VecDeque,
@@ -22,9 +26,20 @@ use std::{
     task::{Context, Poll},
 };
 
+use axum::extract::ws::Utf8Bytes;
 use futures_util::task::AtomicWaker;
 
-use super::hub::Outbound;
+use super::recent::EncodedMessage;
+
+/// What the hub puts in a connection's queue: one pointer either way.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A frame for this connection as is (presence changes).
+    Frame(Arc<Utf8Bytes>),
+    /// A stored message; the connection skips it if its join's history
+    /// already contained it.
+    Message(Arc<EncodedMessage>),
+}
 
 /// One connection's queue; clones share it.
 #[derive(Debug, Clone)]
@@ -158,9 +173,7 @@ impl Outbox {
 
 #[cfg(test)]
 mod tests {
-    use std::{future::Future, sync::Arc, task::Waker};
-
-    use axum::extract::ws::Utf8Bytes;
+    use std::{future::Future, task::Waker};
 
     use super::*;
 

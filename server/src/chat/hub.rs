@@ -1,25 +1,19 @@
-//! The hub: which connections are in which rooms, who is present, and the
-//! fan-out of frames to them.
+//! The hub: which connections are in which rooms, and the fan-out of frames
+//! to them.
 //!
 //! State sits behind one `std::sync::Mutex`: every operation is a few map
 //! updates and non-blocking pushes to outboxes, nothing awaits while the
-//! lock is held, so an async mutex would only add cost. A frame is encoded once per
-//! event and the same shared bytes go to every recipient.
+//! lock is held, so an async mutex would only add cost. A frame is encoded
+//! once per event and the same shared bytes go to every recipient.
 //!
-//! Presence is per user, not per socket: a user counts once however many of
-//! their connections are in a room, `joined` goes out for the first and
-//! `left` for the last.
+//! Who counts as present and when others hear of it is decided in
+//! [`super::presence`]; a room's newest messages, from which joins read
+//! their history under the same lock that registers them, are kept in
+//! [`super::recent`].
 //!
 //! Each connection has a bounded [`Outbox`]. A recipient whose queue is full
 //! is not waited for: the outbox marks it kicked and its task closes it with
 //! code 1013, after which the client resumes with `since_id`.
-//!
-//! Each room with members also keeps its newest messages (as many as a join
-//! replays), so joins read history from memory: the room's history is
-//! snapshotted under the same lock that registers the joiner, so it and the
-//! live messages that follow meet exactly. Until a room's first joiner has
-//! read the newest page from the database and handed it over
-//! ([`Hub::offer_history`]), joins read from the database.
 //!
 //! Messages wake their recipients at once. Presence changes wait for the
 //! next presence tick ([`PRESENCE_TICK`], driven by [`Hub::run_presence_ticks`]):
@@ -27,19 +21,17 @@
 //! write rather than one write per join.
 
 use std::{
-    collections::{BTreeMap, HashMap, VecDeque},
+    collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
 
-use axum::extract::ws::Utf8Bytes;
-use sapa_protocol::{
-    MessageView, Presence, PresenceChange, RoomName, ServerMessage, Username, history_frame_json,
-};
-use time::OffsetDateTime;
+use sapa_protocol::{MessageView, Presence, RoomName, Username};
 use tokio_util::sync::CancellationToken;
 
-use super::outbox::{Outbox, Pushed, Wake};
+use super::outbox::{Outbound, Outbox, Pushed, Wake};
+use super::presence::{self, Roster};
+use super::recent::{EncodedMessage, HistoryFrame, Recent, Replay, Replayed};
 
 /// How long a presence change may wait to share a write with others.
 pub const PRESENCE_TICK: Duration = Duration::from_millis(100);
@@ -47,134 +39,12 @@ pub const PRESENCE_TICK: Duration = Duration::from_millis(100);
 /// Identifies one WebSocket connection for the hub.
 pub type ConnId = u64;
 
-/// What the hub puts in a connection's queue: one pointer either way.
-#[derive(Debug, Clone)]
-pub enum Outbound {
-    /// A frame for this connection as is (presence changes).
-    Frame(Arc<Utf8Bytes>),
-    /// A stored message; the connection skips it if its join's history
-    /// already contained it.
-    Message(Arc<EncodedMessage>),
-}
-
-/// A stored message, encoded once for every recipient.
-#[derive(Debug)]
-pub struct EncodedMessage {
-    pub room: RoomName,
-    pub id: i64,
-    pub frame: Utf8Bytes,
-}
-
-impl EncodedMessage {
-    fn new(view: &MessageView) -> Arc<Self> {
-        Arc::new(Self {
-            room: view.room.clone(),
-            id: view.id,
-            frame: Utf8Bytes::from(view.to_frame_json()),
-        })
-    }
-}
-
-/// What a join asks to be replayed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Replay {
-    /// The newest messages (as many as the hub keeps per room).
-    Latest,
-    /// Everything after this id.
-    After(i64),
-}
-
-/// A join's `history` frame, ready to send.
-#[derive(Debug)]
-pub struct HistoryFrame {
-    /// The `history` frame.
-    pub frame: String,
-    /// The newest id in it.
-    pub last_id: Option<i64>,
-}
-
 /// What entering a room returns.
 #[derive(Debug)]
 pub struct Entered {
     pub presence: Presence,
     /// `None` when memory cannot answer: read the database.
     pub history: Option<HistoryFrame>,
-}
-
-/// The newest messages of a room, oldest first.
-#[derive(Debug, Default)]
-struct Recent {
-    messages: VecDeque<Arc<EncodedMessage>>,
-    /// Whether the database holds older messages than these.
-    older: bool,
-    /// Whether these are known to be the room's newest. Until then every
-    /// broadcast is still collected, for [`Hub::offer_history`] to merge.
-    loaded: bool,
-}
-
-impl Recent {
-    fn push(&mut self, message: Arc<EncodedMessage>, keep: usize) {
-        self.messages.push_back(message);
-        if self.messages.len() > keep {
-            self.messages.pop_front();
-            self.older = true;
-        }
-    }
-
-    /// The history `replay` asks for, if these messages hold all of it.
-    fn replay(&self, replay: Replay) -> Option<Replayed> {
-        if !self.loaded {
-            return None;
-        }
-        let (from, has_more) = match replay {
-            Replay::Latest => (0, self.older),
-            Replay::After(after) => {
-                // Everything after `after` is here if nothing older is
-                // missing, or if the oldest kept follows it directly.
-                let whole = !self.older
-                    || self
-                        .messages
-                        .front()
-                        .is_some_and(|oldest| after >= oldest.id - 1);
-                if !whole {
-                    return None;
-                }
-                (self.messages.partition_point(|m| m.id <= after), false)
-            }
-        };
-        Some(Replayed {
-            messages: self.messages.range(from..).cloned().collect(),
-            has_more,
-        })
-    }
-}
-
-/// A join's history, each message encoded once: taken from memory (shared
-/// pointers, so the lock is held only while they are copied, not while the
-/// frame is assembled) or read from the database.
-#[derive(Debug)]
-pub struct Replayed {
-    messages: Vec<Arc<EncodedMessage>>,
-    has_more: bool,
-}
-
-impl Replayed {
-    /// A page read from the database, oldest first.
-    pub fn encode(page: &[MessageView], has_more: bool) -> Self {
-        Self {
-            messages: page.iter().map(EncodedMessage::new).collect(),
-            has_more,
-        }
-    }
-
-    /// The `history` frame, assembled from the encoded messages.
-    pub fn into_frame(self, room: &RoomName) -> HistoryFrame {
-        let frames = self.messages.iter().map(|m| m.frame.as_str());
-        HistoryFrame {
-            last_id: self.messages.last().map(|m| m.id),
-            frame: history_frame_json(room, frames, self.has_more),
-        }
-    }
 }
 
 /// A connection's way in (the hub keys it by connection id): who it is
@@ -185,15 +55,25 @@ pub struct Mailbox {
     pub outbox: Outbox,
 }
 
-#[derive(Default)]
 struct Room {
+    /// The room's row id, so joins and sends need no look-up while the
+    /// room has members.
+    id: i64,
     members: HashMap<ConnId, Mailbox>,
-    /// lowercased name -> (name as registered, connections in this room)
-    users: BTreeMap<String, (Username, usize)>,
+    roster: Roster,
     recent: Recent,
 }
 
 impl Room {
+    fn new(id: i64) -> Self {
+        Self {
+            id,
+            members: HashMap::new(),
+            roster: Roster::default(),
+            recent: Recent::default(),
+        }
+    }
+
     /// Queues `item` for every member but `except`. Outboxes that now wait
     /// for the presence tick are added to `due`.
     fn send_all(&self, item: &Outbound, except: Option<ConnId>, wake: Wake, due: &mut Vec<Outbox>) {
@@ -208,13 +88,6 @@ impl Room {
                     tracing::warn!(conn, user = %member.username, "outbound queue full; closing slow connection");
                 }
             }
-        }
-    }
-
-    fn presence(&self, room: &RoomName) -> Presence {
-        Presence {
-            room: room.clone(),
-            users: self.users.values().map(|(name, _)| name.clone()).collect(),
         }
     }
 }
@@ -232,10 +105,6 @@ pub struct Hub {
     state: Arc<Mutex<State>>,
     /// Messages kept per room: as many as a join replays.
     keep: usize,
-}
-
-fn frame(message: &ServerMessage) -> Utf8Bytes {
-    Utf8Bytes::from(message.to_json())
 }
 
 impl Hub {
@@ -275,12 +144,24 @@ impl Hub {
         }
     }
 
-    /// Adds a connection to a room and returns the room's presence and,
-    /// if memory holds it, the history `replay` asks for. Others get
-    /// `joined` if this is the user's first connection there. Joining a
-    /// room twice is harmless.
-    pub fn join(&self, room: &RoomName, conn: ConnId, mailbox: Mailbox, replay: Replay) -> Entered {
-        let (presence, replayed) = self.enter(room, conn, mailbox, replay);
+    /// The row id of `room` while it has members.
+    pub fn room_id(&self, room: &RoomName) -> Option<i64> {
+        self.lock().rooms.get(room).map(|state| state.id)
+    }
+
+    /// Adds a connection to room `room` (row id `room_id`) and returns the
+    /// room's presence and, if memory holds it, the history `replay` asks
+    /// for. Others get `joined` if this is the user's first connection
+    /// there. Joining a room twice is harmless.
+    pub fn join(
+        &self,
+        room: &RoomName,
+        room_id: i64,
+        conn: ConnId,
+        mailbox: Mailbox,
+        replay: Replay,
+    ) -> Entered {
+        let (presence, replayed) = self.enter(room, room_id, conn, mailbox, replay);
         Entered {
             presence,
             history: replayed.map(|replayed| replayed.into_frame(room)),
@@ -291,33 +172,27 @@ impl Hub {
     fn enter(
         &self,
         room: &RoomName,
+        room_id: i64,
         conn: ConnId,
         mailbox: Mailbox,
         replay: Replay,
     ) -> (Presence, Option<Replayed>) {
         let mut hub = self.lock();
         let State { rooms, due } = &mut *hub;
-        let state = rooms.entry(room.clone()).or_default();
-        let entered = |state: &Room| (state.presence(room), state.recent.replay(replay));
+        let state = rooms
+            .entry(room.clone())
+            .or_insert_with(|| Room::new(room_id));
         let username = mailbox.username.clone();
-        if state.members.insert(conn, mailbox).is_some() {
-            return entered(state);
+        let new_member = state.members.insert(conn, mailbox).is_none();
+        if new_member && state.roster.arrive(&username) {
+            state.send_all(
+                &presence::joined(room, username),
+                Some(conn),
+                Wake::Later,
+                due,
+            );
         }
-        let entry = state
-            .users
-            .entry(username.as_str().to_ascii_lowercase())
-            .or_insert_with(|| (username.clone(), 0));
-        entry.1 += 1;
-        if entry.1 == 1 {
-            let joined = ServerMessage::Joined(PresenceChange {
-                room: room.clone(),
-                username,
-                timestamp: OffsetDateTime::now_utc(),
-            });
-            let joined = Outbound::Frame(Arc::new(frame(&joined)));
-            state.send_all(&joined, Some(conn), Wake::Later, due);
-        }
-        entered(state)
+        (state.roster.presence(room), state.recent.replay(replay))
     }
 
     /// Hands over the newest page of `room` (as many messages as the hub
@@ -325,27 +200,9 @@ impl Hub {
     /// The first offer makes the room's history servable from memory; later
     /// ones change nothing.
     pub fn offer_history(&self, room: &RoomName, page: &Replayed) {
-        let mut hub = self.lock();
-        let Some(recent) = hub.rooms.get_mut(room).map(|state| &mut state.recent) else {
-            return;
-        };
-        if recent.loaded {
-            return;
+        if let Some(state) = self.lock().rooms.get_mut(room) {
+            state.recent.offer(page, self.keep);
         }
-        // What was broadcast since the room appeared and is newer than the
-        // page: the page was read after that, so together they miss nothing.
-        let newest = page.messages.last().map_or(0, |m| m.id);
-        let collected = std::mem::take(&mut recent.messages);
-        recent.older |= page.has_more;
-        for message in page
-            .messages
-            .iter()
-            .cloned()
-            .chain(collected.into_iter().filter(|m| m.id > newest))
-        {
-            recent.push(message, self.keep);
-        }
-        recent.loaded = true;
     }
 
     /// Removes a connection from a room; the others get `left` if it was the
@@ -359,19 +216,13 @@ impl Hub {
         let Some(mailbox) = state.members.remove(&conn) else {
             return false;
         };
-        let key = mailbox.username.as_str().to_ascii_lowercase();
-        if let Some(entry) = state.users.get_mut(&key) {
-            entry.1 -= 1;
-            if entry.1 == 0 {
-                state.users.remove(&key);
-                let left = ServerMessage::Left(PresenceChange {
-                    room: room.clone(),
-                    username: mailbox.username,
-                    timestamp: OffsetDateTime::now_utc(),
-                });
-                let left = Outbound::Frame(Arc::new(frame(&left)));
-                state.send_all(&left, None, Wake::Later, due);
-            }
+        if state.roster.depart(&mailbox.username) {
+            state.send_all(
+                &presence::left(room, mailbox.username),
+                None,
+                Wake::Later,
+                due,
+            );
         }
         if state.members.is_empty() {
             rooms.remove(room);
@@ -399,8 +250,8 @@ impl Hub {
         let hub = self.lock();
         let mut users: BTreeMap<String, Username> = BTreeMap::new();
         let mut add = |state: &Room| {
-            for (key, (name, _)) in &state.users {
-                users.entry(key.clone()).or_insert_with(|| name.clone());
+            for (key, name) in state.roster.users() {
+                users.entry(key.to_owned()).or_insert_with(|| name.clone());
             }
         };
         match room {
@@ -415,86 +266,8 @@ impl Hub {
         self.lock()
             .rooms
             .iter()
-            .map(|(name, state)| (name.clone(), state.users.len()))
+            .map(|(name, state)| (name.clone(), state.roster.count()))
             .collect()
-    }
-}
-
-/// A connection's rooms, each with whatever the connection keeps about it
-/// (`T`), left automatically when dropped: whatever ends a connection
-/// (close, error, kick, shutdown), leaving happens here. The rooms keep the
-/// order they were joined in; the first is where frames naming no room go.
-pub struct Membership<T> {
-    hub: Hub,
-    conn: ConnId,
-    rooms: Vec<(RoomName, T)>,
-}
-
-impl<T> Membership<T> {
-    /// No rooms yet.
-    pub fn new(hub: Hub, conn: ConnId) -> Self {
-        Self {
-            hub,
-            conn,
-            rooms: Vec::new(),
-        }
-    }
-
-    /// Joins `room` (see [`Hub::join`]). `data` is kept for a room not
-    /// joined before; a room already joined keeps its own.
-    pub fn join(&mut self, room: &RoomName, mailbox: Mailbox, replay: Replay, data: T) -> Entered {
-        let entered = self.hub.join(room, self.conn, mailbox, replay);
-        if self.get(room).is_none() {
-            self.rooms.push((room.clone(), data));
-        }
-        entered
-    }
-
-    /// Leaves one room; what was kept for it, if the connection was in it.
-    pub fn leave(&mut self, room: &RoomName) -> Option<T> {
-        let at = self.rooms.iter().position(|(name, _)| name == room)?;
-        let (_, data) = self.rooms.remove(at);
-        self.hub.leave(room, self.conn);
-        Some(data)
-    }
-
-    /// Leaves every room.
-    pub fn leave_all(&mut self) {
-        for (room, _) in std::mem::take(&mut self.rooms) {
-            self.hub.leave(&room, self.conn);
-        }
-    }
-
-    /// What is kept for `room`, if joined.
-    pub fn get(&self, room: &RoomName) -> Option<&T> {
-        self.rooms
-            .iter()
-            .find(|(name, _)| name == room)
-            .map(|(_, data)| data)
-    }
-
-    /// The same, to change.
-    pub fn get_mut(&mut self, room: &RoomName) -> Option<&mut T> {
-        self.rooms
-            .iter_mut()
-            .find(|(name, _)| name == room)
-            .map(|(_, data)| data)
-    }
-
-    /// The room joined first.
-    pub fn first(&self) -> Option<(&RoomName, &T)> {
-        self.rooms.first().map(|(name, data)| (name, data))
-    }
-
-    /// The rooms joined, in the order they were joined.
-    pub fn rooms(&self) -> impl Iterator<Item = &RoomName> {
-        self.rooms.iter().map(|(name, _)| name)
-    }
-}
-
-impl<T> Drop for Membership<T> {
-    fn drop(&mut self) {
-        self.leave_all();
     }
 }
 
@@ -502,6 +275,10 @@ impl<T> Drop for Membership<T> {
 mod tests {
     use std::future::Future;
 
+    use sapa_protocol::ServerMessage;
+    use time::OffsetDateTime;
+
+    use super::super::membership::Membership;
     use super::*;
 
     fn mailbox(name: &str) -> (Mailbox, Outbox) {
@@ -562,9 +339,9 @@ mod tests {
         let (a1, _) = mailbox("alice");
         let (a2, _) = mailbox("Alice");
         let (b, _) = mailbox("bob");
-        hub.join(&room, 3, b.clone(), Replay::Latest);
-        hub.join(&room, 1, a1, Replay::Latest);
-        let presence = hub.join(&room, 2, a2, Replay::Latest).presence;
+        hub.join(&room, 1, 3, b.clone(), Replay::Latest);
+        hub.join(&room, 1, 1, a1, Replay::Latest);
+        let presence = hub.join(&room, 1, 2, a2, Replay::Latest).presence;
         let seen = queued(&b);
         assert_eq!(seen.len(), 1, "second socket of alice must not announce");
         assert!(seen[0].contains(r#""type":"joined""#));
@@ -583,8 +360,8 @@ mod tests {
         let room = RoomName::general();
         let (a, _) = mailbox("alice");
         let (b, _) = mailbox("bob");
-        hub.join(&room, 1, a.clone(), Replay::Latest);
-        hub.join(&room, 2, b, Replay::Latest);
+        hub.join(&room, 1, 1, a.clone(), Replay::Latest);
+        hub.join(&room, 1, 2, b, Replay::Latest);
         assert_eq!(hub.lock().due.len(), 1, "alice waits for the tick");
         hub.wake_due();
         assert!(hub.lock().due.is_empty());
@@ -612,7 +389,7 @@ mod tests {
         let hub = Hub::new(2);
         let room = RoomName::general();
         let (a, _) = mailbox("alice");
-        let first = hub.join(&room, 1, a, Replay::Latest);
+        let first = hub.join(&room, 1, 1, a, Replay::Latest);
         assert!(first.history.is_none(), "nothing is known before the offer");
         // Committed after the page was read, broadcast before the offer.
         hub.broadcast([&message_with_id(&room, 9)]);
@@ -621,7 +398,7 @@ mod tests {
         hub.offer_history(&room, &Replayed::encode(&[], false));
         let join = |conn, replay| {
             let (mailbox, _) = mailbox("bob");
-            replayed(hub.join(&room, conn, mailbox, replay).history)
+            replayed(hub.join(&room, 1, conn, mailbox, replay).history)
         };
         assert_eq!(
             join(2, Replay::Latest),
@@ -648,14 +425,14 @@ mod tests {
         let hub = Hub::new(2);
         let room = RoomName::general();
         let (a, _) = mailbox("alice");
-        hub.join(&room, 1, a, Replay::Latest);
+        hub.join(&room, 1, 1, a, Replay::Latest);
         hub.offer_history(
             &room,
             &Replayed::encode(&[message_with_id(&room, 3)], false),
         );
         hub.leave(&room, 1);
         let (b, _) = mailbox("bob");
-        assert!(hub.join(&room, 2, b, Replay::Latest).history.is_none());
+        assert!(hub.join(&room, 1, 2, b, Replay::Latest).history.is_none());
     }
 
     #[test]
@@ -663,7 +440,7 @@ mod tests {
         let hub = Hub::new(2);
         let room = RoomName::general();
         let (slow, outbox) = mailbox("slow");
-        hub.join(&room, 1, slow, Replay::Latest);
+        hub.join(&room, 1, 1, slow, Replay::Latest);
         let view = message(&room);
         for _ in 0..4 {
             hub.broadcast([&view]);
@@ -679,11 +456,23 @@ mod tests {
         let (m, _) = mailbox("carol");
         {
             let mut membership = Membership::new(hub.clone(), 1);
-            membership.join(&"a".parse().unwrap(), m.clone(), Replay::Latest, ());
-            membership.join(&"b".parse().unwrap(), m, Replay::Latest, ());
+            membership.join(&"a".parse().unwrap(), 1, m.clone(), Replay::Latest, ());
+            membership.join(&"b".parse().unwrap(), 2, m, Replay::Latest, ());
             assert_eq!(hub.online(None).len(), 1);
         }
         assert!(hub.online(None).is_empty());
         assert!(hub.online_counts().is_empty());
+    }
+
+    #[test]
+    fn a_room_knows_its_id_while_it_has_members() {
+        let hub = Hub::new(2);
+        let room = RoomName::general();
+        assert_eq!(hub.room_id(&room), None);
+        let (a, _) = mailbox("alice");
+        hub.join(&room, 7, 1, a, Replay::Latest);
+        assert_eq!(hub.room_id(&room), Some(7));
+        hub.leave(&room, 1);
+        assert_eq!(hub.room_id(&room), None);
     }
 }

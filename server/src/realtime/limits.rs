@@ -1,0 +1,124 @@
+//! How fast one connection may send messages, and when a sender that keeps
+//! ignoring the limit counts as abusive.
+//!
+//! The rate is a GCRA limiter from `governor`: `per_second` messages a
+//! second sustained, bursts of twice that, starting full (a client that
+//! reconnects may re-send what it had pending at once). A refused message is
+//! not stored and its sender is told `rate_limited`; after
+//! [`ABUSE_LIMIT`] refusals in a row the connection is closed (1008).
+
+use std::num::NonZeroU32;
+
+use governor::{
+    Quota, RateLimiter,
+    clock::{Clock, MonotonicClock},
+    middleware::NoOpMiddleware,
+    state::{InMemoryState, NotKeyed},
+};
+
+/// Messages refused in a row for rate before the connection counts as
+/// abusive and is closed.
+pub const ABUSE_LIMIT: u32 = 100;
+
+/// What the limit says about one more message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Store it.
+    Allowed,
+    /// Refuse it; the connection stays.
+    Refused,
+    /// Refuse it and close: the sender has ignored [`ABUSE_LIMIT`] refusals.
+    Abusive,
+}
+
+/// One connection's message rate limit.
+#[derive(Debug)]
+pub struct SendLimit<C: Clock = MonotonicClock> {
+    limiter: RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<C::Instant>>,
+    /// Messages refused since the last one allowed.
+    refused_in_a_row: u32,
+}
+
+impl SendLimit {
+    /// `per_second` messages a second (at least one), bursts of twice that.
+    pub fn per_second(per_second: u32) -> Self {
+        Self::with_clock(per_second, MonotonicClock)
+    }
+}
+
+impl<C: Clock> SendLimit<C> {
+    /// The same limit on another clock (tests move a fake one by hand).
+    pub fn with_clock(per_second: u32, clock: C) -> Self {
+        let rate = NonZeroU32::new(per_second.max(1)).expect("at least one");
+        let burst = rate.saturating_mul(NonZeroU32::new(2).expect("two"));
+        let quota = Quota::per_second(rate).allow_burst(burst);
+        Self {
+            limiter: RateLimiter::direct_with_clock(quota, clock),
+            refused_in_a_row: 0,
+        }
+    }
+
+    /// Counts one message against the limit.
+    pub fn check(&mut self) -> Verdict {
+        if self.limiter.check().is_ok() {
+            self.refused_in_a_row = 0;
+            return Verdict::Allowed;
+        }
+        self.refused_in_a_row += 1;
+        if self.refused_in_a_row > ABUSE_LIMIT {
+            Verdict::Abusive
+        } else {
+            Verdict::Refused
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use governor::clock::FakeRelativeClock;
+
+    use super::*;
+
+    #[test]
+    fn a_burst_of_twice_the_rate_passes_then_the_rate_refills() {
+        let clock = FakeRelativeClock::default();
+        let mut limit = SendLimit::with_clock(5, clock.clone());
+        for n in 0..10 {
+            assert_eq!(limit.check(), Verdict::Allowed, "message {n} of the burst");
+        }
+        assert_eq!(limit.check(), Verdict::Refused);
+        clock.advance(Duration::from_millis(200));
+        assert_eq!(limit.check(), Verdict::Allowed, "one more after 1/5 s");
+        assert_eq!(limit.check(), Verdict::Refused);
+        clock.advance(Duration::from_secs(2));
+        for n in 0..10 {
+            assert_eq!(limit.check(), Verdict::Allowed, "a full burst again ({n})");
+        }
+    }
+
+    #[test]
+    fn ignoring_refusals_becomes_abuse_and_one_allowed_message_forgives() {
+        let clock = FakeRelativeClock::default();
+        let mut limit = SendLimit::with_clock(1, clock.clone());
+        assert_eq!(limit.check(), Verdict::Allowed);
+        assert_eq!(limit.check(), Verdict::Allowed);
+        for _ in 0..ABUSE_LIMIT {
+            assert_eq!(limit.check(), Verdict::Refused);
+        }
+        assert_eq!(limit.check(), Verdict::Abusive);
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(limit.check(), Verdict::Allowed);
+        assert_eq!(limit.check(), Verdict::Refused, "the count starts over");
+    }
+
+    #[test]
+    fn a_rate_of_zero_still_lets_one_message_a_second_through() {
+        let clock = FakeRelativeClock::default();
+        let mut limit = SendLimit::with_clock(0, clock.clone());
+        assert_eq!(limit.check(), Verdict::Allowed);
+        assert_eq!(limit.check(), Verdict::Allowed);
+        assert_eq!(limit.check(), Verdict::Refused);
+    }
+}

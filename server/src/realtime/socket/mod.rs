@@ -1,0 +1,329 @@
+//! One WebSocket connection's I/O: the pump around its [`Session`].
+//!
+//! A single task owns the socket, reading and writing. It waits on, in order
+//! of priority: shutdown (close 1001), being kicked as too slow (close 1013),
+//! frames the hub queued for this socket (written together with one flush),
+//! the writer's answers to messages this socket sent, and the client's next
+//! frame. Each input goes to the session; the tasks it asks for are
+//! performed before anything else is taken up, and its replies are written
+//! with one flush. Sends never block reading: a message handed to the
+//! writer is awaited alongside everything else.
+//!
+//! The pump is generic over the socket ([`Socket`]: any `Stream` of frames
+//! that is also a `Sink` of them), so tests drive it through channels
+//! without a TCP connection.
+
+use std::{
+    net::SocketAddr,
+    pin::Pin,
+    sync::atomic::Ordering,
+    time::{Duration, Instant},
+};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
+use futures_util::{Sink, SinkExt, Stream, StreamExt, stream::FuturesUnordered};
+use sapa_protocol::{ClientId, RoomName, Secret};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    error::Close,
+    session::{Input, Replies, Session, Settings, Step},
+    tasks,
+    writer::{WriteResult, outcome},
+};
+use crate::{
+    app::AppState,
+    chat::{ConnId, Outbound, Outbox},
+};
+
+/// What the pump reads frames from and writes frames to: axum's WebSocket,
+/// or in tests anything of the same shape.
+pub trait Socket:
+    Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin + Send
+{
+}
+
+impl<T> Socket for T where
+    T: Stream<Item = Result<Message, axum::Error>>
+        + Sink<Message, Error = axum::Error>
+        + Unpin
+        + Send
+{
+}
+
+/// What the upgrade request told us before the socket opened.
+pub struct Upgrade {
+    pub state: AppState,
+    /// The room a join that names none enters (`/chat/{room}` sets it).
+    pub default_room: RoomName,
+    /// A token from `?token=`, used when the first join carries none.
+    pub token: Option<Secret>,
+    pub peer: SocketAddr,
+    /// Held for the connection's life: bounds concurrent connections.
+    pub permit: OwnedSemaphorePermit,
+}
+
+type PendingSend = Pin<Box<dyn Future<Output = (Option<ClientId>, WriteResult)> + Send + Sync>>;
+
+/// How the connection goes on after an input.
+enum Flow {
+    Continue,
+    /// The server ends the connection with this close frame.
+    Close(Close),
+    /// The client sent a close frame; the library has queued the reply.
+    ClientClosed,
+    /// The socket ended without a close frame.
+    PeerGone,
+}
+
+struct Connection {
+    id: ConnId,
+    state: AppState,
+    session: Session,
+    /// Messages handed to the writer, awaiting its answer.
+    pending: FuturesUnordered<PendingSend>,
+    started: Instant,
+    /// Held for the connection's life: bounds concurrent connections.
+    _permit: OwnedSemaphorePermit,
+}
+
+/// How long a closing socket may take to accept the close frame.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Runs one connection to its end.
+///
+/// Everything the connection keeps lives in one boxed [`Connection`]: the
+/// returned future, which every idle socket carries for its whole life,
+/// holds little more than that box and the socket.
+///
+/// `upgrade` comes boxed because it waits, captured, in the upgrade task for
+/// as long as the socket lives.
+pub fn serve<S: Socket + 'static>(
+    socket: S,
+    upgrade: Box<Upgrade>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let Upgrade {
+        state,
+        default_room,
+        token,
+        peer,
+        permit,
+    } = *upgrade;
+    let id = state.next_conn.fetch_add(1, Ordering::Relaxed);
+    tracing::info!(conn = id, %peer, "connection opened");
+    let outbox = Outbox::new(state.config.outbound_queue);
+    let settings = Settings {
+        history_size: state.config.history_size,
+        messages_per_second: state.config.messages_per_second,
+    };
+    let session = Session::new(
+        id,
+        state.hub.clone(),
+        outbox.clone(),
+        default_room,
+        token,
+        settings,
+    );
+    let shutdown = state.shutdown.clone();
+    let conn = Box::new(Connection {
+        id,
+        state,
+        session,
+        pending: FuturesUnordered::new(),
+        started: Instant::now(),
+        _permit: permit,
+    });
+    run(conn, socket, outbox, shutdown)
+}
+
+async fn run<S: Socket>(
+    mut conn: Box<Connection>,
+    mut socket: S,
+    outbox: Outbox,
+    shutdown: CancellationToken,
+) {
+    // Stopping races every step, writes included: a peer that stops reading
+    // leaves a flush pending forever, and it must still be closed.
+    let shutting_down = shutdown.cancelled();
+    tokio::pin!(shutting_down);
+    let ended: Result<Flow, axum::Error> = loop {
+        let step = tokio::select! {
+            biased;
+            () = &mut shutting_down => {
+                Box::pin(conn.finish_pending(&mut socket)).await;
+                Ok(Flow::Close(Close::SHUTDOWN))
+            }
+            () = outbox.kicked() => Ok(Flow::Close(Close::TOO_SLOW)),
+            step = conn.step(&mut socket, &outbox) => step,
+        };
+        match step {
+            Ok(Flow::Continue) => {}
+            other => break other,
+        }
+    };
+    Box::pin(conn.end(socket, ended)).await;
+}
+
+impl Connection {
+    /// Waits for the next thing to do and does it: write what the hub
+    /// queued, take the writer's answer, or handle the client's next frame.
+    async fn step<S: Socket>(
+        &mut self,
+        socket: &mut S,
+        outbox: &Outbox,
+    ) -> Result<Flow, axum::Error> {
+        tokio::select! {
+            biased;
+            // Boxed, like the branches below: idle sockets need not carry
+            // the space a write takes.
+            batch = outbox.take() => {
+                Box::pin(self.write_queued(socket, batch)).await.map(|()| Flow::Continue)
+            }
+            Some((client_id, result)) = self.pending.next(), if !self.pending.is_empty() => {
+                Box::pin(self.handle(socket, Input::Stored { client_id, result })).await
+            }
+            incoming = socket.next() => match incoming {
+                // Boxed: handling a frame (a join with its history, say)
+                // needs far more state than waiting does, and every idle
+                // socket would otherwise carry that space.
+                Some(Ok(message)) => Box::pin(self.on_message(socket, message)).await,
+                Some(Err(error)) => Err(error),
+                None => Ok(Flow::PeerGone),
+            },
+        }
+    }
+
+    async fn on_message<S: Socket>(
+        &mut self,
+        socket: &mut S,
+        message: Message,
+    ) -> Result<Flow, axum::Error> {
+        match message {
+            Message::Text(text) => self.handle(socket, Input::Text(text.as_str())).await,
+            Message::Binary(_) => self.handle(socket, Input::Binary).await,
+            Message::Close(_) => Ok(Flow::ClientClosed),
+            Message::Ping(_) | Message::Pong(_) => Ok(Flow::Continue),
+        }
+    }
+
+    /// Feeds one input to the session, performs what it asks, and writes
+    /// its replies with one flush.
+    async fn handle<S: Socket>(
+        &mut self,
+        socket: &mut S,
+        input: Input<'_>,
+    ) -> Result<Flow, axum::Error> {
+        let mut replies = Replies::new();
+        let mut step = self.session.handle(input, &mut replies);
+        let flow = loop {
+            match step {
+                Step::Idle => break Flow::Continue,
+                Step::Close(close) => break Flow::Close(close),
+                Step::Run(task) => {
+                    let done = tasks::perform(&self.state, task).await;
+                    step = self.session.handle(Input::Done(done), &mut replies);
+                }
+                Step::Submit(message) => {
+                    let client_id = message.client_id.clone();
+                    let answer = self.state.writer.submit(message).await;
+                    self.pending
+                        .push(Box::pin(async move { (client_id, outcome(answer.await)) }));
+                    break Flow::Continue;
+                }
+            }
+        };
+        write(socket, replies).await?;
+        Ok(flow)
+    }
+
+    /// Writes what the hub queued, then flushes once.
+    async fn write_queued<S: Socket>(
+        &mut self,
+        socket: &mut S,
+        batch: impl IntoIterator<Item = Outbound>,
+    ) -> Result<(), axum::Error> {
+        for item in batch {
+            let frame = match item {
+                Outbound::Frame(frame) => Some(Utf8Bytes::clone(&frame)),
+                Outbound::Message(message) => {
+                    self.session.wants(&message).then(|| message.frame.clone())
+                }
+            };
+            if let Some(frame) = frame {
+                socket.feed(Message::Text(frame)).await?;
+            }
+        }
+        socket.flush().await
+    }
+
+    /// On shutdown: wait, up to the shutdown grace, for the writer to answer
+    /// what this socket sent, so its sender learns the outcome before the
+    /// close.
+    async fn finish_pending<S: Socket>(&mut self, socket: &mut S) {
+        let deadline = tokio::time::sleep(self.state.config.shutdown_grace());
+        tokio::pin!(deadline);
+        while !self.pending.is_empty() {
+            tokio::select! {
+                Some((client_id, result)) = self.pending.next() => {
+                    let answered = self.handle(socket, Input::Stored { client_id, result }).await;
+                    if answered.is_err() {
+                        return;
+                    }
+                }
+                () = &mut deadline => return,
+            }
+        }
+    }
+
+    /// Leaves every room and closes the socket as `ended` says.
+    async fn end<S: Socket>(mut self: Box<Self>, mut socket: S, ended: Result<Flow, axum::Error>) {
+        // Leave before saying goodbye, so whoever sees the close also sees the
+        // presence change it caused.
+        self.session.leave_all();
+        let how = match ended {
+            Ok(Flow::Close(Close { code, reason })) => {
+                let frame = CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from_static(reason),
+                };
+                // A peer that stopped reading cannot take the close frame either.
+                let _ =
+                    tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame))))
+                        .await;
+                format!("closed by server ({code}: {reason})")
+            }
+            Ok(Flow::ClientClosed) => {
+                // Flushes the close reply tungstenite queued when it read theirs.
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close()).await;
+                "closed by client".to_owned()
+            }
+            Ok(Flow::Continue | Flow::PeerGone) => "closed by client".to_owned(),
+            Err(error) => format!("ended: {error}"),
+        };
+        let identity = self.session.identity();
+        if let Some(identity) = identity {
+            self.state.last_seen.record(identity.user_id);
+        }
+        tracing::info!(
+            conn = self.id,
+            user = identity.map(|i| i.username.as_str()),
+            secs = self.started.elapsed().as_secs_f32(),
+            "connection {how}"
+        );
+    }
+}
+
+/// Writes `replies` and flushes once; nothing at all when there are none.
+async fn write<S: Socket>(socket: &mut S, replies: Replies) -> Result<(), axum::Error> {
+    if replies.is_empty() {
+        return Ok(());
+    }
+    for frame in replies {
+        socket.feed(Message::Text(frame)).await?;
+    }
+    socket.flush().await
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,42 @@
+//! Performing what a session asks for: the only place where a connection's
+//! protocol meets the database and the password hasher. Each [`Task`] is
+//! answered with its [`Done`], handed back to the session.
+
+use sapa_protocol::MAX_RESUME;
+
+use super::session::{Credential, Done, Task};
+use crate::{
+    app::AppState,
+    chat::{Replay, Replayed},
+};
+
+/// Performs `task` against the server's accounts and store.
+pub async fn perform(state: &AppState, task: Task) -> Done {
+    match task {
+        Task::Authenticate(Credential::Token(token)) => {
+            Done::Authenticated(state.auth.check_token(token.expose()).await)
+        }
+        Task::Authenticate(Credential::Password { username, password }) => Done::Authenticated(
+            state
+                .auth
+                .login_or_register(&username, password.expose())
+                .await,
+        ),
+        Task::RoomId(room) => Done::RoomId(state.store.ensure_room(&room).await),
+        Task::JoinHistory { room_id, replay } => {
+            let page = match replay {
+                Replay::After(after) => state.store.history_after(room_id, after, MAX_RESUME).await,
+                Replay::Latest => {
+                    let size = state.config.history_size;
+                    state.store.history_before(room_id, None, size).await
+                }
+            };
+            Done::JoinHistory(page.map(|(page, has_more)| Replayed::encode(&page, has_more)))
+        }
+        Task::Page {
+            room_id,
+            before_id,
+            limit,
+        } => Done::Page(state.store.history_before(room_id, before_id, limit).await),
+    }
+}
