@@ -1,4 +1,5 @@
-//! The application: shared state, the listener, and an orderly shutdown.
+//! The application: builds the shared state, binds the listener, and shuts
+//! down in order. The state itself is [`AppState`], in its own leaf module.
 //!
 //! [`App::build`] connects to the database, applies migrations, starts the
 //! writer and binds the listener (port 0 allowed, so tests get a free port
@@ -21,28 +22,9 @@ use crate::{
     config::Config,
     realtime::{Hub, LastSeen, Writer},
     routes,
+    state::AppState,
     store::Store,
 };
-
-/// Everything a request handler or connection task needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Store,
-    pub auth: Auth,
-    pub hub: Hub,
-    pub writer: Writer,
-    /// Records when users go offline, in batches.
-    pub last_seen: LastSeen,
-    /// Cancelled when the server begins to shut down.
-    pub shutdown: CancellationToken,
-    /// Every WebSocket task, so shutdown can wait for them.
-    pub connections: TaskTracker,
-    /// Bounds concurrent WebSocket connections.
-    pub connection_slots: Arc<Semaphore>,
-    /// Source of connection ids.
-    pub next_conn: Arc<AtomicU64>,
-}
 
 /// A bound, ready-to-run server.
 pub struct App {

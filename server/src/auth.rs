@@ -25,8 +25,8 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
-    app::AppState,
     error::ApiError,
+    state::AppState,
     store::{SessionUser, Store, StoreError, UserRecord},
 };
 

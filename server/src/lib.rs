@@ -13,7 +13,9 @@ pub mod config;
 pub mod error;
 pub mod realtime;
 pub mod routes;
+pub mod state;
 pub mod store;
 
-pub use app::{App, AppState};
+pub use app::App;
 pub use config::Config;
+pub use state::AppState;

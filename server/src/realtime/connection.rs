@@ -42,8 +42,8 @@ use super::{
     writer::{WriteError, WriteResult, outcome},
 };
 use crate::{
-    app::AppState,
     auth::{AuthError, Identity},
+    state::AppState,
     store::{NewMessage, StoreError},
 };
 

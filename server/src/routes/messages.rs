@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::{
-    app::AppState,
     auth::Bearer,
     error::{ApiError, ApiJson, ApiQuery},
     realtime::WriteError,
+    state::AppState,
     store::NewMessage,
 };
 

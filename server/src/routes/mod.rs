@@ -26,7 +26,7 @@ use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{app::AppState, error::ApiError};
+use crate::{error::ApiError, state::AppState};
 
 /// Every route, with CORS, request tracing and JSON errors for unknown paths.
 pub fn router(state: AppState) -> Router {

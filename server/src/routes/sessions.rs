@@ -4,9 +4,9 @@ use axum::{Json, extract::State, http::StatusCode};
 use sapa_protocol::rest::{Credentials, ErrorBody, Session};
 
 use crate::{
-    app::AppState,
     auth::{AuthError, Bearer},
     error::{ApiError, ApiJson},
+    state::AppState,
 };
 
 /// Logs in. Never validates the format of what it is given: wrong is 401.

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::{
-    app::AppState,
     auth::{AuthError, Bearer},
     error::{ApiError, ApiJson, ApiQuery},
+    state::AppState,
 };
 
 /// Registers a new account.

@@ -15,9 +15,9 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    app::AppState,
     error::{ApiError, ApiQuery},
     realtime::connection::{self, Upgrade},
+    state::AppState,
 };
 
 /// Where the WebSocket is and how to talk to it.
