@@ -20,8 +20,8 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     auth::Auth,
     config::Config,
+    http,
     realtime::{Hub, LastSeen, Writer},
-    routes,
     state::AppState,
     store::Store,
 };
@@ -121,7 +121,7 @@ impl App {
         let grace = state.config.shutdown_grace();
         tracing::info!(addr = %listener.local_addr()?, "sapa-server listening");
 
-        let router = routes::router(state);
+        let router = http::router(state);
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -1,6 +1,6 @@
-//! Accounts and credentials: argon2id password hashes, 256-bit bearer
-//! tokens stored as SHA-256 hashes, and the REST extractor that turns an
-//! `Authorization: Bearer` header into the caller's identity.
+//! Accounts and credentials: argon2id password hashes, and 256-bit bearer
+//! tokens stored as SHA-256 hashes. The REST extractor that reads a bearer
+//! token is in `http/bearer.rs`; nothing here knows about HTTP.
 //!
 //! Password hashing is deliberately slow, so it runs on the blocking pool
 //! behind a small semaphore: a burst of logins queues there instead of
@@ -16,7 +16,6 @@ use std::{
 };
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
-use axum::{extract::FromRequestParts, http::request::Parts};
 use rand::RngCore;
 use sapa_protocol::{NewPassword, Username};
 use sha2::{Digest, Sha256};
@@ -24,11 +23,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{
-    error::ApiError,
-    state::AppState,
-    store::{SessionUser, Store, StoreError, UserRecord},
-};
+use crate::store::{SessionUser, Store, StoreError, UserRecord};
 
 /// Who is behind a connection or request.
 #[derive(Debug, Clone)]
@@ -308,45 +303,5 @@ impl Auth {
         let hash = token_hash(token);
         self.token_cache().remove(&hash);
         self.store.delete_session(&hash).await
-    }
-}
-
-/// The caller of a REST route that needs a bearer token.
-#[derive(Debug, Clone)]
-pub struct Bearer {
-    pub identity: Identity,
-    /// The token itself, so `DELETE /sessions` can revoke it.
-    pub token: String,
-}
-
-impl FromRequestParts<AppState> for Bearer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("missing bearer token (Authorization: Bearer TOKEN)")
-            })?;
-        match state.auth.check_token(token).await {
-            Ok(identity) => Ok(Self {
-                identity,
-                token: token.to_owned(),
-            }),
-            Err(AuthError::Store(e)) => Err(e.into()),
-            Err(_) => Err(ApiError::unauthorized("invalid or expired token")),
-        }
     }
 }

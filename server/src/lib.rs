@@ -4,15 +4,14 @@
 //! Layers, from the wire in: JSON text -> `sapa_protocol::ClientMessage` ->
 //! connection task ([`realtime`]) -> hub (rooms, presence, fan-out) and the
 //! batching writer -> [`store`] (the only SQL). REST handlers live in
-//! [`routes`] and share the hub, writer and store. [`App`] ties it together
+//! [`http`] and share the hub, writer and store. [`App`] ties it together
 //! and is what `main` and the tests start.
 
 pub mod app;
 pub mod auth;
 pub mod config;
-pub mod error;
+pub mod http;
 pub mod realtime;
-pub mod routes;
 pub mod state;
 pub mod store;
 

@@ -3,11 +3,11 @@
 use axum::{Json, extract::State, http::StatusCode};
 use sapa_protocol::rest::{Credentials, ErrorBody, Session};
 
-use crate::{
-    auth::{AuthError, Bearer},
+use super::{
+    bearer::Bearer,
     error::{ApiError, ApiJson},
-    state::AppState,
 };
+use crate::state::AppState;
 
 /// Logs in. Never validates the format of what it is given: wrong is 401.
 #[utoipa::path(post, path = "/sessions", tag = "Sessions", request_body = Credentials, responses(
@@ -18,16 +18,10 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Session>, ApiError> {
-    let identity = match state
+    let identity = state
         .auth
         .login(&body.username, body.password.expose())
-        .await
-    {
-        Ok(identity) => identity,
-        Err(AuthError::Denied(why)) => return Err(ApiError::unauthorized(why)),
-        Err(AuthError::Store(e)) => return Err(e.into()),
-        Err(e) => return Err(ApiError::internal(e)),
-    };
+        .await?;
     let issued = state.auth.issue_token(identity.user_id).await?;
     Ok(Json(Session {
         token: issued.token,
