@@ -18,7 +18,7 @@ use tokio::{net::TcpListener, sync::Semaphore};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
-    auth::Auth,
+    accounts::Accounts,
     config::Config,
     http,
     realtime::{Hub, LastSeen, Writer},
@@ -66,7 +66,7 @@ impl App {
         background.spawn(hub.clone().run_presence_ticks(background_stop.clone()));
         let state = AppState {
             last_seen,
-            auth: Auth::new(
+            accounts: Accounts::new(
                 store.clone(),
                 config.hash_concurrency,
                 config.token_ttl(),

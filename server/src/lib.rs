@@ -7,8 +7,8 @@
 //! [`http`] and share the hub, writer and store. [`App`] ties it together
 //! and is what `main` and the tests start.
 
+pub mod accounts;
 pub mod app;
-pub mod auth;
 pub mod config;
 pub mod http;
 pub mod realtime;

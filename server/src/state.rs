@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
-    auth::Auth,
+    accounts::Accounts,
     config::Config,
     realtime::{Hub, LastSeen, Writer},
     store::Store,
@@ -24,7 +24,7 @@ use crate::{
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
-    pub auth: Auth,
+    pub accounts: Accounts,
     pub hub: Hub,
     pub writer: Writer,
     /// Records when users go offline, in batches.

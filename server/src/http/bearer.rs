@@ -1,7 +1,7 @@
 //! The [`Bearer`] extractor: `Authorization: Bearer TOKEN` -> the caller's
 //! identity, for REST routes that need one.
 //!
-//! Checking the token is the accounts' business ([`crate::auth`]); this
+//! Checking the token is the accounts' business ([`crate::accounts`]); this
 //! file only reads the header. How a refusal reads over REST is decided with
 //! every other error, in [`super::error`].
 
@@ -12,7 +12,7 @@ use axum::{
 
 use super::error::ApiError;
 use crate::{
-    auth::{AuthError, Identity},
+    accounts::{AuthError, Identity},
     state::AppState,
 };
 
@@ -50,7 +50,7 @@ impl FromRequestParts<AppState> for Bearer {
             .map(str::trim)
             .filter(|token| !token.is_empty())
             .ok_or(MISSING)?;
-        let identity = match state.auth.check_token(token).await {
+        let identity = match state.accounts.check_token(token).await {
             Err(AuthError::Denied(_)) => return Err(REFUSED.into()),
             checked => checked?,
         };

@@ -19,10 +19,10 @@ pub async fn login(
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Session>, ApiError> {
     let identity = state
-        .auth
+        .accounts
         .login(&body.username, body.password.expose())
         .await?;
-    let issued = state.auth.issue_token(identity.user_id).await?;
+    let issued = state.accounts.issue_token(identity.user_id).await?;
     Ok(Json(Session {
         token: issued.token,
         expires_at: issued.expires_at,
@@ -35,6 +35,6 @@ pub async fn login(
     (status = 401, body = ErrorBody),
 ))]
 pub async fn logout(State(state): State<AppState>, caller: Bearer) -> Result<StatusCode, ApiError> {
-    state.auth.revoke(&caller.token).await?;
+    state.accounts.revoke(&caller.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -26,10 +26,10 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
     let username = Username::parse(body.username)?;
     let password = NewPassword::parse(body.password)?;
-    let Some(identity) = state.auth.register(&username, &password).await? else {
+    let Some(identity) = state.accounts.register(&username, &password).await? else {
         return Err(ApiError::conflict(format!("the name {username} is taken")));
     };
-    let issued = state.auth.issue_token(identity.user_id).await?;
+    let issued = state.accounts.issue_token(identity.user_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(Registered {

@@ -42,7 +42,7 @@ use super::{
     writer::{WriteError, WriteResult, outcome},
 };
 use crate::{
-    auth::{AuthError, Identity},
+    accounts::{AuthError, Identity},
     state::AppState,
     store::{NewMessage, StoreError},
 };
@@ -429,7 +429,7 @@ impl Connection {
     }
 
     async fn authenticate(&self, join: &Join) -> Result<Identity, (ErrorCode, String)> {
-        let auth = &self.state.auth;
+        let auth = &self.state.accounts;
         let result = if let Some(token) = join.token.as_ref().or(self.upgrade_token.as_ref()) {
             auth.check_token(token.expose()).await.and_then(|identity| {
                 if identity.username.same_account(join.username.as_str()) {
