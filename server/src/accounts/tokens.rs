@@ -9,11 +9,7 @@
 //! never seen). The SQL is in `store/sessions.rs`; what a check means for a
 //! login is `accounts/mod.rs`.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
-
+use moka::sync::Cache;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -40,19 +36,19 @@ fn token_hash(token: &str) -> [u8; 32] {
 pub struct Tokens {
     store: Store,
     ttl: time::Duration,
-    /// Tokens seen valid, so a join or request with a known token costs no
-    /// round trip. Revoking goes through [`Tokens::revoke`], which drops the
-    /// entry; expiry is checked on every use.
-    cache: Arc<Mutex<TokenCache>>,
+    /// Token hash -> the account, for tokens seen valid, so a join or
+    /// request with a known token costs no round trip. Bounded: past
+    /// [`TOKEN_CACHE_MAX`] entries the least useful are evicted (they are
+    /// looked up again when next used). Revoking goes through
+    /// [`Tokens::revoke`], which drops the entry; expiry is checked against
+    /// each token's own `expires_at` on every use.
+    cache: Cache<[u8; 32], SessionUser>,
     /// Where tokens not in the cache are looked up, in batches.
     lookups: mpsc::Sender<Lookup>,
 }
 
-/// Token hash -> who it belongs to and until when.
-type TokenCache = HashMap<[u8; 32], SessionUser>;
-
-/// Most tokens remembered; past this the cache starts over.
-const TOKEN_CACHE_MAX: usize = 100_000;
+/// Most tokens remembered.
+const TOKEN_CACHE_MAX: u64 = 100_000;
 
 /// A token waiting to be looked up, and who waits for the answer.
 struct Lookup {
@@ -100,7 +96,7 @@ impl Tokens {
         Self {
             store,
             ttl,
-            cache: Arc::default(),
+            cache: Cache::new(TOKEN_CACHE_MAX),
             lookups,
         }
     }
@@ -117,32 +113,21 @@ impl Tokens {
         Ok(IssuedToken { token, expires_at })
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, TokenCache> {
-        // Each update is one insert or remove: a panic cannot leave it torn.
-        self.cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// The account behind a token if it is valid and unexpired, `None` if
     /// it is unknown, revoked or expired.
     pub async fn check(&self, token: &str) -> Result<Option<SessionUser>, StoreError> {
         let hash = token_hash(token);
         let now = OffsetDateTime::now_utc();
-        if let Some(user) = self.cache().get(&hash)
+        if let Some(user) = self.cache.get(&hash)
             && user.expires_at > now
         {
-            return Ok(Some(user.clone()));
+            return Ok(Some(user));
         }
         let Some(user) = self.look_up(hash).await? else {
-            self.cache().remove(&hash);
+            self.cache.invalidate(&hash);
             return Ok(None);
         };
-        let mut cache = self.cache();
-        if cache.len() >= TOKEN_CACHE_MAX {
-            cache.clear();
-        }
-        cache.insert(hash, user.clone());
+        self.cache.insert(hash, user.clone());
         Ok(Some(user))
     }
 
@@ -161,7 +146,7 @@ impl Tokens {
     /// Revokes a token; whether it existed.
     pub async fn revoke(&self, token: &str) -> Result<bool, StoreError> {
         let hash = token_hash(token);
-        self.cache().remove(&hash);
+        self.cache.invalidate(&hash);
         self.store.delete_session(&hash).await
     }
 }
