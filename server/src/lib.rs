@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod app;
 pub mod config;
 pub mod http;
+pub mod persist;
 pub mod realtime;
 pub mod state;
 pub mod store;
