@@ -21,7 +21,8 @@ use crate::{
     accounts::Accounts,
     config::Config,
     http,
-    realtime::{Hub, LastSeen, Writer},
+    persist::{LastSeen, Writer},
+    realtime::Hub,
     state::AppState,
     store::Store,
 };

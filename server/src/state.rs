@@ -15,7 +15,8 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     accounts::Accounts,
     config::Config,
-    realtime::{Hub, LastSeen, Writer},
+    persist::{LastSeen, Writer},
+    realtime::Hub,
     store::Store,
 };
 

@@ -4,19 +4,23 @@
 //! A token is 256 random bits, handed to its user once; the database keeps
 //! only its SHA-256. A check costs one hash and a share of one indexed
 //! look-up, and none once the token is cached: tokens not yet known are
-//! looked up together, as many per query as are waiting (after a restart
-//! every client reconnects at once, each with a token the new process has
-//! never seen). The SQL is in `store/sessions.rs`; what a check means for a
-//! login is `accounts/mod.rs`.
+//! looked up together on the [`batcher`](crate::persist::batcher), as many
+//! per query as are waiting (after a restart every client reconnects at
+//! once, each with a token the new process has never seen). The SQL is in
+//! `store/sessions.rs`; what a check means for a login is `accounts/mod.rs`.
+
+use std::time::Duration;
 
 use moka::sync::Cache;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, oneshot};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::store::{SessionUser, Store, StoreError};
+use crate::{
+    persist::batcher::{Batcher, Job, Options},
+    store::{SessionUser, Store, StoreError},
+};
 
 /// A freshly issued login token. The plain token exists only here and in
 /// the response that hands it to the user.
@@ -44,46 +48,37 @@ pub struct Tokens {
     /// each token's own `expires_at` on every use.
     cache: Cache<[u8; 32], SessionUser>,
     /// Where tokens not in the cache are looked up, in batches.
-    lookups: mpsc::Sender<Lookup>,
+    lookups: Batcher<[u8; 32], Found>,
 }
 
 /// Most tokens remembered.
 const TOKEN_CACHE_MAX: u64 = 100_000;
 
-/// A token waiting to be looked up, and who waits for the answer.
-struct Lookup {
-    hash: [u8; 32],
-    reply: oneshot::Sender<Result<Option<SessionUser>, StoreError>>,
-}
-
 /// Most tokens looked up by one query.
 const LOOKUP_BATCH: usize = 256;
 
-/// Looks up whatever tokens are waiting, one query per batch, until `stop`.
-async fn run_lookups(store: Store, mut rx: mpsc::Receiver<Lookup>, stop: CancellationToken) {
-    let mut batch = Vec::with_capacity(LOOKUP_BATCH);
-    loop {
-        tokio::select! {
-            received = rx.recv_many(&mut batch, LOOKUP_BATCH) => if received == 0 {
-                return;
-            },
-            () = stop.cancelled() => return,
-        }
-        let hashes: Vec<[u8; 32]> = batch.iter().map(|lookup| lookup.hash).collect();
-        let found = store.session_users(&hashes).await;
-        for lookup in batch.drain(..) {
-            let answer = match &found {
-                Ok(users) => Ok(users.get(&lookup.hash).cloned()),
-                Err(error) => Err(error.clone()),
-            };
-            // The waiter may have gone (its socket closed); nothing to do.
-            let _ = lookup.reply.send(answer);
+/// What a look-up answers: the account, if the token is valid.
+type Found = Result<Option<SessionUser>, StoreError>;
+
+/// The look-up job: one query for every token waiting.
+struct LookUp {
+    store: Store,
+}
+
+impl Job for LookUp {
+    type Item = [u8; 32];
+    type Answer = Found;
+
+    async fn run(&mut self, hashes: &[[u8; 32]], answers: &mut Vec<Found>) {
+        match self.store.session_users(hashes).await {
+            Ok(users) => answers.extend(hashes.iter().map(|hash| Ok(users.get(hash).cloned()))),
+            Err(error) => answers.extend(hashes.iter().map(|_| Err(error.clone()))),
         }
     }
 }
 
 impl Tokens {
-    /// New tokens live `ttl`. The look-up task runs on `tracker` until
+    /// New tokens live `ttl`. The look-up batcher runs on `tracker` until
     /// `stop`.
     pub fn new(
         store: Store,
@@ -91,13 +86,19 @@ impl Tokens {
         tracker: &TaskTracker,
         stop: CancellationToken,
     ) -> Self {
-        let (lookups, rx) = mpsc::channel(4 * LOOKUP_BATCH);
-        tracker.spawn(run_lookups(store.clone(), rx, stop));
+        let options = Options {
+            queue: 4 * LOOKUP_BATCH,
+            batch_max: LOOKUP_BATCH,
+            linger: Duration::ZERO,
+        };
+        let look_up = LookUp {
+            store: store.clone(),
+        };
         Self {
             store,
             ttl,
             cache: Cache::new(TOKEN_CACHE_MAX),
-            lookups,
+            lookups: Batcher::spawn(look_up, options, tracker, stop),
         }
     }
 
@@ -133,14 +134,12 @@ impl Tokens {
 
     /// The user behind a token not in the cache, looked up with whatever
     /// other tokens are waiting.
-    async fn look_up(&self, hash: [u8; 32]) -> Result<Option<SessionUser>, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::from(sqlx::Error::PoolClosed);
+    async fn look_up(&self, hash: [u8; 32]) -> Found {
+        // Stopped only at the end of shutdown: as good as the pool closed.
         self.lookups
-            .send(Lookup { hash, reply })
+            .ask(hash)
             .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+            .unwrap_or_else(|| Err(StoreError::from(sqlx::Error::PoolClosed)))
     }
 
     /// Revokes a token; whether it existed.

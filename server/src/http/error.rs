@@ -19,7 +19,7 @@ use axum::{
 use sapa_protocol::{ErrorCode, ValidationError, rest::ErrorBody};
 use serde::de::DeserializeOwned;
 
-use crate::{accounts::AuthError, realtime::WriteError, store::StoreError};
+use crate::{accounts::AuthError, persist::WriteError, store::StoreError};
 
 /// An error a REST handler returns.
 #[derive(Debug)]

@@ -39,10 +39,10 @@ use tokio_util::sync::CancellationToken;
 use super::{
     hub::{ConnId, HistoryFrame, Mailbox, Membership, Outbound, Replay, Replayed},
     outbox::Outbox,
-    writer::{WriteError, WriteResult, outcome},
 };
 use crate::{
     accounts::{AuthError, Identity},
+    persist::writer::{WriteError, WriteResult, outcome},
     state::AppState,
     store::{NewMessage, StoreError},
 };
