@@ -2,11 +2,13 @@
 //! down in order. The state itself is [`AppState`], in its own leaf module.
 //!
 //! [`App::build`] connects to the database, applies migrations, starts the
-//! writer and binds the listener (port 0 allowed, so tests get a free port
-//! from [`App::port`]); [`App::run`] serves until the shutdown token fires.
-//! Shutdown goes in this order: stop accepting, tell every WebSocket task to
-//! close with 1001 and wait for them, then let the writer store what is
-//! queued, then close the pool.
+//! background tasks (the message writer, the last-seen recorder, the token
+//! look-ups, the presence ticks) and binds the listener (port 0 allowed, so
+//! tests get a free port from [`App::port`]); [`App::run`] serves until the
+//! shutdown token fires. Shutdown goes in this order: stop accepting, tell
+//! every WebSocket task to close with 1001 and wait for them, then let the
+//! writer and the other batchers handle what is queued, then close the
+//! pool.
 
 use std::{
     net::SocketAddr,

@@ -2,10 +2,10 @@
 //! else.
 //!
 //! This is a leaf: it names the handles (configuration, store, accounts,
-//! hub, writers) and knows nothing of how they are started or served.
-//! Building them and the shutdown order live in [`crate::app`]; request
-//! handlers in [`crate::http`] and connection tasks in [`crate::realtime`]
-//! take an `AppState` and never have to import anything back from `app`.
+//! hub, writer, last-seen recorder) and knows nothing of how they are
+//! started or served. Building them and the shutdown order live in
+//! `app.rs`; request handlers (`http/`) and connection tasks (`realtime/`)
+//! take an `AppState` and never import anything from `app.rs`.
 
 use std::sync::{Arc, atomic::AtomicU64};
 
