@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
-    persist::batcher::{Batcher, Job, Options},
+    persist::batcher::{Answers, Batcher, Job, Options},
     store::{SessionUser, Store, StoreError},
 };
 
@@ -69,7 +69,7 @@ impl Job for LookUp {
     type Item = [u8; 32];
     type Answer = Found;
 
-    async fn run(&mut self, hashes: &[[u8; 32]], answers: &mut Vec<Found>) {
+    async fn run(&mut self, hashes: &[[u8; 32]], answers: &mut Answers<'_, Found>) {
         match self.store.session_users(hashes).await {
             Ok(users) => answers.extend(hashes.iter().map(|hash| Ok(users.get(hash).cloned()))),
             Err(error) => answers.extend(hashes.iter().map(|_| Err(error.clone()))),

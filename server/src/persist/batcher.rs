@@ -7,8 +7,9 @@
 //! also waits that long for more (last-seen updates, which nobody waits
 //! for). A batch of one goes at once otherwise, so no latency is added at
 //! low load; under load batches grow and the database sees far fewer round
-//! trips. After the job has run, each item that asked for an answer gets
-//! its own, in the order the job gave them.
+//! trips. The job gives one answer per item, in item order, through
+//! [`Answers`], which hands each straight to the item's waiter (if it
+//! asked for one); whatever the job left unanswered is dropped after it.
 //!
 //! The queue is bounded: [`Batcher::submit`] waits for room (backpressure
 //! on the sender), [`Batcher::try_push`] does not and says why it could
@@ -32,15 +33,38 @@ pub trait Job: Send + 'static {
     /// What each caller who asks is told.
     type Answer: Send + 'static;
 
-    /// Handles one batch (never empty) and pushes one answer per item onto
-    /// `answers`, in item order. `answers` is empty on entry and reused
-    /// across batches. Items left without an answer have their reply
-    /// dropped, which their waiters see as the batcher having stopped.
+    /// Handles one batch (never empty) and gives one answer per item to
+    /// `answers`, in item order. Items left without an answer have their
+    /// reply dropped, which their waiters see as the batcher having stopped.
     fn run(
         &mut self,
         batch: &[Self::Item],
-        answers: &mut Vec<Self::Answer>,
+        answers: &mut Answers<'_, Self::Answer>,
     ) -> impl Future<Output = ()> + Send;
+}
+
+/// Where a job's answers go: each straight to its item's waiter, in item
+/// order, with no buffer between (the writer's answers are whole messages).
+pub struct Answers<'a, A> {
+    replies: std::slice::IterMut<'a, Option<oneshot::Sender<A>>>,
+}
+
+impl<A> Answers<'_, A> {
+    /// Answers the next item, if its sender asked for an answer.
+    pub fn push(&mut self, answer: A) {
+        if let Some(reply) = self.replies.next().and_then(Option::take) {
+            // The waiter may have gone (its socket closed); nothing to do.
+            let _ = reply.send(answer);
+        }
+    }
+}
+
+impl<A> Extend<A> for Answers<'_, A> {
+    fn extend<T: IntoIterator<Item = A>>(&mut self, answers: T) {
+        for answer in answers {
+            self.push(answer);
+        }
+    }
 }
 
 /// How a batcher queues and batches.
@@ -143,11 +167,7 @@ async fn run<J: Job>(
     options: Options,
     stop: CancellationToken,
 ) {
-    let batch_max = options.batch_max.max(1);
-    // Reused for every batch: no allocation per batch once warm.
-    let mut items = Vec::with_capacity(batch_max);
-    let mut replies = Vec::with_capacity(batch_max);
-    let mut answers = Vec::with_capacity(batch_max);
+    let mut batch = Batch::new(options.batch_max.max(1));
     let stopped = stop.cancelled();
     tokio::pin!(stopped);
     let mut stopping = false;
@@ -163,80 +183,83 @@ async fn run<J: Job>(
             first = rx.recv() => first,
         };
         let Some(first) = first else { break };
-        push(first, &mut items, &mut replies);
-        drain(&mut rx, &mut items, &mut replies, batch_max);
+        batch.push(first);
+        batch.drain(&mut rx);
         if !options.linger.is_zero() && !stopping {
-            linger(
-                &mut rx,
-                &mut items,
-                &mut replies,
-                batch_max,
-                options.linger,
-                &stop,
-            )
-            .await;
+            batch.linger(&mut rx, options.linger, &stop).await;
         }
-        job.run(&items, &mut answers).await;
-        for (reply, answer) in replies.drain(..).zip(answers.drain(..)) {
-            if let Some(reply) = reply {
-                // The waiter may have gone (its socket closed); nothing to do.
-                let _ = reply.send(answer);
+        let mut answers = Answers {
+            replies: batch.replies.iter_mut(),
+        };
+        job.run(&batch.items, &mut answers).await;
+        // Replies the job left unanswered are dropped here.
+        batch.clear();
+    }
+}
+
+/// The items of the batch being gathered and where their answers go, side
+/// by side. Reused for every batch: no allocation per batch once warm.
+struct Batch<I, A> {
+    items: Vec<I>,
+    replies: Vec<Option<oneshot::Sender<A>>>,
+    max: usize,
+}
+
+impl<I, A> Batch<I, A> {
+    fn new(max: usize) -> Self {
+        Self {
+            items: Vec::with_capacity(max),
+            replies: Vec::with_capacity(max),
+            max,
+        }
+    }
+
+    fn push(&mut self, queued: Queued<I, A>) {
+        self.items.push(queued.item);
+        self.replies.push(queued.reply);
+    }
+
+    fn is_full(&self) -> bool {
+        self.items.len() >= self.max
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.replies.clear();
+    }
+
+    /// Takes what is already queued, without waiting, until full.
+    fn drain(&mut self, rx: &mut mpsc::Receiver<Queued<I, A>>) {
+        while !self.is_full() {
+            match rx.try_recv() {
+                Ok(queued) => self.push(queued),
+                Err(_) => break,
             }
         }
-        // Replies the job left unanswered are dropped here.
-        replies.clear();
-        answers.clear();
-        items.clear();
     }
-}
 
-fn push<I, A>(
-    queued: Queued<I, A>,
-    items: &mut Vec<I>,
-    replies: &mut Vec<Option<oneshot::Sender<A>>>,
-) {
-    items.push(queued.item);
-    replies.push(queued.reply);
-}
-
-/// Takes what is already queued, without waiting, until the batch is full.
-fn drain<I, A>(
-    rx: &mut mpsc::Receiver<Queued<I, A>>,
-    items: &mut Vec<I>,
-    replies: &mut Vec<Option<oneshot::Sender<A>>>,
-    batch_max: usize,
-) {
-    while items.len() < batch_max {
-        match rx.try_recv() {
-            Ok(queued) => push(queued, items, replies),
-            Err(_) => break,
-        }
-    }
-}
-
-/// Waits up to `linger` for more items, until the batch is full or `stop`.
-async fn linger<I, A>(
-    rx: &mut mpsc::Receiver<Queued<I, A>>,
-    items: &mut Vec<I>,
-    replies: &mut Vec<Option<oneshot::Sender<A>>>,
-    batch_max: usize,
-    linger: Duration,
-    stop: &CancellationToken,
-) {
-    let deadline = tokio::time::sleep(linger);
-    tokio::pin!(deadline);
-    while items.len() < batch_max {
-        tokio::select! {
-            biased;
-            () = stop.cancelled() => return,
-            () = &mut deadline => return,
-            next = rx.recv() => match next {
-                Some(queued) => {
-                    push(queued, items, replies);
-                    drain(rx, items, replies, batch_max);
-                }
-                None => return,
-            },
+    /// Waits up to `linger` for more items, until full or `stop`.
+    async fn linger(
+        &mut self,
+        rx: &mut mpsc::Receiver<Queued<I, A>>,
+        linger: Duration,
+        stop: &CancellationToken,
+    ) {
+        let deadline = tokio::time::sleep(linger);
+        tokio::pin!(deadline);
+        while !self.is_full() {
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => return,
+                () = &mut deadline => return,
+                next = rx.recv() => match next {
+                    Some(queued) => {
+                        self.push(queued);
+                        self.drain(rx);
+                    }
+                    None => return,
+                },
+            }
         }
     }
 }
@@ -261,7 +284,7 @@ mod tests {
         type Item = u32;
         type Answer = u32;
 
-        async fn run(&mut self, batch: &[u32], answers: &mut Vec<u32>) {
+        async fn run(&mut self, batch: &[u32], answers: &mut Answers<'_, u32>) {
             let _ = self.batches.send(batch.to_vec());
             self.gate.acquire().await.unwrap().forget();
             answers.extend(batch.iter().map(|item| item * 10));

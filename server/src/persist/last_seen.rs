@@ -18,7 +18,7 @@ use std::{
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use super::batcher::{Batcher, Job, Options, PushError};
+use super::batcher::{Answers, Batcher, Job, Options, PushError};
 use crate::store::Store;
 
 /// Reports waiting to be written. Above the default connection cap
@@ -105,7 +105,7 @@ impl Job for Touch {
     type Item = i64;
     type Answer = ();
 
-    async fn run(&mut self, batch: &[i64], _answers: &mut Vec<()>) {
+    async fn run(&mut self, batch: &[i64], _answers: &mut Answers<'_, ()>) {
         // A user with many sockets closing together is touched once.
         self.user_ids.clear();
         self.user_ids.extend_from_slice(batch);

@@ -15,7 +15,7 @@
 use tokio::sync::oneshot;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use super::batcher::{Batcher, Job, Options};
+use super::batcher::{Answers, Batcher, Job, Options};
 use crate::{
     realtime::Hub,
     store::{NewMessage, Store, StoreError, StoredMessage},
@@ -93,7 +93,7 @@ impl Job for StoreAndBroadcast {
     type Item = NewMessage;
     type Answer = WriteResult;
 
-    async fn run(&mut self, batch: &[NewMessage], answers: &mut Vec<WriteResult>) {
+    async fn run(&mut self, batch: &[NewMessage], answers: &mut Answers<'_, WriteResult>) {
         match self.store.insert_messages(batch).await {
             Ok(stored) => {
                 // Broadcast before answering: a sender that hears "stored"
