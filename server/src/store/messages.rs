@@ -140,6 +140,18 @@ impl NewMessage {
     fn key(&self) -> Option<(i64, &str)> {
         Some((self.user_id, self.client_id.as_ref()?.as_str()))
     }
+
+    /// This message as stored with `id` at `timestamp`.
+    fn stored_as(&self, id: i64, timestamp: OffsetDateTime) -> MessageView {
+        MessageView {
+            id,
+            room: self.room.clone(),
+            username: self.username.clone(),
+            content: self.content.clone(),
+            timestamp,
+            client_id: self.client_id.clone(),
+        }
+    }
 }
 
 /// The first input of `batch` with the same key as input `at` (`at` itself
@@ -169,6 +181,53 @@ impl Store {
         &self,
         batch: &[NewMessage],
     ) -> Result<Vec<StoredMessage>, StoreError> {
+        let stored_now = self.insert_batch(batch).await?;
+        // An input not stored now repeats an earlier input of this batch,
+        // or retries a message stored before: those are read back.
+        let retried: Vec<(i64, &str)> = (0..batch.len())
+            .filter(|&at| stored_now[at].is_none() && first_with_key(batch, at) == at)
+            .map(|at| batch[at].key().ok_or_else(impossible))
+            .collect::<Result<_, _>>()?;
+        let mut earlier = if retried.is_empty() {
+            Vec::new()
+        } else {
+            self.messages_by_client_id(&retried).await?
+        };
+
+        let mut outcomes: Vec<StoredMessage> = Vec::with_capacity(batch.len());
+        for (at, input) in batch.iter().enumerate() {
+            let outcome = match stored_now[at] {
+                Some((id, created_at)) => StoredMessage {
+                    view: input.stored_as(id, created_at),
+                    fresh: true,
+                },
+                None => {
+                    let first = first_with_key(batch, at);
+                    let view = if first < at {
+                        outcomes[first].view.clone()
+                    } else {
+                        // Each key is read back once: its message moves out.
+                        let key = input.key().ok_or_else(impossible)?;
+                        let found = earlier
+                            .iter()
+                            .position(|row| row.is_for(key))
+                            .ok_or_else(impossible)?;
+                        MessageView::from(earlier.swap_remove(found).message)
+                    };
+                    StoredMessage { view, fresh: false }
+                }
+            };
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    /// Runs [`INSERT_BATCH`]: for each input, its id and time if this
+    /// statement stored it.
+    async fn insert_batch(
+        &self,
+        batch: &[NewMessage],
+    ) -> Result<Vec<Option<(i64, OffsetDateTime)>>, StoreError> {
         let room_ids: Vec<i64> = batch.iter().map(|m| m.room_id).collect();
         let user_ids: Vec<i64> = batch.iter().map(|m| m.user_id).collect();
         let contents: Vec<&str> = batch.iter().map(|m| m.content.as_str()).collect();
@@ -183,8 +242,7 @@ impl Store {
             .bind(&client_ids)
             .fetch_all(&self.pool)
             .await?;
-        // Input i -> its id and time, if this statement stored it.
-        let mut stored_now: Vec<Option<(i64, OffsetDateTime)>> = vec![None; batch.len()];
+        let mut stored_now = vec![None; batch.len()];
         for row in inserted {
             let slot = usize::try_from(row.ord - 1)
                 .ok()
@@ -192,51 +250,7 @@ impl Store {
                 .ok_or_else(impossible)?;
             *slot = Some((row.id, row.created_at));
         }
-
-        // Any other input repeats an earlier one of this batch, or retries
-        // a message stored before: those are read back in one more query.
-        let retried: Vec<(i64, &str)> = (0..batch.len())
-            .filter(|&at| stored_now[at].is_none() && first_with_key(batch, at) == at)
-            .map(|at| batch[at].key().ok_or_else(impossible))
-            .collect::<Result<_, _>>()?;
-        let mut earlier = if retried.is_empty() {
-            Vec::new()
-        } else {
-            self.messages_by_client_id(&retried).await?
-        };
-
-        let mut outcomes: Vec<StoredMessage> = Vec::with_capacity(batch.len());
-        for (at, input) in batch.iter().enumerate() {
-            let outcome = if let Some((id, created_at)) = stored_now[at] {
-                StoredMessage {
-                    view: MessageView {
-                        id,
-                        room: input.room.clone(),
-                        username: input.username.clone(),
-                        content: input.content.clone(),
-                        timestamp: created_at,
-                        client_id: input.client_id.clone(),
-                    },
-                    fresh: true,
-                }
-            } else {
-                let first = first_with_key(batch, at);
-                let view = if first < at {
-                    outcomes[first].view.clone()
-                } else {
-                    // Each key is looked up once: its message moves out.
-                    let key = input.key().ok_or_else(impossible)?;
-                    let found = earlier
-                        .iter()
-                        .position(|row| row.is_for(key))
-                        .ok_or_else(impossible)?;
-                    MessageView::from(earlier.swap_remove(found).message)
-                };
-                StoredMessage { view, fresh: false }
-            };
-            outcomes.push(outcome);
-        }
-        Ok(outcomes)
+        Ok(stored_now)
     }
 
     /// The stored messages for (user, client_id) pairs.
