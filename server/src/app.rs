@@ -1,90 +1,22 @@
-//! The application: shared state, the listener, and an orderly shutdown.
+//! The application: builds the shared state, binds the listener, and shuts
+//! down in order. The state itself is [`AppState`], in its own leaf module.
 //!
 //! [`App::build`] connects to the database, applies migrations, starts the
-//! writer and binds the listener (port 0 allowed, so tests get a free port
-//! from [`App::port`]); [`App::run`] serves until the shutdown token fires.
-//! Shutdown goes in this order: stop accepting, tell every WebSocket task to
-//! close with 1001 and wait for them, then let the writer store what is
-//! queued, then close the pool.
+//! background tasks (the message writer, the last-seen recorder, the token
+//! look-ups, the presence ticks) and binds the listener (port 0 allowed, so
+//! tests get a free port from [`App::port`]); [`App::run`] serves until the
+//! shutdown token fires. Shutdown goes in this order: stop accepting, tell
+//! every WebSocket task to close with 1001 and wait for them, then let the
+//! writer and the other batchers handle what is queued, then close the
+//! pool.
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, atomic::AtomicU64},
-};
+use std::net::SocketAddr;
 
 use anyhow::Context;
-use tokio::{net::TcpListener, sync::Semaphore};
+use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{
-    auth::Auth,
-    chat::Hub,
-    config::Config,
-    realtime::{LastSeen, Writer},
-    routes,
-    store::Store,
-};
-
-/// Everything a request handler or connection task needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Store,
-    pub auth: Auth,
-    pub hub: Hub,
-    pub writer: Writer,
-    /// Records when users go offline, in batches.
-    pub last_seen: LastSeen,
-    /// Cancelled when the server begins to shut down.
-    pub shutdown: CancellationToken,
-    /// Every WebSocket task, so shutdown can wait for them.
-    pub connections: TaskTracker,
-    /// Bounds concurrent WebSocket connections.
-    pub connection_slots: Arc<Semaphore>,
-    /// Source of connection ids.
-    pub next_conn: Arc<AtomicU64>,
-}
-
-impl AppState {
-    /// The shared handles, with the background tasks (writer, last-seen
-    /// recorder, token look-ups, presence ticks) started on `background`
-    /// until `stop`.
-    pub fn new(
-        config: Config,
-        store: Store,
-        background: &TaskTracker,
-        stop: CancellationToken,
-    ) -> Self {
-        let hub = Hub::new(usize::from(config.history_size));
-        let writer = Writer::spawn(
-            store.clone(),
-            hub.clone(),
-            config.batch_max,
-            background,
-            stop.clone(),
-        );
-        let last_seen = LastSeen::spawn(store.clone(), background, stop.clone());
-        background.spawn(hub.clone().run_presence_ticks(stop.clone()));
-        Self {
-            last_seen,
-            auth: Auth::new(
-                store.clone(),
-                config.hash_concurrency,
-                config.token_ttl(),
-                background,
-                stop,
-            ),
-            connection_slots: Arc::new(Semaphore::new(config.max_connections)),
-            config: Arc::new(config),
-            store,
-            hub,
-            writer,
-            shutdown: CancellationToken::new(),
-            connections: TaskTracker::new(),
-            next_conn: Arc::new(AtomicU64::new(1)),
-        }
-    }
-}
+use crate::{config::Config, http, state::AppState, store::Store};
 
 /// A bound, ready-to-run server.
 pub struct App {
@@ -114,7 +46,7 @@ impl App {
             .with_context(|| format!("binding {}", config.bind))?;
         let background = TaskTracker::new();
         let background_stop = CancellationToken::new();
-        let state = AppState::new(config, store, &background, background_stop.clone());
+        let state = AppState::start(config, store, &background, background_stop.clone());
         Ok(Self {
             listener,
             state,
@@ -154,7 +86,7 @@ impl App {
         let grace = state.config.shutdown_grace();
         tracing::info!(addr = %listener.local_addr()?, "sapa-server listening");
 
-        let router = routes::router(state);
+        let router = http::router(state);
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

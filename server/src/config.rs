@@ -5,7 +5,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 /// How the server is run. `sapa-server --help` lists every knob.
 #[derive(Debug, Clone, Parser)]
@@ -79,14 +79,19 @@ pub struct Config {
 
 impl Config {
     /// A configuration for tests: port 0 on loopback, defaults elsewhere.
+    /// `SAPA_*` variables in the caller's environment are ignored (each
+    /// argument's `env` fallback is removed before parsing), so a shell that
+    /// exports `SAPA_RATE_LIMIT=1` does not change the servers tests start.
     pub fn for_tests(database_url: &str) -> Self {
-        Self::parse_from([
+        let command = Self::command().mut_args(|arg| arg.env(None::<&'static str>));
+        let matches = command.get_matches_from([
             "sapa-server",
             "--bind",
             "127.0.0.1:0",
             "--database-url",
             database_url,
-        ])
+        ]);
+        Self::from_arg_matches(&matches).expect("the defaults make a valid configuration")
     }
 
     /// How long a new token is valid.
@@ -97,5 +102,53 @@ impl Config {
     /// How long shutdown waits before giving up on stragglers.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+
+    /// Set in the child process that the test below starts.
+    const CHILD: &str = "SAPA_CONFIG_TEST_CHILD";
+
+    /// Changing this process's environment would race the tests running
+    /// beside it (and `set_var` is unsafe, which the workspace forbids), so
+    /// the test runs itself again in a child process with `SAPA_*`
+    /// variables set, and checks there.
+    #[test]
+    fn for_tests_ignores_sapa_variables_in_the_environment() {
+        if std::env::var_os(CHILD).is_some() {
+            // The variables are really there: a normal parse picks them up.
+            let parsed = Config::try_parse_from(["sapa-server", "--database-url", "x"]).unwrap();
+            assert_eq!(parsed.messages_per_second, 1);
+            assert_eq!(parsed.bind, "10.9.8.7:9".parse().unwrap());
+
+            let config = Config::for_tests("postgres://test");
+            assert_eq!(config.messages_per_second, 200);
+            assert_eq!(config.bind, "127.0.0.1:0".parse().unwrap());
+            assert_eq!(config.database_url, "postgres://test");
+            return;
+        }
+        let name = "config::tests::for_tests_ignores_sapa_variables_in_the_environment";
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--test-threads=1"])
+            .env(CHILD, "1")
+            .env("SAPA_RATE_LIMIT", "1")
+            .env("SAPA_BIND", "10.9.8.7:9")
+            .output()
+            .unwrap();
+        let output = String::from_utf8_lossy(&child.stdout);
+        assert!(
+            child.status.success(),
+            "{output}{}",
+            String::from_utf8_lossy(&child.stderr)
+        );
+        assert!(
+            output.contains("1 passed"),
+            "the child ran no test: {output}"
+        );
     }
 }

@@ -8,7 +8,7 @@
 use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{DecodeError, ErrorCode, ErrorRef, ServerMessage};
 
-use crate::{auth::AuthError, realtime::writer::WriteError, store::StoreError};
+use crate::{accounts::AuthError, persist::WriteError, store::StoreError};
 
 /// How the server ends a connection: the close frame's code and reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

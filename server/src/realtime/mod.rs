@@ -2,16 +2,11 @@
 //! state machine, the [`socket`] pump that does its I/O, the [`tasks`] a
 //! session asks for (authentication, room ids, history reads), the
 //! per-connection send [`limits`], and the boundary's one [`error`] type.
-//! Also, for now, the batching [`writer`] that stores messages before anyone
-//! sees them, and [`seen`], which records when users were last online.
+//! Messages are stored by the writer in [`crate::persist`] before anyone
+//! sees them; rooms and fan-out are [`crate::chat`].
 
 pub mod error;
 pub mod limits;
-pub mod seen;
 pub mod session;
 pub mod socket;
 pub mod tasks;
-pub mod writer;
-
-pub use seen::LastSeen;
-pub use writer::{WriteError, Writer};

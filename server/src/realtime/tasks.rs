@@ -6,19 +6,19 @@ use sapa_protocol::MAX_RESUME;
 
 use super::session::{Credential, Done, Task};
 use crate::{
-    app::AppState,
     chat::{Replay, Replayed},
+    state::AppState,
 };
 
 /// Performs `task` against the server's accounts and store.
 pub async fn perform(state: &AppState, task: Task) -> Done {
     match task {
         Task::Authenticate(Credential::Token(token)) => {
-            Done::Authenticated(state.auth.check_token(token.expose()).await)
+            Done::Authenticated(state.accounts.check_token(token.expose()).await)
         }
         Task::Authenticate(Credential::Password { username, password }) => Done::Authenticated(
             state
-                .auth
+                .accounts
                 .login_or_register(&username, password.expose())
                 .await,
         ),

@@ -1,7 +1,6 @@
 //! The `messages` table: the batched insert used by the writer, and the
-//! history queries (newest page, older pages, resume after an id).
-
-use std::collections::HashMap;
+//! history queries (newest page, older pages, resume after an id). Every
+//! statement is a static string; nothing is pasted into SQL at run time.
 
 use sapa_protocol::{ClientId, Content, MessageView, RoomName, Username};
 use sqlx::FromRow;
@@ -29,11 +28,12 @@ pub struct StoredMessage {
     pub fresh: bool,
 }
 
+/// An input row the batched insert stored: its place in the batch (from 1)
+/// and what the database gave it.
 #[derive(FromRow)]
 struct InsertedRow {
+    ord: i64,
     id: i64,
-    user_id: i64,
-    client_id: Option<String>,
     created_at: OffsetDateTime,
 }
 
@@ -50,6 +50,21 @@ struct MessageRow {
     client_id: Option<String>,
 }
 
+/// A stored message with its author's id, to match it to a retried send.
+#[derive(FromRow)]
+struct AuthoredRow {
+    user_id: i64,
+    #[sqlx(flatten)]
+    message: MessageRow,
+}
+
+impl AuthoredRow {
+    /// Whether this is the message stored under `key` (user_id, client_id).
+    fn is_for(&self, (user_id, client_id): (i64, &str)) -> bool {
+        self.user_id == user_id && self.message.client_id.as_deref() == Some(client_id)
+    }
+}
+
 impl From<MessageRow> for MessageView {
     fn from(row: MessageRow) -> Self {
         Self {
@@ -63,19 +78,156 @@ impl From<MessageRow> for MessageView {
     }
 }
 
-const SELECT_VIEW: &str =
-    "SELECT m.id, r.name AS room, u.username, m.content, m.created_at, m.client_id
-       FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id";
+/// Stores a batch in input order and says which inputs it stored.
+///
+/// `input` gives every row its id up front, from the column's own sequence
+/// (`messages_id_seq`), in input order: the subquery is sorted by ordinal
+/// and `nextval` runs as its rows come out, so ids rise in input order and
+/// each sender's messages keep theirs. The INSERT goes in the same order,
+/// so of two inputs with the same (user_id, client_id) the first is stored
+/// and the second conflicts. The RETURNING rows are joined back to `input`
+/// by id (a hash join), giving each stored row its ordinal. Inputs that
+/// conflicted consumed an id and left a gap, as a default would.
+const INSERT_BATCH: &str = "
+    WITH input AS (
+        SELECT nextval('messages_id_seq') AS id, t.*
+          FROM (SELECT *
+                  FROM UNNEST($1::int8[], $2::int8[], $3::text[], $4::text[])
+                       WITH ORDINALITY AS u(room_id, user_id, content, client_id, ord)
+                 ORDER BY ord) t
+    ), inserted AS (
+        INSERT INTO messages (id, room_id, user_id, content, client_id)
+        SELECT id, room_id, user_id, content, client_id FROM input ORDER BY ord
+        ON CONFLICT (user_id, client_id) DO NOTHING
+        RETURNING id, created_at
+    )
+    SELECT input.ord, inserted.id, inserted.created_at
+      FROM input JOIN inserted USING (id)";
+
+/// `SELECT` of message views (with `$extra` columns), then `$tail`.
+macro_rules! select_view {
+    ($tail:literal) => {
+        select_view!("", $tail)
+    };
+    ($extra:literal, $tail:literal) => {
+        concat!(
+            "SELECT m.id, r.name AS room, u.username, m.content, m.created_at, m.client_id",
+            $extra,
+            " FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id ",
+            $tail
+        )
+    };
+}
+
+/// The messages stored under (user_id, client_id) pairs, with their authors.
+const BY_CLIENT_ID: &str = select_view!(
+    ", m.user_id",
+    "WHERE (m.user_id, m.client_id) IN (SELECT * FROM UNNEST($1::int8[], $2::text[]))"
+);
+
+/// A page of a room before id `$2` (or the newest, when `$2` is null),
+/// newest first; `$3` rows at most.
+const PAGE_BEFORE: &str = select_view!(
+    "WHERE m.room_id = $1 AND ($2::int8 IS NULL OR m.id < $2) ORDER BY m.id DESC LIMIT $3"
+);
+
+/// A page of a room after id `$2`, oldest first; `$3` rows at most.
+const PAGE_AFTER: &str =
+    select_view!("WHERE m.room_id = $1 AND m.id > $2 ORDER BY m.id ASC LIMIT $3");
+
+impl NewMessage {
+    /// What makes a retry a retry: the author and the client's id for it.
+    fn key(&self) -> Option<(i64, &str)> {
+        Some((self.user_id, self.client_id.as_ref()?.as_str()))
+    }
+
+    /// This message as stored with `id` at `timestamp`.
+    fn stored_as(&self, id: i64, timestamp: OffsetDateTime) -> MessageView {
+        MessageView {
+            id,
+            room: self.room.clone(),
+            username: self.username.clone(),
+            content: self.content.clone(),
+            timestamp,
+            client_id: self.client_id.clone(),
+        }
+    }
+}
+
+/// The first input of `batch` with the same key as input `at` (`at` itself
+/// when it has none, or is the first).
+fn first_with_key(batch: &[NewMessage], at: usize) -> usize {
+    match batch[at].key() {
+        Some(key) => batch[..at]
+            .iter()
+            .position(|earlier| earlier.key() == Some(key))
+            .unwrap_or(at),
+        None => at,
+    }
+}
+
+/// A result the statements above cannot produce.
+fn impossible() -> StoreError {
+    StoreError::from(sqlx::Error::RowNotFound)
+}
 
 impl Store {
     /// Stores a batch in one statement and returns one outcome per input, in
-    /// input order. Sends whose (user, client_id) is already stored (earlier,
-    /// or earlier in this batch) come back as the stored message with
+    /// input order, with ids rising in input order. An input whose (user,
+    /// client_id) is already stored (earlier, or earlier in this batch)
+    /// comes back as the stored message, with its own room and content, and
     /// `fresh: false`.
     pub async fn insert_messages(
         &self,
         batch: &[NewMessage],
     ) -> Result<Vec<StoredMessage>, StoreError> {
+        let stored_now = self.insert_batch(batch).await?;
+        // An input not stored now repeats an earlier input of this batch,
+        // or retries a message stored before: those are read back.
+        let retried: Vec<(i64, &str)> = (0..batch.len())
+            .filter(|&at| stored_now[at].is_none() && first_with_key(batch, at) == at)
+            .map(|at| batch[at].key().ok_or_else(impossible))
+            .collect::<Result<_, _>>()?;
+        let mut earlier = if retried.is_empty() {
+            Vec::new()
+        } else {
+            self.messages_by_client_id(&retried).await?
+        };
+
+        let mut outcomes: Vec<StoredMessage> = Vec::with_capacity(batch.len());
+        for (at, input) in batch.iter().enumerate() {
+            let outcome = match stored_now[at] {
+                Some((id, created_at)) => StoredMessage {
+                    view: input.stored_as(id, created_at),
+                    fresh: true,
+                },
+                None => {
+                    let first = first_with_key(batch, at);
+                    let view = if first < at {
+                        outcomes[first].view.clone()
+                    } else {
+                        // Each key is read back once: its message moves out.
+                        let key = input.key().ok_or_else(impossible)?;
+                        let found = earlier
+                            .iter()
+                            .position(|row| row.is_for(key))
+                            .ok_or_else(impossible)?;
+                        MessageView::from(earlier.swap_remove(found).message)
+                    };
+                    StoredMessage { view, fresh: false }
+                }
+            };
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    /// Runs [`INSERT_BATCH`]: for each input, its id and time if this
+    /// statement stored it.
+    async fn insert_batch(
+        &self,
+        batch: &[NewMessage],
+    ) -> Result<Vec<Option<(i64, OffsetDateTime)>>, StoreError> {
         let room_ids: Vec<i64> = batch.iter().map(|m| m.room_id).collect();
         let user_ids: Vec<i64> = batch.iter().map(|m| m.user_id).collect();
         let contents: Vec<&str> = batch.iter().map(|m| m.content.as_str()).collect();
@@ -83,114 +235,37 @@ impl Store {
             .iter()
             .map(|m| m.client_id.as_ref().map(ClientId::as_str))
             .collect();
-        // ORDER BY ord makes the sequence hand out ids in input order, which
-        // is how rows without a client_id are matched back below.
-        let mut inserted = sqlx::query_as::<_, InsertedRow>(
-            "INSERT INTO messages (room_id, user_id, content, client_id)
-             SELECT room_id, user_id, content, client_id
-               FROM UNNEST($1::int8[], $2::int8[], $3::text[], $4::text[])
-                    WITH ORDINALITY AS t(room_id, user_id, content, client_id, ord)
-              ORDER BY ord
-             ON CONFLICT (user_id, client_id) DO NOTHING
-             RETURNING id, user_id, client_id, created_at",
-        )
-        .bind(&room_ids)
-        .bind(&user_ids)
-        .bind(&contents)
-        .bind(&client_ids)
-        .fetch_all(&self.pool)
-        .await?;
-        inserted.sort_by_key(|row| row.id);
-
-        let mut anonymous = inserted.iter().filter(|row| row.client_id.is_none());
-        let mut keyed = inserted.iter().filter(|row| row.client_id.is_some());
-        // (user, client_id) -> the message stored for it, and whether an
-        // input has already been answered with it as fresh.
-        let mut by_key: HashMap<(i64, &str), MessageView> = HashMap::new();
-        let mut outcomes: Vec<Option<StoredMessage>> = Vec::with_capacity(batch.len());
-        let mut retried: Vec<(i64, &str)> = Vec::new();
-        for input in batch {
-            let view_of = |row: &InsertedRow| MessageView {
-                id: row.id,
-                room: input.room.clone(),
-                username: input.username.clone(),
-                content: input.content.clone(),
-                timestamp: row.created_at,
-                client_id: input.client_id.clone(),
-            };
-            let Some(client_id) = &input.client_id else {
-                let row = anonymous
-                    .next()
-                    .ok_or_else(|| StoreError::from(sqlx::Error::RowNotFound))?;
-                outcomes.push(Some(StoredMessage {
-                    view: view_of(row),
-                    fresh: true,
-                }));
-                continue;
-            };
-            let key = (input.user_id, client_id.as_str());
-            if let Some(view) = by_key.get(&key) {
-                // A duplicate within this batch: answered with the first one.
-                outcomes.push(Some(StoredMessage {
-                    view: view.clone(),
-                    fresh: false,
-                }));
-            } else if keyed.clone().next().is_some_and(|row| {
-                row.user_id == input.user_id && row.client_id.as_deref() == Some(client_id.as_str())
-            }) {
-                let row = keyed.next().expect("peeked above");
-                let view = view_of(row);
-                by_key.insert(key, view.clone());
-                outcomes.push(Some(StoredMessage { view, fresh: true }));
-            } else {
-                retried.push(key);
-                outcomes.push(None);
-            }
+        let inserted = sqlx::query_as::<_, InsertedRow>(INSERT_BATCH)
+            .bind(&room_ids)
+            .bind(&user_ids)
+            .bind(&contents)
+            .bind(&client_ids)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut stored_now = vec![None; batch.len()];
+        for row in inserted {
+            let slot = usize::try_from(row.ord - 1)
+                .ok()
+                .and_then(|at| stored_now.get_mut(at))
+                .ok_or_else(impossible)?;
+            *slot = Some((row.id, row.created_at));
         }
-        if retried.is_empty() {
-            return Ok(outcomes.into_iter().flatten().collect());
-        }
-
-        let earlier = self.messages_by_client_id(&retried).await?;
-        batch
-            .iter()
-            .zip(outcomes)
-            .map(|(input, outcome)| match outcome {
-                Some(done) => Ok(done),
-                None => {
-                    let client_id = input.client_id.as_ref().map(ClientId::as_str);
-                    earlier
-                        .iter()
-                        .find(|v| {
-                            v.username.same_account(input.username.as_str())
-                                && v.client_id.as_ref().map(ClientId::as_str) == client_id
-                        })
-                        .map(|view| StoredMessage {
-                            view: view.clone(),
-                            fresh: false,
-                        })
-                        .ok_or_else(|| StoreError::from(sqlx::Error::RowNotFound))
-                }
-            })
-            .collect()
+        Ok(stored_now)
     }
 
     /// The stored messages for (user, client_id) pairs.
     async fn messages_by_client_id(
         &self,
         keys: &[(i64, &str)],
-    ) -> Result<Vec<MessageView>, StoreError> {
+    ) -> Result<Vec<AuthoredRow>, StoreError> {
         let user_ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let client_ids: Vec<&str> = keys.iter().map(|k| k.1).collect();
-        let rows = sqlx::query_as::<_, MessageRow>(&format!(
-            "{SELECT_VIEW}
-              WHERE (m.user_id, m.client_id) IN (SELECT * FROM UNNEST($1::int8[], $2::text[]))"
-        ))
-        .bind(&user_ids)
-        .bind(&client_ids)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(MessageView::from).collect())
+        let rows = sqlx::query_as::<_, AuthoredRow>(BY_CLIENT_ID)
+            .bind(&user_ids)
+            .bind(&client_ids)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows)
     }
 
     /// Up to `limit` messages of a room older than `before_id` (or the
@@ -201,14 +276,7 @@ impl Store {
         before_id: Option<i64>,
         limit: u16,
     ) -> Result<(Vec<MessageView>, bool), StoreError> {
-        let (mut page, has_more) = self
-            .page(
-                "($2::int8 IS NULL OR m.id < $2) ORDER BY m.id DESC",
-                room_id,
-                before_id,
-                limit,
-            )
-            .await?;
+        let (mut page, has_more) = self.page(PAGE_BEFORE, room_id, before_id, limit).await?;
         page.reverse();
         Ok((page, has_more))
     }
@@ -221,32 +289,24 @@ impl Store {
         after_id: i64,
         limit: u16,
     ) -> Result<(Vec<MessageView>, bool), StoreError> {
-        self.page(
-            "m.id > $2 ORDER BY m.id ASC",
-            room_id,
-            Some(after_id),
-            limit,
-        )
-        .await
+        self.page(PAGE_AFTER, room_id, Some(after_id), limit).await
     }
 
-    /// One page of a room in the order `clause` sets (`$2` is `id`), and
-    /// whether the page was cut short.
+    /// One page of a room by `statement` ([`PAGE_BEFORE`] or
+    /// [`PAGE_AFTER`]), and whether the page was cut short.
     async fn page(
         &self,
-        clause: &str,
+        statement: &'static str,
         room_id: i64,
         id: Option<i64>,
         limit: u16,
     ) -> Result<(Vec<MessageView>, bool), StoreError> {
-        let mut rows = sqlx::query_as::<_, MessageRow>(&format!(
-            "{SELECT_VIEW} WHERE m.room_id = $1 AND {clause} LIMIT $3"
-        ))
-        .bind(room_id)
-        .bind(id)
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
+        let mut rows = sqlx::query_as::<_, MessageRow>(statement)
+            .bind(room_id)
+            .bind(id)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
         let has_more = rows.len() > usize::from(limit);
         rows.truncate(usize::from(limit));
         Ok((rows.into_iter().map(MessageView::from).collect(), has_more))

@@ -1,7 +1,9 @@
 //! Integration tests: a real server on port 0 against a fresh PostgreSQL
-//! database per test (`#[sqlx::test]`), driven over real sockets.
+//! database per test (`#[sqlx::test]`), driven over real sockets; and the
+//! store's trickier statements against the same fresh databases.
 
 mod helpers;
 mod presence;
 mod rest;
+mod store;
 mod websocket;

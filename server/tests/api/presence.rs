@@ -1,10 +1,14 @@
-//! Presence is per user: what others see as sockets come and go.
+//! Presence is per user: what others see as sockets come and go, and what
+//! is recorded when they are gone.
+
+use std::time::{Duration, Instant};
 
 use sapa_protocol::ServerMessage;
 use serde_json::Value;
 use sqlx::PgPool;
+use time::OffsetDateTime;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{DEADLINE, TestApp, spawn_app};
 
 async fn active(app: &TestApp, token: &str) -> Vec<String> {
     let body: Value = app
@@ -64,4 +68,40 @@ async fn a_user_with_two_sockets_leaves_only_when_the_second_closes(pool: PgPool
     let left = watcher.next_left().await;
     assert_eq!(left.username.as_str(), "bob");
     assert_eq!(active(&app, &token).await, ["watcher"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn sockets_closing_together_record_last_seen_in_a_handful_of_writes(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut clients = Vec::new();
+    for n in 0..20 {
+        clients.push(app.joined(&format!("closer{n}"), "general").await);
+    }
+    // Registration set last_seen; closing must move it forward.
+    let registered: OffsetDateTime = sqlx::query_scalar("SELECT max(last_seen) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for client in &mut clients {
+        client.ws.close(None).await.unwrap();
+    }
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let (moved, writes): (i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE last_seen > $1),
+                    count(DISTINCT last_seen) FILTER (WHERE last_seen > $1)
+               FROM users",
+        )
+        .bind(registered)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        if moved == 20 {
+            // One UPDATE gives its rows one now(): distinct times count writes.
+            assert!(writes <= 5, "{writes} writes for 20 closes");
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {moved} of 20 recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -314,3 +314,78 @@ async fn health_readiness_tester_and_ws_info(pool: PgPool) {
         .unwrap();
     assert_eq!(info["url"], format!("ws://{}/ws", app.addr));
 }
+
+#[sqlx::test(migrations = false)]
+async fn refusals_keep_their_status_and_wording(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let token = app.register("alice").await;
+    let error_of = |response: reqwest::Response| async move {
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        (status, body["error"].clone(), body["message"].clone())
+    };
+
+    let wrong = app
+        .http
+        .post(app.url("/sessions"))
+        .json(&json!({"username": "alice", "password": "not the password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(wrong).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!("unauthorized"),
+            json!("wrong username or password")
+        )
+    );
+    let unknown = app
+        .http
+        .post(app.url("/sessions"))
+        .json(&json!({"username": "nobody", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(unknown).await.2,
+        "wrong username or password",
+        "which of name and password was wrong is not told"
+    );
+
+    let missing = app.http.get(app.url("/rooms")).send().await.unwrap();
+    assert_eq!(
+        error_of(missing).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!("unauthorized"),
+            json!("missing bearer token (Authorization: Bearer TOKEN)")
+        )
+    );
+    let bogus = app.get("/rooms", &"0".repeat(64)).await;
+    assert_eq!(
+        error_of(bogus).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!("unauthorized"),
+            json!("invalid or expired token")
+        )
+    );
+
+    // The database goes away after the token and the room are known: the
+    // send reaches the writer, which cannot store it.
+    let post = |content: &str| {
+        app.http
+            .post(app.url("/messages"))
+            .bearer_auth(&token)
+            .json(&json!({"content": content}))
+            .send()
+    };
+    assert_eq!(post("first").await.unwrap().status(), StatusCode::CREATED);
+    app.pool.close().await;
+    let (status, code, _) = error_of(post("lost").await.unwrap()).await;
+    assert_eq!(
+        (status, code),
+        (StatusCode::SERVICE_UNAVAILABLE, json!("unavailable"))
+    );
+}

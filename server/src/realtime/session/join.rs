@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use super::{Awaiting, Done, Joined, Replies, Session, Step, Task, encode};
 use crate::{
-    auth::AuthError,
+    accounts::AuthError,
     chat::{HistoryFrame, Mailbox, Replay},
     realtime::error::{Close, WsError},
 };

@@ -35,9 +35,9 @@ use super::{
     limits::SendLimit,
 };
 use crate::{
-    auth::{AuthError, Identity},
+    accounts::{AuthError, Identity},
     chat::{ConnId, EncodedMessage, Hub, Membership, Outbox, Replay, Replayed},
-    realtime::writer::WriteResult,
+    persist::WriteResult,
     store::{NewMessage, StoreError},
 };
 

@@ -10,10 +10,10 @@ use sapa_protocol::{ClientId, ClientKind, ErrorCode, ErrorRef, SendMessage, Serv
 
 use super::{Replies, Session, Step, encode};
 use crate::{
+    persist::WriteResult,
     realtime::{
         error::{Close, WsError},
         limits::Verdict,
-        writer::WriteResult,
     },
     store::NewMessage,
 };

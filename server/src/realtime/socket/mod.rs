@@ -30,11 +30,11 @@ use super::{
     error::Close,
     session::{Input, Replies, Session, Settings, Step},
     tasks,
-    writer::{WriteResult, outcome},
 };
 use crate::{
-    app::AppState,
     chat::{ConnId, Outbound, Outbox},
+    persist::{WriteResult, outcome},
+    state::AppState,
 };
 
 /// What the pump reads frames from and writes frames to: axum's WebSocket,

@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{Upgrade, serve};
-use crate::{app::AppState, config::Config, store::Store};
+use crate::{config::Config, state::AppState, store::Store};
 
 /// A socket made of two channels: what the test sends in, and what the
 /// pump writes out.
@@ -72,7 +72,7 @@ fn state_without_database() -> AppState {
         .connect_lazy(&url)
         .unwrap();
     let tracker = TaskTracker::new();
-    AppState::new(
+    AppState::start(
         Config::for_tests(&url),
         Store::from_pool(pool),
         &tracker,

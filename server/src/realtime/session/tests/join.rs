@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::*;
 use crate::{
-    auth::AuthError,
+    accounts::AuthError,
     chat::Replay,
     realtime::session::{Credential, Task},
 };
@@ -93,7 +93,6 @@ fn a_refused_credential_or_a_database_down_at_login_closes_the_connection() {
             ErrorCode::Validation,
         ),
         (AuthError::Store(database_down()), ErrorCode::Unavailable),
-        (AuthError::Hashing("bug".into()), ErrorCode::Internal),
     ];
     for (refusal, code) in cases {
         let hub = Hub::new(50);

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::{Credential, Done, Input, Replies, Session, Settings, Step, Task};
 use crate::{
-    auth::Identity,
+    accounts::Identity,
     chat::{Hub, Outbound, Outbox, Replayed},
     realtime::error::Close,
     store::StoreError,

@@ -5,10 +5,7 @@ use sapa_protocol::{ClientKind, ErrorCode, ErrorRef, ServerMessage};
 use serde_json::json;
 
 use super::*;
-use crate::{
-    realtime::{limits::ABUSE_LIMIT, writer::WriteError},
-    store::StoredMessage,
-};
+use crate::{persist::WriteError, realtime::limits::ABUSE_LIMIT, store::StoredMessage};
 
 #[test]
 fn a_message_goes_to_the_writer_as_the_connections_user_in_its_room() {

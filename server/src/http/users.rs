@@ -2,17 +2,17 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use sapa_protocol::{
-    ErrorCode, NewPassword, RoomName, Username,
+    NewPassword, RoomName, Username,
     rest::{Credentials, ErrorBody, Registered},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::{
-    app::AppState,
-    auth::{AuthError, Bearer},
+use super::{
+    bearer::Bearer,
     error::{ApiError, ApiJson, ApiQuery},
 };
+use crate::state::AppState;
 
 /// Registers a new account.
 #[utoipa::path(post, path = "/users", tag = "Users", request_body = Credentials, responses(
@@ -26,19 +26,10 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
     let username = Username::parse(body.username)?;
     let password = NewPassword::parse(body.password)?;
-    let identity = match state.auth.register(&username, &password).await {
-        Ok(Some(identity)) => identity,
-        Ok(None) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                format!("the name {username} is taken"),
-            ));
-        }
-        Err(AuthError::Store(e)) => return Err(e.into()),
-        Err(e) => return Err(ApiError::internal(e)),
+    let Some(identity) = state.accounts.register(&username, &password).await? else {
+        return Err(ApiError::conflict(format!("the name {username} is taken")));
     };
-    let issued = state.auth.issue_token(identity.user_id).await?;
+    let issued = state.accounts.issue_token(identity.user_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(Registered {

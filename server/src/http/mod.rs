@@ -1,8 +1,16 @@
-//! The HTTP surface: one file per REST resource, the WebSocket upgrade, the
-//! tester page, and the OpenAPI document with Swagger UI. [`router`] builds
-//! it all from an [`AppState`] without binding anything, so tests can call
-//! it directly.
+//! The HTTP surface: the router with CORS, tracing and JSON fallbacks
+//! (here), the REST error type and JSON extractors ([`error`]), the bearer
+//! token extractor (`bearer.rs`), one file per REST resource, the WebSocket
+//! upgrade (`ws.rs`, handing the socket to [`crate::realtime`]), the tester
+//! page, and the OpenAPI document with Swagger UI. [`router`] builds it all
+//! from an [`AppState`] without binding anything, so tests can call it
+//! directly.
+//!
+//! Handlers parse, call the accounts, writer, hub or store, and shape the
+//! answer; no SQL and no password or token logic lives here.
 
+mod bearer;
+pub mod error;
 mod health;
 mod messages;
 pub mod openapi;
@@ -26,7 +34,10 @@ use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{app::AppState, error::ApiError};
+pub use bearer::Bearer;
+pub use error::{ApiError, ApiJson, ApiQuery};
+
+use crate::state::AppState;
 
 /// Every route, with CORS, request tracing and JSON errors for unknown paths.
 pub fn router(state: AppState) -> Router {

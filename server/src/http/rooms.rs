@@ -3,7 +3,8 @@
 use axum::{Json, extract::State};
 use sapa_protocol::rest::{ErrorBody, RoomInfo};
 
-use crate::{app::AppState, auth::Bearer, error::ApiError};
+use super::{bearer::Bearer, error::ApiError};
+use crate::state::AppState;
 
 /// Rooms, alphabetically, with online counts.
 #[utoipa::path(get, path = "/rooms", tag = "Rooms", security(("bearer" = [])), responses(

@@ -3,11 +3,11 @@
 use axum::{Json, extract::State, http::StatusCode};
 use sapa_protocol::rest::{Credentials, ErrorBody, Session};
 
-use crate::{
-    app::AppState,
-    auth::{AuthError, Bearer},
+use super::{
+    bearer::Bearer,
     error::{ApiError, ApiJson},
 };
+use crate::state::AppState;
 
 /// Logs in. Never validates the format of what it is given: wrong is 401.
 #[utoipa::path(post, path = "/sessions", tag = "Sessions", request_body = Credentials, responses(
@@ -18,17 +18,11 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Session>, ApiError> {
-    let identity = match state
-        .auth
+    let identity = state
+        .accounts
         .login(&body.username, body.password.expose())
-        .await
-    {
-        Ok(identity) => identity,
-        Err(AuthError::Denied(why)) => return Err(ApiError::unauthorized(why)),
-        Err(AuthError::Store(e)) => return Err(e.into()),
-        Err(e) => return Err(ApiError::internal(e)),
-    };
-    let issued = state.auth.issue_token(identity.user_id).await?;
+        .await?;
+    let issued = state.accounts.issue_token(identity.user_id).await?;
     Ok(Json(Session {
         token: issued.token,
         expires_at: issued.expires_at,
@@ -41,6 +35,6 @@ pub async fn login(
     (status = 401, body = ErrorBody),
 ))]
 pub async fn logout(State(state): State<AppState>, caller: Bearer) -> Result<StatusCode, ApiError> {
-    state.auth.revoke(&caller.token).await?;
+    state.accounts.revoke(&caller.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,11 @@
-//! The REST boundary's one error type and the extractors that make axum's own
-//! rejections speak it. Every error body is `{"error": code, "message": text}`;
-//! internal causes are logged here and never sent to the client.
+//! The REST boundary's one error type, [`ApiError`], and the extractors that
+//! make axum's own rejections speak it. Every error body is
+//! `{"error": code, "message": text}`; internal causes are logged here and
+//! never sent to the client.
+//!
+//! This is the one place where a failure becomes a status code: the errors
+//! of the layers below (store, accounts, writer, validation) convert with
+//! `From`, so handlers use `?` and never map errors by hand.
 
 use axum::{
     Json,
@@ -14,7 +19,7 @@ use axum::{
 use sapa_protocol::{ErrorCode, ValidationError, rest::ErrorBody};
 use serde::de::DeserializeOwned;
 
-use crate::store::StoreError;
+use crate::{accounts::AuthError, persist::WriteError, store::StoreError};
 
 /// An error a REST handler returns.
 #[derive(Debug)]
@@ -48,6 +53,20 @@ impl ApiError {
         )
     }
 
+    /// 409: the thing already exists.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+    }
+
+    /// 503: the server cannot take this now; nothing was done.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            message,
+        )
+    }
+
     /// 404 with the standard body.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
@@ -75,13 +94,34 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    ErrorCode::Unavailable,
-                    "the database is unavailable; nothing was stored",
-                )
+                Self::unavailable("the database is unavailable; nothing was stored")
             }
             StoreError::Other(cause) => Self::internal(cause),
+        }
+    }
+}
+
+/// Refused credentials are 401 with the reason the accounts give (which
+/// never tells whether the name or the password was wrong); a rule broken
+/// is 422; the database as for [`StoreError`]; a hashing failure is a bug.
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Denied(why) => Self::unauthorized(why),
+            AuthError::Invalid(why) => Self::validation(why),
+            AuthError::Store(error) => error.into(),
+            error @ AuthError::Hashing(_) => Self::internal(error),
+        }
+    }
+}
+
+/// A message not stored: 503 when the database is down (the sender may
+/// retry with the same client_id), 500 otherwise (logged by the writer).
+impl From<WriteError> for ApiError {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::Unavailable => Self::unavailable(error.to_string()),
+            WriteError::Internal => Self::internal(error),
         }
     }
 }

@@ -6,18 +6,18 @@ use std::net::SocketAddr;
 use axum::{
     Json,
     extract::{ConnectInfo, Path, State, WebSocketUpgrade},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, header},
     response::Response,
 };
-use sapa_protocol::{ErrorCode, MAX_FRAME_BYTES, RoomName, Secret, rest::ErrorBody};
+use sapa_protocol::{MAX_FRAME_BYTES, RoomName, Secret, rest::ErrorBody};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use super::error::{ApiError, ApiQuery};
 use crate::{
-    app::AppState,
-    error::{ApiError, ApiQuery},
     realtime::socket::{self, Upgrade},
+    state::AppState,
 };
 
 /// Where the WebSocket is and how to talk to it.
@@ -119,23 +119,13 @@ fn accept(
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     if state.shutdown.is_cancelled() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::Unavailable,
-            "shutting down",
-        ));
+        return Err(ApiError::unavailable("shutting down"));
     }
     let permit = state
         .connection_slots
         .clone()
         .try_acquire_owned()
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Unavailable,
-                "too many connections; try again later",
-            )
-        })?;
+        .map_err(|_| ApiError::unavailable("too many connections; try again later"))?;
     let tracker = state.connections.clone();
     let upgrade = Box::new(Upgrade {
         state,

@@ -10,13 +10,11 @@ use sapa_protocol::{
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::{
-    app::AppState,
-    auth::Bearer,
+use super::{
+    bearer::Bearer,
     error::{ApiError, ApiJson, ApiQuery},
-    realtime::WriteError,
-    store::NewMessage,
 };
+use crate::{state::AppState, store::NewMessage};
 
 /// Which page of history.
 #[derive(Deserialize, IntoParams)]
@@ -104,15 +102,7 @@ pub async fn post(
             content,
             client_id,
         })
-        .await
-        .map_err(|error| match error {
-            WriteError::Unavailable => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                sapa_protocol::ErrorCode::Unavailable,
-                error.to_string(),
-            ),
-            WriteError::Internal => ApiError::internal(error),
-        })?;
+        .await?;
     let status = if stored.fresh {
         StatusCode::CREATED
     } else {

@@ -4,7 +4,8 @@ use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{app::AppState, error::ApiError};
+use super::error::ApiError;
+use crate::state::AppState;
 
 /// A probe's answer.
 #[derive(Serialize, ToSchema)]

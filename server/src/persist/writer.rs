@@ -1,0 +1,120 @@
+//! The message writer: the one path by which messages reach the database.
+//!
+//! It runs on the [`batcher`](super::batcher): the first pending message and
+//! whatever else is queued (up to a cap) are stored with one INSERT, and
+//! only then are the new ones broadcast through the hub and each sender
+//! answered. At low load a batch is one message, so no latency is added;
+//! under load batches grow and the database sees far fewer round trips.
+//! Because broadcast follows commit, a message anyone saw is in the
+//! database; if the database fails, every sender in the batch is told
+//! [`WriteError::Unavailable`] and nothing is broadcast.
+//!
+//! The INSERT itself (and how retried client_ids are answered) is
+//! `store/messages.rs`; fan-out is the hub's.
+
+use tokio::sync::oneshot;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use super::batcher::{Answers, Batcher, Job, Options};
+use crate::{
+    chat::Hub,
+    store::{NewMessage, Store, StoreError, StoredMessage},
+};
+
+/// Why a message was not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// The database is unreachable (or the writer has stopped); nothing was
+    /// stored.
+    #[error("the database is unavailable; the message was not stored")]
+    Unavailable,
+    /// Anything else (logged where it happened).
+    #[error("the message could not be stored")]
+    Internal,
+}
+
+/// The answer a sender waits for.
+pub type WriteResult = Result<StoredMessage, WriteError>;
+
+/// A handle for submitting messages; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    batcher: Batcher<NewMessage, WriteResult>,
+}
+
+/// How many messages may wait for the writer before senders wait too.
+const QUEUE: usize = 16 * 1024;
+
+impl Writer {
+    /// Starts the writer on `tracker`, storing up to `batch_max` messages
+    /// per INSERT. When `stop` is cancelled it stores whatever is already
+    /// queued, answers those senders, and ends.
+    pub fn spawn(
+        store: Store,
+        hub: Hub,
+        batch_max: usize,
+        tracker: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Self {
+        let options = Options {
+            queue: QUEUE,
+            batch_max,
+            linger: std::time::Duration::ZERO,
+        };
+        let batcher = Batcher::spawn(StoreAndBroadcast { store, hub }, options, tracker, stop);
+        Self { batcher }
+    }
+
+    /// Queues a message; the receiver yields its outcome once committed (see
+    /// [`outcome`]). A connection awaits it alongside its other work.
+    pub async fn submit(&self, message: NewMessage) -> oneshot::Receiver<WriteResult> {
+        self.batcher.submit(message).await
+    }
+
+    /// Queues a message and waits until it is stored.
+    pub async fn store(&self, message: NewMessage) -> WriteResult {
+        outcome(self.submit(message).await.await)
+    }
+}
+
+/// Turns a writer reply into a result; a dropped reply means the writer has
+/// shut down before storing it.
+pub fn outcome(reply: Result<WriteResult, oneshot::error::RecvError>) -> WriteResult {
+    reply.unwrap_or(Err(WriteError::Unavailable))
+}
+
+/// The writer's job: one INSERT per batch, then the broadcast.
+struct StoreAndBroadcast {
+    store: Store,
+    hub: Hub,
+}
+
+impl Job for StoreAndBroadcast {
+    type Item = NewMessage;
+    type Answer = WriteResult;
+
+    async fn run(&mut self, batch: &[NewMessage], answers: &mut Answers<'_, WriteResult>) {
+        match self.store.insert_messages(batch).await {
+            Ok(stored) => {
+                // Broadcast before answering: a sender that hears "stored"
+                // can count on everyone else being sent it already.
+                self.hub
+                    .broadcast(stored.iter().filter(|s| s.fresh).map(|s| &s.view));
+                answers.extend(stored.into_iter().map(Ok));
+            }
+            Err(error) => {
+                let answer = match error {
+                    StoreError::Unavailable(cause) => {
+                        tracing::warn!(%cause, messages = batch.len(), "database unavailable; batch not stored");
+                        WriteError::Unavailable
+                    }
+                    StoreError::Other(cause) => {
+                        tracing::error!(%cause, messages = batch.len(), "storing a batch failed");
+                        WriteError::Internal
+                    }
+                };
+                answers.extend(batch.iter().map(|_| Err(answer)));
+            }
+        }
+    }
+}

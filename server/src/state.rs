@@ -1,0 +1,84 @@
+//! [`AppState`]: the handles every part of the server shares, and nothing
+//! else.
+//!
+//! This is a leaf: it names the handles (configuration, store, accounts,
+//! hub, writer, last-seen recorder) and starts their background tasks
+//! ([`AppState::start`]), and imports only the layers below it. Binding,
+//! serving and the shutdown order live in `app.rs`; request handlers
+//! (`http/`) and connection tasks (`realtime/`) take an `AppState` and
+//! never import anything from `app.rs`.
+
+use std::sync::{Arc, atomic::AtomicU64};
+
+use tokio::sync::Semaphore;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use crate::{
+    accounts::Accounts,
+    chat::Hub,
+    config::Config,
+    persist::{LastSeen, Writer},
+    store::Store,
+};
+
+/// Everything a request handler or connection task needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub accounts: Accounts,
+    pub hub: Hub,
+    pub writer: Writer,
+    /// Records when users go offline, in batches.
+    pub last_seen: LastSeen,
+    /// Cancelled when the server begins to shut down.
+    pub shutdown: CancellationToken,
+    /// Every WebSocket task, so shutdown can wait for them.
+    pub connections: TaskTracker,
+    /// Bounds concurrent WebSocket connections.
+    pub connection_slots: Arc<Semaphore>,
+    /// Source of connection ids.
+    pub next_conn: Arc<AtomicU64>,
+}
+
+impl AppState {
+    /// The shared handles, with their background tasks (the message
+    /// writer, the last-seen recorder, the token look-ups, the presence
+    /// ticks) started on `background` until `stop`. Binds nothing: tests
+    /// build a state this way to drive a connection without a listener.
+    pub fn start(
+        config: Config,
+        store: Store,
+        background: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Self {
+        let hub = Hub::new(usize::from(config.history_size));
+        let writer = Writer::spawn(
+            store.clone(),
+            hub.clone(),
+            config.batch_max,
+            background,
+            stop.clone(),
+        );
+        let last_seen = LastSeen::spawn(store.clone(), background, stop.clone());
+        background.spawn(hub.clone().run_presence_ticks(stop.clone()));
+        Self {
+            last_seen,
+            accounts: Accounts::new(
+                store.clone(),
+                config.hash_concurrency,
+                config.token_ttl(),
+                background,
+                stop,
+            ),
+            connection_slots: Arc::new(Semaphore::new(config.max_connections)),
+            config: Arc::new(config),
+            store,
+            hub,
+            writer,
+            shutdown: CancellationToken::new(),
+            connections: TaskTracker::new(),
+            next_conn: Arc::new(AtomicU64::new(1)),
+        }
+    }
+}

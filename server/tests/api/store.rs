@@ -1,0 +1,178 @@
+//! The store against real PostgreSQL, without a server: the batched insert
+//! the writer relies on (order, ids, retried client_ids).
+
+use sapa_protocol::{ClientId, RoomName, Username};
+use sapa_server::store::{NewMessage, Store, StoredMessage};
+use sqlx::PgPool;
+
+struct Fixture {
+    pool: PgPool,
+    store: Store,
+    general: (i64, RoomName),
+    other: (i64, RoomName),
+    alice: (i64, Username),
+    bob: (i64, Username),
+}
+
+async fn fixture(pool: PgPool) -> Fixture {
+    let store = Store::from_pool(pool.clone());
+    store.migrate().await.unwrap();
+    let user = |name: &str| {
+        let store = store.clone();
+        let name: Username = name.parse().unwrap();
+        async move {
+            let user = store
+                .create_user(&name, "not a hash")
+                .await
+                .unwrap()
+                .unwrap();
+            (user.id, user.username)
+        }
+    };
+    let room = |name: &str| {
+        let store = store.clone();
+        let name: RoomName = name.parse().unwrap();
+        async move { (store.ensure_room(&name).await.unwrap(), name) }
+    };
+    Fixture {
+        general: room("general").await,
+        other: room("other").await,
+        alice: user("alice").await,
+        bob: user("bob").await,
+        store,
+        pool,
+    }
+}
+
+fn message(
+    room: &(i64, RoomName),
+    user: &(i64, Username),
+    content: &str,
+    client_id: Option<&str>,
+) -> NewMessage {
+    NewMessage {
+        room_id: room.0,
+        room: room.1.clone(),
+        user_id: user.0,
+        username: user.1.clone(),
+        content: content.parse().unwrap(),
+        client_id: client_id.map(|c| ClientId::parse(c.to_owned()).unwrap()),
+    }
+}
+
+fn contents(outcomes: &[StoredMessage]) -> Vec<&str> {
+    outcomes.iter().map(|o| o.view.content.as_str()).collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_batch_of_fresh_repeated_and_retried_sends_answers_each_in_input_order(pool: PgPool) {
+    let f = fixture(pool).await;
+    let (general, alice, bob) = (&f.general, &f.alice, &f.bob);
+    let before = f
+        .store
+        .insert_messages(&[message(general, alice, "earlier", Some("c-1"))])
+        .await
+        .unwrap();
+    let earlier = &before[0].view;
+
+    let batch = [
+        message(general, alice, "one", None),
+        message(general, alice, "two", Some("c-2")),
+        message(general, bob, "three", Some("c-2")),
+        message(general, alice, "two again", Some("c-2")),
+        message(general, alice, "earlier again", Some("c-1")),
+        message(general, alice, "four", Some("c-4")),
+        message(general, alice, "earlier once more", Some("c-1")),
+    ];
+    let outcomes = f.store.insert_messages(&batch).await.unwrap();
+
+    let fresh: Vec<bool> = outcomes.iter().map(|o| o.fresh).collect();
+    assert_eq!(fresh, [true, true, true, false, false, true, false]);
+    assert_eq!(
+        contents(&outcomes),
+        ["one", "two", "three", "two", "earlier", "four", "earlier"],
+        "a repeat is answered with what was stored for its client_id"
+    );
+    let ids: Vec<i64> = outcomes.iter().map(|o| o.view.id).collect();
+    assert!(earlier.id < ids[0] && ids[0] < ids[1] && ids[1] < ids[2] && ids[2] < ids[5]);
+    assert_eq!(
+        ids[3], ids[1],
+        "bob's c-2 is his own; alice's repeat is her first"
+    );
+    assert_eq!(ids[4], earlier.id);
+    assert_eq!(ids[6], earlier.id);
+    assert_eq!(outcomes[2].view.username.as_str(), "bob");
+
+    let (stored, _) = f.store.history_after(general.0, 0, 100).await.unwrap();
+    let stored: Vec<(i64, &str)> = stored.iter().map(|m| (m.id, m.content.as_str())).collect();
+    assert_eq!(
+        stored,
+        [
+            (earlier.id, "earlier"),
+            (ids[0], "one"),
+            (ids[1], "two"),
+            (ids[2], "three"),
+            (ids[5], "four"),
+        ],
+        "each message stored once, in the order sent"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_retry_naming_another_room_gets_the_original(pool: PgPool) {
+    let f = fixture(pool).await;
+    let first = f
+        .store
+        .insert_messages(&[message(&f.general, &f.alice, "hello", Some("c-9"))])
+        .await
+        .unwrap();
+    let retried = f
+        .store
+        .insert_messages(&[
+            message(&f.other, &f.alice, "hello, elsewhere", Some("c-9")),
+            message(&f.other, &f.alice, "new", Some("c-10")),
+        ])
+        .await
+        .unwrap();
+    assert!(!retried[0].fresh);
+    assert_eq!(retried[0].view.id, first[0].view.id);
+    assert_eq!(retried[0].view.room.as_str(), "general");
+    assert_eq!(retried[0].view.content.as_str(), "hello");
+    assert!(retried[1].fresh);
+    let (in_other, _) = f.store.history_after(f.other.0, 0, 100).await.unwrap();
+    assert_eq!(contents_of(&in_other), ["new"]);
+}
+
+fn contents_of(views: &[sapa_protocol::MessageView]) -> Vec<&str> {
+    views.iter().map(|m| m.content.as_str()).collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn ids_rise_in_input_order_across_a_large_batch(pool: PgPool) {
+    let f = fixture(pool).await;
+    let batch: Vec<NewMessage> = (0..500)
+        .map(|n| {
+            let user = if n % 3 == 0 { &f.bob } else { &f.alice };
+            let client_id = format!("k-{n}");
+            message(&f.general, user, &format!("m{n}"), Some(client_id.as_str()))
+        })
+        .collect();
+    let outcomes = f.store.insert_messages(&batch).await.unwrap();
+    assert!(outcomes.iter().all(|o| o.fresh));
+    assert!(outcomes.windows(2).all(|w| w[0].view.id < w[1].view.id));
+    for (n, outcome) in outcomes.iter().enumerate() {
+        assert_eq!(outcome.view.content.as_str(), format!("m{n}"));
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_batched_insert_draws_ids_from_the_columns_own_sequence(pool: PgPool) {
+    // The insert names the sequence itself; it must be the one the
+    // bigserial column owns, or ids would come from two places.
+    let f = fixture(pool).await;
+    let sequence: String = sqlx::query_scalar("SELECT pg_get_serial_sequence('messages', 'id')")
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    assert_eq!(sequence, "public.messages_id_seq");
+}
