@@ -59,7 +59,11 @@ pub async fn list(
         .map(PageLimit::parse)
         .transpose()?
         .unwrap_or_default();
-    let Some(room_id) = state.store.room_id(&room).await? else {
+    let room_id = match state.hub.room_id(&room) {
+        Some(id) => Some(id),
+        None => state.store.room_id(&room).await?,
+    };
+    let Some(room_id) = room_id else {
         return Ok(Json(MessageList(Vec::new())));
     };
     let (messages, _) = state
@@ -91,7 +95,10 @@ pub async fn post(
         .transpose()?
         .unwrap_or_default();
     let client_id = body.client_id.map(ClientId::parse).transpose()?;
-    let room_id = state.store.ensure_room(&room).await?;
+    let room_id = match state.hub.room_id(&room) {
+        Some(id) => id,
+        None => state.store.ensure_room(&room).await?,
+    };
     let stored = state
         .writer
         .store(NewMessage {

@@ -14,20 +14,14 @@ pub use messages::{NewMessage, StoredMessage};
 pub use sessions::SessionUser;
 pub use users::UserRecord;
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::sync::Arc;
 
-use sapa_protocol::RoomName;
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
 /// The database handle: a connection pool, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
-    /// Room name -> id; rooms are never deleted, so entries never go stale.
-    room_ids: Arc<Mutex<HashMap<RoomName, i64>>>,
 }
 
 /// Why a query failed. Cheap to clone, so one failed query can answer
@@ -85,10 +79,7 @@ impl Store {
 
     /// Wraps an existing pool (tests hand one in).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self {
-            pool,
-            room_ids: Arc::default(),
-        }
+        Self { pool }
     }
 
     /// Applies the migrations in `migrations/` that are not applied yet.
