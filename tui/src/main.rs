@@ -8,10 +8,13 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use sapa_protocol::{RoomName, Secret, Username};
 use sapa_tui::app::{Options, State};
-use sapa_tui::auth::{Rest, TokenStore, parse_server, server_key, ws_url};
-use sapa_tui::cli::{self, CliError, TailOptions, Target, exit};
-use sapa_tui::driver::Driver;
-use sapa_tui::net::NetConfig;
+use sapa_tui::client::driver::Driver;
+use sapa_tui::client::rest::Rest;
+use sapa_tui::client::socket::NetConfig;
+use sapa_tui::client::tokens::TokenStore;
+use sapa_tui::client::url::{parse_server, server_key, ws_url};
+use sapa_tui::run::tail::TailOptions;
+use sapa_tui::run::{self, CliError, Target, exit};
 use time::UtcOffset;
 
 const AFTER_HELP: &str = "\
@@ -168,10 +171,10 @@ async fn logout(target: &Target) -> ExitCode {
 
 async fn send(target: &Target, args: &SendArgs) -> ExitCode {
     let result = if args.text.is_empty() {
-        cli::send_stream(target, cli::stdin_lines()).await
+        run::send::send_stream(target, run::send::stdin_lines()).await
     } else {
-        match cli::lines_to_send(&args.text, None) {
-            Ok(lines) => cli::send(target, lines).await,
+        match run::send::lines_to_send(&args.text, None) {
+            Ok(lines) => run::send::send(target, lines).await,
             Err(e) => Err(e),
         }
     };
@@ -194,12 +197,12 @@ async fn tail(target: &Target, args: &TailArgs, utc_offset: UtcOffset) -> ExitCo
     let stop = async {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
-            () = sapa_tui::term::terminated() => {}
+            () = sapa_tui::run::terminal::terminated() => {}
         }
     };
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    match cli::tail(target, options, net, &mut out, &mut err, stop).await {
+    match run::tail::tail(target, options, net, &mut out, &mut err, stop).await {
         Ok(()) => ExitCode::from(exit::OK as u8),
         Err(e) => fail(&e),
     }
@@ -228,7 +231,7 @@ async fn interactive(target: Target, utc_offset: UtcOffset) -> ExitCode {
         Secret::new(""),
     );
     let driver = Driver::new(state, &target.server, net, target.store, target.password);
-    match sapa_tui::term::run(driver).await {
+    match sapa_tui::run::terminal::run(driver).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sapa: {e:#}");

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, MouseEventKind};
 use sapa_protocol::{ClientMessage, ErrorCode, ServerMessage};
 
 use super::*;
-use crate::fixtures::*;
+use crate::app::fixtures::*;
 
 fn sent(fx: &[Effect]) -> Vec<&ClientMessage> {
     fx.iter()

@@ -12,15 +12,18 @@ use std::process::Stdio;
 use helpers::*;
 use sapa_protocol::Secret;
 use sapa_tui::app::{Conn, Event, Screen};
-use sapa_tui::auth::{Rest, server_key};
-use sapa_tui::cli::{self, exit};
+use sapa_tui::client::rest::Rest;
+use sapa_tui::client::url::{parse_server, server_key};
+use sapa_tui::run::exit;
+use sapa_tui::run::send::{self as cli_send, lines_to_send};
+use sapa_tui::run::tail::{self as cli_tail, TailOptions};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 const SAPA: &str = env!("CARGO_BIN_EXE_sapa");
 
 fn lines(text: &str) -> Vec<sapa_protocol::Content> {
-    cli::lines_to_send(&[], Some(text)).unwrap()
+    lines_to_send(&[], Some(text)).unwrap()
 }
 
 /// Starts the built `sapa tail --history N` as bob; returns the child and
@@ -98,7 +101,7 @@ async fn send_stores_every_line_in_order_and_keeps_the_token(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("send");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
-    let ids = cli::send(&alice, lines("first\nsecond 日本語\n\nthird"))
+    let ids = cli_send::send(&alice, lines("first\nsecond 日本語\n\nthird"))
         .await
         .expect("sent");
     assert_eq!(ids.len(), 3);
@@ -112,7 +115,7 @@ async fn send_stores_every_line_in_order_and_keeps_the_token(pool: PgPool) {
 
     // Next time the saved token is enough: no password needed.
     let again = target(&server.url(), "alice", &dir, None);
-    cli::send(&again, lines("fourth"))
+    cli_send::send(&again, lines("fourth"))
         .await
         .expect("sent with the token");
     assert_eq!(server.messages("general", token.expose()).await.len(), 4);
@@ -207,21 +210,23 @@ async fn tail_prints_recent_history_then_each_new_message_once(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("tail");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
-    cli::send(&alice, lines("one\ntwo\nthree")).await.unwrap();
+    cli_send::send(&alice, lines("one\ntwo\nthree"))
+        .await
+        .unwrap();
 
     let (mut child, mut rx) = spawn_tail(&server.url(), &dir, "2");
     assert_eq!(strip(next_line(&mut rx).await), "alice: two");
     assert_eq!(strip(next_line(&mut rx).await), "alice: three");
 
-    cli::send(&alice, lines("four\nmulti\\nline"))
+    cli_send::send(&alice, lines("four\nmulti\\nline"))
         .await
         .unwrap();
-    cli::send(&alice, vec!["real\nbreak".parse().unwrap()])
+    cli_send::send(&alice, vec!["real\nbreak".parse().unwrap()])
         .await
         .unwrap();
     // A marker sent last: once it is printed, anything printed twice would
     // have shown up before it.
-    cli::send(&alice, lines("end")).await.unwrap();
+    cli_send::send(&alice, lines("end")).await.unwrap();
     assert_eq!(strip(next_line(&mut rx).await), "alice: four");
     assert_eq!(strip(next_line(&mut rx).await), "alice: multi\\\\nline");
     assert_eq!(strip(next_line(&mut rx).await), "alice: real\\nbreak");
@@ -239,7 +244,9 @@ async fn send_under_a_low_rate_limit_still_stores_every_line_once_in_order(pool:
     let dir = ConfigDir::new("rate");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
     let input: String = (1..=40).map(|i| format!("line {i}\n")).collect();
-    cli::send(&alice, lines(&input)).await.expect("all sent");
+    cli_send::send(&alice, lines(&input))
+        .await
+        .expect("all sent");
     let token = saved_token(&alice);
     let texts = server.contents("general", token.expose()).await;
     let expected: Vec<_> = (1..=40).map(|i| format!("line {i}")).collect();
@@ -253,7 +260,7 @@ async fn send_sends_each_line_of_standard_input_as_it_is_written(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("stream");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
-    cli::send(&alice, lines("hello")).await.unwrap();
+    cli_send::send(&alice, lines("hello")).await.unwrap();
     // bob tails the room: a line shows up there once the server stored it.
     let (mut tail, mut shown) = spawn_tail(&server.url(), &dir, "1");
     assert_eq!(strip(next_line(&mut shown).await), "alice: hello");
@@ -322,13 +329,13 @@ async fn tail_never_prints_older_pages_that_arrive_after_it_started(pool: PgPool
     let dir = ConfigDir::new("floor");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
     let input: String = (1..=30).map(|i| format!("m{i}\n")).collect();
-    cli::send(&alice, lines(&input)).await.unwrap();
+    cli_send::send(&alice, lines(&input)).await.unwrap();
     let (mut child, mut rx) = spawn_tail(&server.url(), &dir, "3");
     let text = |l: String| l.split_once(": ").unwrap().1.to_owned();
     for want in ["m28", "m29", "m30"] {
         assert_eq!(text(next_line(&mut rx).await), want);
     }
-    cli::send(&alice, lines("m31")).await.unwrap();
+    cli_send::send(&alice, lines("m31")).await.unwrap();
     assert_eq!(
         text(next_line(&mut rx).await),
         "m31",
@@ -343,7 +350,7 @@ async fn tail_json_prints_message_frames(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("json");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
-    cli::send(&alice, lines("hello")).await.unwrap();
+    cli_send::send(&alice, lines("hello")).await.unwrap();
     let printed = std::sync::Arc::new(tokio::sync::Notify::new());
     let mut out = Lines {
         buf: Vec::new(),
@@ -354,12 +361,12 @@ async fn tail_json_prints_message_frames(pool: PgPool) {
     // Stop as soon as a line is out: the one message is all we want.
     let stop = async move { printed.notified().await };
     let bob = target(&server.url(), "bob", &dir, Some(PASSWORD));
-    let options = cli::TailOptions {
+    let options = TailOptions {
         history: 5,
         json: true,
         utc_offset: time::UtcOffset::UTC,
     };
-    cli::tail(
+    cli_tail::tail(
         &bob,
         options,
         quick_net(&server.url()),
@@ -387,7 +394,7 @@ async fn tail_pages_back_for_more_history_than_a_join_brings(pool: PgPool) {
     let dir = ConfigDir::new("deep");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
     let input: String = (1..=130).map(|i| format!("m{i}\n")).collect();
-    cli::send(&alice, lines(&input)).await.unwrap();
+    cli_send::send(&alice, lines(&input)).await.unwrap();
     let printed = std::sync::Arc::new(tokio::sync::Notify::new());
     let mut out = Lines {
         buf: Vec::new(),
@@ -395,14 +402,14 @@ async fn tail_pages_back_for_more_history_than_a_join_brings(pool: PgPool) {
         printed: printed.clone(),
     };
     let stop = async move { printed.notified().await };
-    let options = cli::TailOptions {
+    let options = TailOptions {
         history: 120,
         json: false,
         utc_offset: time::UtcOffset::UTC,
     };
     let bob = target(&server.url(), "bob", &dir, Some(PASSWORD));
     let mut err = Vec::new();
-    cli::tail(
+    cli_tail::tail(
         &bob,
         options,
         quick_net(&server.url()),
@@ -427,7 +434,7 @@ async fn logout_forgets_the_token_and_the_server_stops_accepting_it(pool: PgPool
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("logout");
     let alice = target(&server.url(), "alice", &dir, Some(PASSWORD));
-    cli::send(&alice, lines("hi")).await.unwrap();
+    cli_send::send(&alice, lines("hi")).await.unwrap();
     let key = server_key(&alice.server);
     let token = saved_token(&alice);
 
@@ -495,7 +502,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
         s.conn == Conn::Online && s.room().loaded
     })
     .await;
-    cli::send(
+    cli_send::send(
         &target(&url, "alice", &alice_dir, Some(PASSWORD)),
         lines("before"),
     )
@@ -525,7 +532,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     // Meanwhile, elsewhere, the same database takes messages bob misses.
     let elsewhere = Server::any_port(&pool().await).await;
     let alice = target(&elsewhere.url(), "alice", &alice_dir, Some(PASSWORD));
-    cli::send(&alice, lines("missed 1\nmissed 2\nmissed 3"))
+    cli_send::send(&alice, lines("missed 1\nmissed 2\nmissed 3"))
         .await
         .unwrap();
     elsewhere.stop().await;
@@ -537,7 +544,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     })
     .await;
     let alice = target(&back.url(), "alice", &alice_dir, None);
-    cli::send(&alice, lines("after")).await.unwrap();
+    cli_send::send(&alice, lines("after")).await.unwrap();
     run_until(&mut bob, "bob sees 'after'", |s| shown(s).len() == 6).await;
     assert_eq!(
         shown(&bob.state),
@@ -568,9 +575,9 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
 async fn a_refused_saved_token_falls_back_to_the_password(pool: PgPool) {
     let server = Server::any_port(&pool).await;
     let dir = ConfigDir::new("stale");
-    let key = server_key(&sapa_tui::auth::parse_server(&server.url()).unwrap());
+    let key = server_key(&parse_server(&server.url()).unwrap());
     // Register bob, then leave a token the server never issued.
-    Rest::new(sapa_tui::auth::parse_server(&server.url()).unwrap())
+    Rest::new(parse_server(&server.url()).unwrap())
         .login(&name("bob"), &Secret::new(PASSWORD))
         .await
         .unwrap();

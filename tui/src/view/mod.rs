@@ -12,8 +12,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use crate::app::layout::{self, Row, Tone};
 use crate::app::{Conn, LoginField, LoginForm, Screen, State};
-use crate::layout::{self, Row, Tone};
 
 /// Names get one of these, always the same one for the same name.
 const PALETTE: [Color; 10] = [

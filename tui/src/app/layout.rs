@@ -4,7 +4,7 @@
 //!
 //! Wrapping is by display width, grapheme by grapheme: a CJK character or an
 //! emoji takes two columns and is never split across rows. Nothing here
-//! draws; [`crate::ui`] turns [`Row`]s into styled ratatui lines.
+//! draws; [`crate::view`] turns [`Row`]s into styled ratatui lines.
 
 use ratatui::layout::Rect;
 use sapa_protocol::Username;

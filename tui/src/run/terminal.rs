@@ -25,8 +25,8 @@ use ratatui::backend::CrosstermBackend;
 use tokio::time::interval;
 
 use crate::app::Event;
-use crate::driver::Driver;
-use crate::ui;
+use crate::client::driver::Driver;
+use crate::view;
 
 /// How often the clock ticks (the reconnect countdown counts seconds).
 const TICK: Duration = Duration::from_millis(250);
@@ -126,7 +126,7 @@ pub async fn run(mut driver: Driver) -> anyhow::Result<()> {
     let stop = terminated();
     tokio::pin!(stop);
     while !quit {
-        terminal.draw(|f| ui::draw(f, &driver.state))?;
+        terminal.draw(|f| view::draw(f, &driver.state))?;
         let event = tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(ev)) => match from_terminal(ev) {

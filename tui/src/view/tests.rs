@@ -13,8 +13,8 @@ use ratatui::style::{Color, Modifier};
 use sapa_protocol::ServerMessage;
 
 use super::*;
+use crate::app::fixtures::*;
 use crate::app::{Event, NetEvent};
-use crate::fixtures::*;
 
 fn render(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut state = state.clone();

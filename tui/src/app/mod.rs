@@ -26,8 +26,13 @@ use sapa_protocol::{
 };
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::input::LineEditor;
-use crate::layout;
+pub mod editor;
+pub mod layout;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+
+use editor::LineEditor;
 
 /// Rows the mouse wheel scrolls per notch.
 const WHEEL_ROWS: usize = 3;

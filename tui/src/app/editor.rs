@@ -4,7 +4,7 @@
 //! keeps the cursor on screen however long the line grows.
 //!
 //! Pure data: no terminal, no keys. [`crate::app`] maps keys onto these
-//! methods; [`crate::ui`] draws [`LineEditor::view`].
+//! methods; [`crate::view`] draws [`LineEditor::view`].
 
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;

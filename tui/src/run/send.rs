@@ -1,121 +1,18 @@
-//! `sapa send` and `sapa tail`: the client without a screen, for scripts
-//! and smoke tests. Both print one clear line to standard error and exit
-//! with a distinct code when something goes wrong (see [`exit`]).
-//!
-//! `send` opens one WebSocket, joins the room, sends each line (as standard
-//! input delivers it) with its own client_id, and returns once the server
-//! has stored every one: a message it has not confirmed counts as not sent.
-//! `tail` is a screenless [`Driver`]: the same state machine as the full
-//! client, so it reconnects, resumes with since_id and prints every message
-//! exactly once, in order.
+//! `sapa send`: sends each line and returns once the server has stored
+//! every one; a message it has not confirmed counts as not sent.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::Write;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use sapa_protocol::{
-    ClientId, ClientMessage, Content, ErrorCode, ErrorRef, Join, RoomName, Secret, SendMessage,
-    ServerMessage, Username,
+    ClientId, ClientMessage, Content, ErrorCode, ErrorRef, Join, SendMessage, ServerMessage,
 };
-use time::UtcOffset;
-use time::macros::format_description;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
-use url::Url;
 
-use crate::app::{Conn, Event, NetEvent, Options, Screen, State};
-use crate::auth::{Rest, TokenStore, server_key, ws_url};
-use crate::driver::Driver;
-use crate::net::NetConfig;
-
-/// Exit codes of `sapa`, `sapa send` and `sapa tail`.
-pub mod exit {
-    /// Everything went through.
-    pub const OK: i32 = 0;
-    /// A message was refused (invalid, too long, rate-limited...).
-    pub const REJECTED: i32 = 1;
-    /// Bad command line (clap's own code).
-    pub const USAGE: i32 = 2;
-    /// Wrong password, or no credential at all.
-    pub const AUTH: i32 = 3;
-    /// The server could not be reached, or went away mid-way.
-    pub const UNREACHABLE: i32 = 4;
-}
-
-/// A failure with its exit code; `Display` is the one line to print.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CliError {
-    #[error("{0}")]
-    Auth(String),
-    #[error("{0}")]
-    Unreachable(String),
-    #[error("{0}")]
-    Rejected(String),
-    #[error("{0}")]
-    Usage(String),
-}
-
-impl CliError {
-    /// The process exit code for this failure.
-    pub fn code(&self) -> i32 {
-        match self {
-            Self::Auth(_) => exit::AUTH,
-            Self::Unreachable(_) => exit::UNREACHABLE,
-            Self::Rejected(_) => exit::REJECTED,
-            Self::Usage(_) => exit::USAGE,
-        }
-    }
-}
-
-impl From<crate::auth::LoginError> for CliError {
-    fn from(e: crate::auth::LoginError) -> Self {
-        use crate::auth::LoginError as L;
-        match e {
-            L::Unreachable { .. } => Self::Unreachable(e.to_string()),
-            L::WrongPassword(_) | L::Invalid(_) => Self::Auth(e.to_string()),
-            L::Server(_) => Self::Unreachable(e.to_string()),
-        }
-    }
-}
-
-/// Who talks to which server, and with what credentials.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// `http://host:port/`.
-    pub server: Url,
-    pub user: Username,
-    pub room: RoomName,
-    /// Where tokens are kept; `None` keeps nothing.
-    pub store: Option<TokenStore>,
-    /// From `SAPA_PASSWORD`.
-    pub password: Option<Secret>,
-}
-
-impl Target {
-    /// The saved token, unless `fresh`; else a new one from the password
-    /// (saved for next time).
-    async fn token(&self, fresh: bool) -> Result<(Secret, bool), CliError> {
-        let key = server_key(&self.server);
-        let saved = self.store.as_ref().and_then(|s| s.load(&key, &self.user));
-        if let Some(token) = saved.filter(|_| !fresh) {
-            return Ok((token, true));
-        }
-        let Some(password) = &self.password else {
-            return Err(CliError::Auth(format!(
-                "no saved session for {} on {key}: set SAPA_PASSWORD, or run sapa once to log in",
-                self.user
-            )));
-        };
-        let (token, _) = Rest::new(self.server.clone())
-            .login(&self.user, password)
-            .await?;
-        if let Some(store) = &self.store {
-            let _ = store.save(&key, &self.user, &token);
-        }
-        Ok((token, false))
-    }
-}
+use super::{CliError, Target};
+use crate::client::url::{server_key, ws_url};
 
 /// How long `send` waits for any progress before giving up.
 const SEND_PATIENCE: Duration = Duration::from_secs(30);
@@ -385,140 +282,10 @@ pub async fn send_stream(
     Ok(ids)
 }
 
-/// How `tail` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TailOptions {
-    /// How many earlier messages to print first.
-    pub history: usize,
-    /// One JSON `message` frame per line instead of text.
-    pub json: bool,
-    pub utc_offset: UtcOffset,
-}
-
-/// One message as `tail` prints it (newlines shown as `\n`, so one line
-/// per message).
-pub fn tail_line(m: &sapa_protocol::MessageView, options: &TailOptions) -> String {
-    if options.json {
-        return ServerMessage::Message(m.clone()).to_json();
-    }
-    let time = m
-        .timestamp
-        .to_offset(options.utc_offset)
-        .format(format_description!("[hour]:[minute]:[second]"))
-        .unwrap_or_default();
-    let content = m
-        .content
-        .as_str()
-        .replace('\\', "\\\\")
-        .replace('\n', "\\n");
-    format!("{time} {}: {content}", m.username)
-}
-
-/// Prints the room's messages as they arrive, until `stop` resolves (or the
-/// credentials fail). Messages go to `out`, connection notices to `err`.
-pub async fn tail(
-    target: &Target,
-    options: TailOptions,
-    net: NetConfig,
-    out: &mut (dyn Write + Send),
-    err: &mut (dyn Write + Send),
-    stop: impl std::future::Future<Output = ()>,
-) -> Result<(), CliError> {
-    let state = State::new(Options {
-        server: server_key(&target.server),
-        user: target.user.clone(),
-        room: target.room.clone(),
-        client_prefix: "tail".into(),
-        utc_offset: options.utc_offset,
-        now: std::time::Instant::now(),
-        wall: time::OffsetDateTime::now_utc(),
-    });
-    let mut driver = Driver::new(
-        state,
-        &target.server,
-        net,
-        target.store.clone(),
-        target.password.clone(),
-    );
-    driver.start().await;
-    let mut printed: HashSet<i64> = HashSet::new();
-    // The first id to print.
-    let mut floor: Option<i64> = None;
-    let mut started = false;
-    let mut ever_online = false;
-    tokio::pin!(stop);
-    let result = loop {
-        if let Screen::Login(form) = &driver.state.screen {
-            let why = form.error.clone().unwrap_or_else(|| {
-                format!(
-                    "no saved session for {} on {}: set SAPA_PASSWORD, or run sapa once to log in",
-                    target.user,
-                    server_key(&target.server)
-                )
-            });
-            break Err(CliError::Auth(why));
-        }
-        let event = tokio::select! {
-            () = &mut stop => break Ok(()),
-            ev = driver.next() => ev,
-        };
-        if let Event::Net(NetEvent::Disconnected { reason, .. }) = &event {
-            if !ever_online {
-                break Err(CliError::Unreachable(format!(
-                    "cannot reach {}: {reason}",
-                    server_key(&target.server)
-                )));
-            }
-            let reason = crate::app::printable(reason);
-            let _ = writeln!(err, "sapa: connection lost ({reason}); reconnecting");
-        }
-        driver.step(event).await;
-        if driver.state.conn == Conn::Online {
-            ever_online = true;
-        }
-        let room = driver.state.room();
-        if !room.loaded {
-            continue;
-        }
-        if !started {
-            // More history wanted than the join brought: page back first,
-            // so everything prints in order.
-            if room.messages().count() < options.history && room.has_older {
-                if !room.fetching_older {
-                    driver.step(Event::LoadOlder).await;
-                }
-                continue;
-            }
-            started = true;
-            let room = driver.state.room();
-            let all: Vec<i64> = room.messages().map(|m| m.id).collect();
-            let skip = all.len().saturating_sub(options.history);
-            // Older pages that still arrive (the client fills its screen
-            // by itself) stay unprinted: output never goes back in time.
-            floor = all.get(skip).copied().or(room.last_id.map(|l| l + 1));
-        }
-        let mut closed = false;
-        for m in room.messages() {
-            if floor.is_some_and(|f| m.id < f) {
-                continue;
-            }
-            if printed.insert(m.id) {
-                closed |= writeln!(out, "{}", tail_line(m, &options)).is_err();
-                let _ = out.flush();
-            }
-        }
-        if closed {
-            // Standard output is gone (a closed pipe): stop quietly.
-            break Ok(());
-        }
-    };
-    driver.shutdown().await;
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::exit;
 
     #[test]
     fn send_takes_the_arguments_as_one_line_or_stdin_line_by_line() {
@@ -540,19 +307,5 @@ mod tests {
         let err = lines_to_send(&[], Some(&long)).unwrap_err();
         assert_eq!(err.code(), exit::REJECTED);
         assert!(err.to_string().starts_with("line 2: "), "{err}");
-    }
-
-    #[test]
-    fn tail_prints_one_line_per_message() {
-        let mut m = crate::fixtures::msg(1, "bob", "two\nlines");
-        m.timestamp = crate::fixtures::t0();
-        let text = TailOptions {
-            history: 0,
-            json: false,
-            utc_offset: UtcOffset::UTC,
-        };
-        assert_eq!(tail_line(&m, &text), "10:00:00 bob: two\\nlines");
-        let json = tail_line(&m, &TailOptions { json: true, ..text });
-        assert!(json.starts_with(r#"{"type":"message","id":1,"#), "{json}");
     }
 }

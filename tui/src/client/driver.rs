@@ -2,8 +2,8 @@
 //! terminal: it owns the [`State`], the network task, the REST client and
 //! the token file, performs the [`Effect`]s that `update` returns, and turns
 //! what comes back (network events, login and room-list results) into the
-//! next [`Event`]. The interactive screen ([`crate::term`]), `sapa tail`
-//! ([`crate::cli`]) and the integration tests all drive a client through it.
+//! next [`Event`]. The interactive screen ([`crate::run::terminal`]), `sapa tail`
+//! ([`crate::run::tail`]) and the integration tests all drive a client through it.
 //!
 //! Credentials: a saved token is tried first; without one, or when the
 //! server refuses it, the password from `SAPA_PASSWORD` is used once, and
@@ -14,8 +14,9 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use crate::app::{Effect, Event, NetEvent, Screen, State};
-use crate::auth::{LoginError, Rest, TokenStore};
-use crate::net::{self, NetConfig, NetHandle};
+use crate::client::rest::{Rest, RestError};
+use crate::client::socket::{self, NetConfig, NetHandle};
+use crate::client::tokens::TokenStore;
 
 /// How many network events may wait for the state machine.
 const EVENT_QUEUE: usize = 1024;
@@ -23,8 +24,8 @@ const EVENT_QUEUE: usize = 1024;
 /// What happened in the background (REST calls), turned into [`Event`]s by
 /// [`Driver::next`].
 enum Done {
-    Login(Result<(Username, Secret, bool), LoginError>),
-    Rooms(Result<Vec<(String, u64)>, LoginError>),
+    Login(Result<(Username, Secret, bool), RestError>),
+    Rooms(Result<Vec<(String, u64)>, RestError>),
 }
 
 /// What an update asks of the caller's terminal.
@@ -67,7 +68,7 @@ impl Driver {
         Self {
             state,
             rest: Rest::new(server.clone()),
-            server_key: crate::auth::server_key(server),
+            server_key: crate::client::url::server_key(server),
             net_template: net,
             store,
             password,
@@ -133,7 +134,7 @@ impl Driver {
         let mut config = self.net_template.clone();
         config.token = token.clone();
         self.token = Some(token);
-        self.net = Some(net::spawn(config, self.net_tx.clone()));
+        self.net = Some(socket::spawn(config, self.net_tx.clone()));
     }
 
     async fn disconnect(&mut self) {
