@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sapa_protocol::{
     History, MessageView, Presence, PresenceChange, ServerMessage, Username, Welcome,
 };
 use time::{OffsetDateTime, UtcOffset};
 
+use crate::app::keys::{Key, KeyCode};
 use crate::app::{Event, NetEvent, Options, State};
 
 /// 2026-11-23 10:00:00 UTC, the clock of every test.
@@ -101,11 +101,11 @@ pub fn online(messages: Vec<MessageView>, users: &[&str]) -> State {
 }
 
 pub fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    Event::Key(Key::plain(code))
 }
 
 pub fn ctrl(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+    Event::Key(Key::ctrl(KeyCode::Char(c)))
 }
 
 /// Types `text` and presses Enter.

@@ -1,12 +1,12 @@
 //! Screen geometry and text layout, shared by the state machine (which needs
 //! to know how many rows a message takes to keep the view still while
-//! scrolled up) and the renderer (which draws those same rows).
+//! scrolled up) and the renderer (which draws those same rows). Pure: sizes
+//! and areas are this module's own types, which [`crate::view`] converts.
 //!
 //! Wrapping is by display width, grapheme by grapheme: a CJK character or an
 //! emoji takes two columns and is never split across rows. Nothing here
 //! draws; [`crate::view`] turns [`Row`]s into styled ratatui lines.
 
-use ratatui::layout::Rect;
 use sapa_protocol::Username;
 use time::UtcOffset;
 use time::macros::format_description;
@@ -22,34 +22,65 @@ pub const USERS_MIN_TERMINAL_WIDTH: u16 = 60;
 /// Continuation rows of a message start under the name, after `HH:MM `.
 pub const INDENT: usize = 6;
 
+/// The terminal's size in cells. The state machine needs it to know how
+/// many rows a message takes and how far a page scrolls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Size {
+    pub const fn new(width: u16, height: u16) -> Self {
+        Self { width, height }
+    }
+}
+
+/// A rectangle of cells, counted from the terminal's top left corner. The
+/// view turns it into ratatui's own rectangle; the numbers are decided here
+/// only, so the state machine and the screen always agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Area {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Area {
+    const fn new(x: u16, y: u16, width: u16, height: u16) -> Self {
+        Self {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+}
+
 /// Where each part of the chat screen goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
-    pub status: Rect,
-    pub messages: Rect,
+    pub status: Area,
+    pub messages: Area,
     /// The users pane, absent on narrow terminals.
-    pub users: Option<Rect>,
+    pub users: Option<Area>,
     /// The rule between messages and input; it carries scroll hints.
-    pub rule: Rect,
-    pub input: Rect,
+    pub rule: Area,
+    pub input: Area,
 }
 
-/// Splits the terminal into the chat screen's areas.
-pub fn areas(size: Rect) -> Areas {
-    let h = size.height;
-    let status = Rect::new(size.x, size.y, size.width, h.min(1));
-    let input = Rect::new(size.x, size.y + h.saturating_sub(1), size.width, h.min(1));
-    let rule = Rect::new(
-        size.x,
-        size.y + h.saturating_sub(2),
-        size.width,
-        u16::from(h >= 3),
-    );
+/// Splits a terminal of `size` into the chat screen's areas.
+pub fn areas(size: Size) -> Areas {
+    let (w, h) = (size.width, size.height);
+    let status = Area::new(0, 0, w, h.min(1));
+    let input = Area::new(0, h.saturating_sub(1), w, h.min(1));
+    let rule = Area::new(0, h.saturating_sub(2), w, u16::from(h >= 3));
     let body_h = h.saturating_sub(3);
-    let body = Rect::new(size.x, size.y + 1, size.width, body_h);
-    if size.width >= USERS_MIN_TERMINAL_WIDTH {
-        let messages = Rect::new(body.x, body.y, body.width - USERS_WIDTH, body_h);
-        let users = Rect::new(body.x + messages.width, body.y, USERS_WIDTH, body_h);
+    let body = Area::new(0, 1, w, body_h);
+    if w >= USERS_MIN_TERMINAL_WIDTH {
+        let messages = Area::new(body.x, body.y, body.width - USERS_WIDTH, body_h);
+        let users = Area::new(body.x + messages.width, body.y, USERS_WIDTH, body_h);
         Areas {
             status,
             messages,
@@ -422,8 +453,8 @@ mod tests {
 
     #[test]
     fn users_pane_hides_on_narrow_terminals() {
-        assert!(areas(Rect::new(0, 0, 80, 24)).users.is_some());
-        let small = areas(Rect::new(0, 0, 40, 12));
+        assert!(areas(Size::new(80, 24)).users.is_some());
+        let small = areas(Size::new(40, 12));
         assert!(small.users.is_none());
         assert_eq!(small.messages.height, 9);
         assert_eq!(small.input.y, 11);

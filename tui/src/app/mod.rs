@@ -18,8 +18,6 @@
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
-use ratatui::layout::Rect;
 use sapa_protocol::{
     ClientId, ClientKind, ClientMessage, Content, ErrorCode, ErrorRef, HistoryRequest, Join, Leave,
     MessageView, PageLimit, RoomName, Secret, SendMessage, ServerMessage, Username,
@@ -27,12 +25,15 @@ use sapa_protocol::{
 use time::{OffsetDateTime, UtcOffset};
 
 pub mod editor;
+pub mod keys;
 pub mod layout;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
 
 use editor::LineEditor;
+use keys::{Key, KeyCode, Wheel};
+use layout::Size;
 
 /// Rows the mouse wheel scrolls per notch.
 const WHEEL_ROWS: usize = 3;
@@ -87,10 +88,10 @@ pub enum NetEvent {
 /// Everything the state machine reacts to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Key(KeyEvent),
+    Key(Key),
     Paste(String),
-    Mouse(MouseEventKind),
-    Resize(u16, u16),
+    Wheel(Wheel),
+    Resize(Size),
     /// The clock moved on (drives countdowns and local timestamps).
     Tick {
         now: Instant,
@@ -323,7 +324,7 @@ pub struct State {
     pub pending: Vec<Pending>,
     pub help: bool,
     pub rtt: Option<Duration>,
-    pub size: Rect,
+    pub size: Size,
     pub now: Instant,
     pub wall: OffsetDateTime,
     pub utc_offset: UtcOffset,
@@ -383,7 +384,7 @@ impl State {
             pending: Vec::new(),
             help: false,
             rtt: None,
-            size: Rect::new(0, 0, 80, 24),
+            size: Size::new(80, 24),
             now: options.now,
             wall: options.wall,
             utc_offset: options.utc_offset,
@@ -420,8 +421,7 @@ impl State {
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let mut fx = Vec::new();
         match event {
-            Event::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, &mut fx),
-            Event::Key(_) => {}
+            Event::Key(key) => self.on_key(key, &mut fx),
             Event::Paste(text) => match &mut self.screen {
                 Screen::Login(form) => match form.focus {
                     LoginField::Username => form.username.insert_str(&text),
@@ -429,10 +429,9 @@ impl State {
                 },
                 Screen::Chat => self.input.insert_str(&text),
             },
-            Event::Mouse(MouseEventKind::ScrollUp) => self.scroll_up(WHEEL_ROWS, &mut fx),
-            Event::Mouse(MouseEventKind::ScrollDown) => self.scroll_down(WHEEL_ROWS),
-            Event::Mouse(_) => {}
-            Event::Resize(w, h) => self.size = Rect::new(0, 0, w, h),
+            Event::Wheel(Wheel::Up) => self.scroll_up(WHEEL_ROWS, &mut fx),
+            Event::Wheel(Wheel::Down) => self.scroll_down(WHEEL_ROWS),
+            Event::Resize(size) => self.size = size,
             Event::LoadOlder => self.fetch_older(&mut fx),
             Event::Tick { now, wall } => {
                 self.now = now;
@@ -491,8 +490,8 @@ impl State {
 
     // ------------------------------------------------------------- keys
 
-    fn on_key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    fn on_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
+        let ctrl = key.ctrl;
         if ctrl && matches!(key.code, KeyCode::Char('c')) {
             self.quit = true;
             fx.push(Effect::Quit);
@@ -544,20 +543,20 @@ impl State {
                 'l' => self.jump_newest(),
                 _ => {}
             },
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::ALT) => input.insert_char(c),
+            KeyCode::Char(c) if !key.alt => input.insert_char(c),
             KeyCode::Tab => self.complete(),
             _ => {}
         }
     }
 
-    fn on_login_key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
+    fn on_login_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
         let Screen::Login(form) = &mut self.screen else {
             return;
         };
         if form.busy {
             return;
         }
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let ctrl = key.ctrl;
         let field = match form.focus {
             LoginField::Username => &mut form.username,
             LoginField::Password => &mut form.password,

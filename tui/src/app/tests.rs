@@ -3,9 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, MouseEventKind};
 use sapa_protocol::{ClientMessage, ErrorCode, ServerMessage};
 
+use super::keys::{KeyCode, Wheel};
+use super::layout::Size;
 use super::*;
 use crate::app::fixtures::*;
 
@@ -409,7 +410,7 @@ fn busy(n: i64) -> State {
         .collect();
     let mut s = online(msgs, &["alice", "bob"]);
     // The initial history said nothing older exists unless told otherwise.
-    s.update(Event::Resize(80, 24));
+    s.update(Event::Resize(Size::new(80, 24)));
     s
 }
 
@@ -438,9 +439,9 @@ fn new_messages_at_the_bottom_are_not_counted_as_waiting() {
 #[test]
 fn page_down_and_the_wheel_scroll_back() {
     let mut s = busy(60);
-    s.update(Event::Mouse(MouseEventKind::ScrollUp));
+    s.update(Event::Wheel(Wheel::Up));
     assert_eq!(s.room().scroll, 3);
-    s.update(Event::Mouse(MouseEventKind::ScrollDown));
+    s.update(Event::Wheel(Wheel::Down));
     assert_eq!(s.room().scroll, 0);
     s.update(key(KeyCode::PageUp));
     s.update(key(KeyCode::PageUp));
@@ -556,7 +557,7 @@ fn a_new_day_gets_a_marker_and_today_needs_none() {
     let mut old = msg(1, "bob", "from saturday");
     old.timestamp = t0() - time::Duration::days(2);
     let mut s = online(vec![old, msg(2, "bob", "from today")], &[]);
-    s.update(Event::Resize(80, 24));
+    s.update(Event::Resize(Size::new(80, 24)));
     let rows: Vec<String> = s.layout().last_rows(100).iter().map(row_text).collect();
     let at = |needle: &str| {
         rows.iter()
@@ -759,7 +760,7 @@ fn server_text_cannot_reach_the_terminal_as_escape_sequences() {
 #[test]
 fn a_room_that_does_not_fill_the_screen_loads_older_history_by_itself() {
     let mut s = client();
-    s.update(Event::Resize(100, 60));
+    s.update(Event::Resize(Size::new(100, 60)));
     s.update(Event::Net(NetEvent::Connected));
     frame(&mut s, welcome("general"));
     let page = |from: i64| (from..from + 10).map(|i| msg(i, "bob", "x")).collect();

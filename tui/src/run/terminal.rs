@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event as TermEvent, EventStream,
+    Event as TermEvent, EventStream, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -25,6 +25,8 @@ use ratatui::backend::CrosstermBackend;
 use tokio::time::interval;
 
 use crate::app::Event;
+use crate::app::keys::{Key, KeyCode, Wheel};
+use crate::app::layout::Size;
 use crate::client::driver::Driver;
 use crate::view;
 
@@ -81,13 +83,47 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// The terminal's event in the state machine's words; `None` for what it
+/// does not react to (key releases, mouse moves and clicks, focus).
 fn from_terminal(event: TermEvent) -> Option<Event> {
     match event {
-        TermEvent::Key(k) => Some(Event::Key(k)),
+        TermEvent::Key(k) if k.kind != KeyEventKind::Release => Some(Event::Key(key(k))),
         TermEvent::Paste(text) => Some(Event::Paste(text)),
-        TermEvent::Mouse(m) => Some(Event::Mouse(m.kind)),
-        TermEvent::Resize(w, h) => Some(Event::Resize(w, h)),
+        TermEvent::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => Some(Event::Wheel(Wheel::Up)),
+            MouseEventKind::ScrollDown => Some(Event::Wheel(Wheel::Down)),
+            _ => None,
+        },
+        TermEvent::Resize(w, h) => Some(Event::Resize(Size::new(w, h))),
         _ => None,
+    }
+}
+
+fn key(k: KeyEvent) -> Key {
+    use crossterm::event::KeyCode as K;
+    let code = match k.code {
+        K::Char(c) => KeyCode::Char(c),
+        K::Enter => KeyCode::Enter,
+        K::Tab => KeyCode::Tab,
+        K::BackTab => KeyCode::BackTab,
+        K::Backspace => KeyCode::Backspace,
+        K::Delete => KeyCode::Delete,
+        K::Esc => KeyCode::Esc,
+        K::Left => KeyCode::Left,
+        K::Right => KeyCode::Right,
+        K::Up => KeyCode::Up,
+        K::Down => KeyCode::Down,
+        K::Home => KeyCode::Home,
+        K::End => KeyCode::End,
+        K::PageUp => KeyCode::PageUp,
+        K::PageDown => KeyCode::PageDown,
+        K::F(n) => KeyCode::F(n),
+        _ => KeyCode::Other,
+    };
+    Key {
+        code,
+        ctrl: k.modifiers.contains(KeyModifiers::CONTROL),
+        alt: k.modifiers.contains(KeyModifiers::ALT),
     }
 }
 
@@ -119,7 +155,9 @@ pub async fn run(mut driver: Driver) -> anyhow::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
     let size = terminal.size()?;
-    driver.state.update(Event::Resize(size.width, size.height));
+    driver
+        .state
+        .update(Event::Resize(Size::new(size.width, size.height)));
     let mut quit = driver.start().await.quit;
     let mut keys = EventStream::new();
     let mut tick = interval(TICK);

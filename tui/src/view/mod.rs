@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::layout::{self, Row, Tone};
+use crate::app::layout::{self, Area, Row, Size, Tone};
 use crate::app::{Conn, LoginField, LoginForm, Screen, State};
 
 /// Names get one of these, always the same one for the same name.
@@ -64,32 +64,36 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     }
 }
 
+/// The screen area `a` (laid out from the terminal's top left corner) inside
+/// the frame's `area`.
+fn rect(area: Rect, a: Area) -> Rect {
+    Rect::new(area.x + a.x, area.y + a.y, a.width, a.height)
+}
+
 fn draw_chat(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let areas = layout::areas(area);
-    frame.render_widget(Paragraph::new(status_line(state)), areas.status);
-    draw_messages(frame, areas.messages, state);
+    let areas = layout::areas(Size::new(area.width, area.height));
+    frame.render_widget(Paragraph::new(status_line(state)), rect(area, areas.status));
+    draw_messages(frame, rect(area, areas.messages), state);
     if let Some(users) = areas.users {
-        draw_users(frame, users, state);
+        draw_users(frame, rect(area, users), state);
     }
     frame.render_widget(
         Paragraph::new(rule_line(state, areas.rule.width)),
-        areas.rule,
+        rect(area, areas.rule),
     );
+    let input = rect(area, areas.input);
     let prompt = "> ";
-    let width = usize::from(areas.input.width).saturating_sub(prompt.len());
+    let width = usize::from(input.width).saturating_sub(prompt.len());
     let view = state.input.view(width);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(prompt, Style::new().add_modifier(Modifier::BOLD)),
             Span::raw(view.text),
         ])),
-        areas.input,
+        input,
     );
     if !state.help {
-        frame.set_cursor_position((
-            areas.input.x + (prompt.len() + view.cursor_col) as u16,
-            areas.input.y,
-        ));
+        frame.set_cursor_position((input.x + (prompt.len() + view.cursor_col) as u16, input.y));
     }
 }
 

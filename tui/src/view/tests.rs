@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
@@ -14,11 +13,13 @@ use sapa_protocol::ServerMessage;
 
 use super::*;
 use crate::app::fixtures::*;
+use crate::app::keys::KeyCode;
+use crate::app::layout::Size;
 use crate::app::{Event, NetEvent};
 
 fn render(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut state = state.clone();
-    state.update(Event::Resize(w, h));
+    state.update(Event::Resize(Size::new(w, h)));
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|f| draw(f, &state)).unwrap();
     terminal
@@ -101,7 +102,7 @@ fn scrolled_up_with_new_messages_waiting() {
         .collect();
     for (w, h) in [(80, 24), (40, 12)] {
         let mut s = online(msgs.clone(), &["alice", "bob", "carol"]);
-        s.update(Event::Resize(w, h));
+        s.update(Event::Resize(Size::new(w, h)));
         s.update(key(KeyCode::PageUp));
         frame(&mut s, ServerMessage::Message(msg(41, "bob", "you there?")));
         frame(&mut s, ServerMessage::Message(msg(42, "bob", "hello?")));

@@ -11,6 +11,7 @@ use std::process::Stdio;
 
 use helpers::*;
 use sapa_protocol::Secret;
+use sapa_tui::app::keys::{Key, KeyCode};
 use sapa_tui::app::{Conn, Event, Screen};
 use sapa_tui::client::rest::Rest;
 use sapa_tui::client::url::{parse_server, server_key};
@@ -518,15 +519,9 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     .await;
     // Bob types while offline: it waits, marked pending.
     for c in "typed offline".chars() {
-        bob.step(Event::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
-        )))
-        .await;
+        bob.step(Event::Key(Key::plain(KeyCode::Char(c)))).await;
     }
-    bob.step(Event::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Enter,
-    )))
-    .await;
+    bob.step(Event::Key(Key::plain(KeyCode::Enter))).await;
     assert_eq!(bob.state.pending.len(), 1);
 
     // Meanwhile, elsewhere, the same database takes messages bob misses.
@@ -622,16 +617,10 @@ async fn the_login_screen_registers_a_new_name_and_refuses_a_wrong_password(pool
     assert!(matches!(carol.state.screen, Screen::Login(_)));
     let type_text = |text: &str| {
         text.chars()
-            .map(|c| {
-                Event::Key(crossterm::event::KeyEvent::from(
-                    crossterm::event::KeyCode::Char(c),
-                ))
-            })
+            .map(|c| Event::Key(Key::plain(KeyCode::Char(c))))
             .collect::<Vec<_>>()
     };
-    let enter = Event::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Enter,
-    ));
+    let enter = Event::Key(Key::plain(KeyCode::Enter));
     for ev in type_text("short") {
         carol.step(ev).await;
     }
