@@ -13,7 +13,8 @@ use time::macros::format_description;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::{Entry, NoticeKind, Pending, Room};
+use super::pending::Pending;
+use super::rooms::{Entry, NoticeKind, Older, Room};
 
 /// Width of the active-users pane, its separator included.
 pub const USERS_WIDTH: u16 = 18;
@@ -248,7 +249,7 @@ impl RoomLayout<'_> {
                 .map(|m| entry_rows(&m, self.me, self.offset, self.width));
             std::iter::once(rows).chain(marker)
         });
-        let start = (self.room.loaded && !self.room.has_older).then(|| {
+        let start = (self.room.older == Older::AllShown).then(|| {
             let marker = Entry::Marker(format!("start of #{}", self.room.name));
             entry_rows(&marker, self.me, self.offset, self.width)
         });
@@ -399,64 +400,4 @@ pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
     }
     rows.push(current);
     rows
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_text_is_one_row() {
-        assert_eq!(wrap("hello world", 20, 20), vec!["hello world"]);
-    }
-
-    #[test]
-    fn wraps_at_word_boundaries() {
-        assert_eq!(
-            wrap("the quick brown fox", 10, 10),
-            vec!["the quick", "brown fox"]
-        );
-    }
-
-    #[test]
-    fn first_row_can_be_narrower() {
-        assert_eq!(wrap("aaa bbb ccc", 3, 7), vec!["aaa", "bbb ccc"]);
-    }
-
-    #[test]
-    fn long_words_break_between_graphemes() {
-        assert_eq!(wrap("abcdefghij", 4, 4), vec!["abcd", "efgh", "ij"]);
-    }
-
-    #[test]
-    fn wide_characters_are_never_split() {
-        let rows = wrap("日本語のテキスト", 5, 5);
-        for r in &rows {
-            assert!(r.width() <= 5, "{r:?}");
-        }
-        assert_eq!(rows.concat(), "日本語のテキスト");
-        assert_eq!(rows[0], "日本");
-    }
-
-    #[test]
-    fn newlines_start_rows_and_tabs_become_spaces() {
-        assert_eq!(wrap("a\tb\nc", 20, 20), vec!["a    b", "c"]);
-    }
-
-    #[test]
-    fn punctuation_stays_with_its_word() {
-        assert_eq!(
-            wrap("look at the deploy?", 18, 18),
-            vec!["look at the", "deploy?"]
-        );
-    }
-
-    #[test]
-    fn users_pane_hides_on_narrow_terminals() {
-        assert!(areas(Size::new(80, 24)).users.is_some());
-        let small = areas(Size::new(40, 12));
-        assert!(small.users.is_none());
-        assert_eq!(small.messages.height, 9);
-        assert_eq!(small.input.y, 11);
-    }
 }

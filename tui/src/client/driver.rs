@@ -185,7 +185,7 @@ impl Driver {
             }
             Done::Login(Err(e)) => Some(match self.state.screen {
                 Screen::Login(_) => Event::LoginFailed(e.to_string()),
-                Screen::Chat => Event::LoginNeeded(Some(e.to_string())),
+                Screen::Chat | Screen::Help => Event::LoginNeeded(Some(e.to_string())),
             }),
             Done::Rooms(r) => Some(Event::RoomsListed(r.map_err(|e| e.to_string()))),
         }
@@ -227,6 +227,7 @@ impl Driver {
                 }
                 Effect::Bell => out.bell = true,
                 Effect::Quit => out.quit = true,
+                Effect::Settled(_) => {}
             }
         }
         out

@@ -103,18 +103,18 @@ pub async fn tail(
             let _ = writeln!(err, "sapa: connection lost ({reason}); reconnecting");
         }
         driver.step(event).await;
-        if driver.state.conn == Conn::Online {
+        if driver.state.link.conn == Conn::Online {
             ever_online = true;
         }
         let room = driver.state.room();
-        if !room.loaded {
+        if !room.loaded() {
             continue;
         }
         if !started {
             // More history wanted than the join brought: page back first,
             // so everything prints in order.
-            if room.messages().count() < options.history && room.has_older {
-                if !room.fetching_older {
+            if room.messages().count() < options.history && room.has_older() {
+                if !room.fetching_older() {
                     driver.step(Event::LoadOlder).await;
                 }
                 continue;

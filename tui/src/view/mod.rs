@@ -13,7 +13,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::layout::{self, Area, Row, Size, Tone};
-use crate::app::{Conn, LoginField, LoginForm, Screen, State};
+use crate::app::login::{LoginField, LoginForm};
+use crate::app::{Conn, Screen, State};
 
 /// Names get one of these, always the same one for the same name.
 const PALETTE: [Color; 10] = [
@@ -55,11 +56,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     let area = frame.area();
     match &state.screen {
         Screen::Login(form) => draw_login(frame, area, state, form),
-        Screen::Chat => {
+        Screen::Chat => draw_chat(frame, area, state),
+        Screen::Help => {
             draw_chat(frame, area, state);
-            if state.help {
-                draw_help(frame, area);
-            }
+            draw_help(frame, area);
         }
     }
 }
@@ -92,7 +92,7 @@ fn draw_chat(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ])),
         input,
     );
-    if !state.help {
+    if state.screen == Screen::Chat {
         frame.set_cursor_position((input.x + (prompt.len() + view.cursor_col) as u16, input.y));
     }
 }
@@ -104,7 +104,7 @@ fn status_line(state: &State) -> Line<'static> {
         format!(" #{} ", room.name),
         bar.add_modifier(Modifier::BOLD),
     )];
-    let (dot, text, color) = match &state.conn {
+    let (dot, text, color) = match &state.link.conn {
         Conn::Idle => ("○", "not connected".to_owned(), Color::Gray),
         Conn::Connecting { attempt: 1 } => ("◌", "connecting…".to_owned(), Color::Yellow),
         Conn::Connecting { attempt } => {
@@ -112,6 +112,7 @@ fn status_line(state: &State) -> Line<'static> {
         }
         Conn::Online => {
             let rtt = state
+                .link
                 .rtt
                 .map(|d| format!(" {} ms", d.as_millis()))
                 .unwrap_or_default();
@@ -120,7 +121,7 @@ fn status_line(state: &State) -> Line<'static> {
         Conn::Offline {
             reason, retry_at, ..
         } => {
-            let left = retry_at.saturating_duration_since(state.now);
+            let left = retry_at.saturating_duration_since(state.clock.now);
             let secs = left.as_millis().div_ceil(1000);
             (
                 "✖",
@@ -163,7 +164,7 @@ fn rule_line(state: &State, width: u16) -> Line<'static> {
                 .bg(Color::LightYellow)
                 .add_modifier(Modifier::BOLD),
         ))
-    } else if room.fetching_older {
+    } else if room.fetching_older() {
         Some((" loading older messages… ".to_owned(), dim))
     } else if room.scroll > 0 {
         Some((" scrolled up · End for newest ".to_owned(), dim))

@@ -115,7 +115,7 @@ fn scrolled_up_with_new_messages_waiting() {
 #[test]
 fn reconnecting_shows_the_countdown() {
     let mut s = busy_room();
-    let now = s.now;
+    let now = s.clock.now;
     s.update(Event::Net(NetEvent::Disconnected {
         reason: "connection refused".into(),
         retry_at: now + Duration::from_millis(3200),

@@ -187,7 +187,7 @@ pub async fn run_until(driver: &mut Driver, what: &str, mut done: impl FnMut(&St
             .unwrap_or_else(|_| {
                 panic!(
                     "timed out waiting for: {what}\nstate: {:?}",
-                    driver.state.conn
+                    driver.state.link.conn
                 )
             });
         driver.step(event).await;

@@ -500,7 +500,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     let mut bob = client(&url, "bob", &dir, Some(PASSWORD));
     bob.start().await;
     run_until(&mut bob, "bob online", |s| {
-        s.conn == Conn::Online && s.room().loaded
+        s.link.conn == Conn::Online && s.room().loaded()
     })
     .await;
     cli_send::send(
@@ -514,7 +514,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     // The server goes away; bob notices and keeps retrying.
     first.stop().await;
     run_until(&mut bob, "bob offline", |s| {
-        matches!(s.conn, Conn::Offline { .. })
+        matches!(s.link.conn, Conn::Offline { .. })
     })
     .await;
     // Bob types while offline: it waits, marked pending.
@@ -522,7 +522,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
         bob.step(Event::Key(Key::plain(KeyCode::Char(c)))).await;
     }
     bob.step(Event::Key(Key::plain(KeyCode::Enter))).await;
-    assert_eq!(bob.state.pending.len(), 1);
+    assert_eq!(bob.state.outbox.len(), 1);
 
     // Meanwhile, elsewhere, the same database takes messages bob misses.
     let elsewhere = Server::any_port(&pool().await).await;
@@ -535,7 +535,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     // The server comes back where bob expects it.
     let back = Server::start(&pool().await, addr).await;
     run_until(&mut bob, "bob resumed and his message stored", |s| {
-        s.conn == Conn::Online && s.pending.is_empty() && shown(s).len() == 5
+        s.link.conn == Conn::Online && s.outbox.is_empty() && shown(s).len() == 5
     })
     .await;
     let alice = target(&back.url(), "alice", &alice_dir, None);
@@ -583,7 +583,7 @@ async fn a_refused_saved_token_falls_back_to_the_password(pool: PgPool) {
     let mut bob = client(&server.url(), "bob", &dir, Some(PASSWORD));
     bob.start().await;
     run_until(&mut bob, "bob online with a new token", |s| {
-        s.conn == Conn::Online && s.room().joined
+        s.link.conn == Conn::Online && s.room().is_joined()
     })
     .await;
     let saved = dir.store().load(&key, &name("bob")).unwrap();
@@ -644,7 +644,7 @@ async fn the_login_screen_registers_a_new_name_and_refuses_a_wrong_password(pool
     }
     carol.step(enter).await;
     run_until(&mut carol, "carol online and listed", |s| {
-        s.conn == Conn::Online && !s.room().users.is_empty()
+        s.link.conn == Conn::Online && !s.room().users.is_empty()
     })
     .await;
     assert_eq!(
