@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use sapa_protocol::{RoomName, Secret, Username};
-use sapa_tui::app::{Options, State};
+use sapa_tui::app::{Options, State, help};
 use sapa_tui::client::driver::Driver;
 use sapa_tui::client::rest::Rest;
 use sapa_tui::client::socket::NetConfig;
@@ -17,22 +17,25 @@ use sapa_tui::run::tail::TailOptions;
 use sapa_tui::run::{self, CliError, Target, exit};
 use time::UtcOffset;
 
-const AFTER_HELP: &str = "\
+const LOGIN_HELP: &str = "\
 Password: taken from SAPA_PASSWORD, else asked for on a login screen. A name
 used for the first time is registered with that password. The token the
 server hands out is kept in $SAPA_CONFIG_DIR, else <config dir>/sapa/
-(tokens.json, mode 0600), and reused; --logout forgets it.
+(tokens.json, mode 0600), and reused; --logout forgets it.";
 
-In the client: Enter sends, PgUp/PgDn or the wheel scroll, End jumps to the
-newest, Up/Down recall, Tab completes names, F1 or /help lists every key.
-Commands: /join ROOM, /leave, /who, /rooms, /help, /quit.
-
+const EXIT_HELP: &str = "\
 Exit codes: 0 ok, 1 a message was refused, 2 bad usage, 3 wrong password or
 no credential, 4 server unreachable or lost.";
 
+/// What `sapa --help` says after the options: logging in, the client's
+/// keys and commands (from the keymap), and the exit codes.
+fn after_help() -> String {
+    format!("{LOGIN_HELP}\n\n{}\n\n{EXIT_HELP}", help::cli_summary())
+}
+
 /// sapa: terminal-first real-time chat.
 #[derive(Parser, Debug)]
-#[command(name = "sapa", version, about, after_help = AFTER_HELP)]
+#[command(name = "sapa", version, about, after_help = after_help())]
 struct Cli {
     /// The server's address.
     #[arg(

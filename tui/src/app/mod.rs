@@ -17,7 +17,7 @@
 //! - [`frames`]: what each server frame does
 //! - [`pending`]: the user's unconfirmed messages and their retries
 //! - [`commands`]: the line commands and Tab completion
-//! - [`keymap`]: every key and command
+//! - [`keymap`] and [`help`]: every key and command, and the texts listing them
 //! - [`scroll`]: scrolling and the rows it counts
 //! - [`login`], [`editor`], [`layout`], [`keys`], [`link`]: the pieces
 //!
@@ -38,6 +38,7 @@ use time::{OffsetDateTime, UtcOffset};
 mod commands;
 pub mod editor;
 mod frames;
+pub mod help;
 pub mod keymap;
 pub mod keys;
 pub mod layout;

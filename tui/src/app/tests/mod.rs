@@ -6,6 +6,7 @@
 
 mod commands;
 mod editor;
+mod help;
 mod keymap;
 mod layout;
 mod login;
