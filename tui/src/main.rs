@@ -10,7 +10,7 @@ use sapa_protocol::{RoomName, Secret, Username};
 use sapa_tui::app::{Options, State, help};
 use sapa_tui::client::driver::Driver;
 use sapa_tui::client::rest::Rest;
-use sapa_tui::client::socket::NetConfig;
+use sapa_tui::client::socket::SocketConfig;
 use sapa_tui::client::tokens::TokenStore;
 use sapa_tui::client::url::{parse_server, server_key, ws_url};
 use sapa_tui::run::tail::TailOptions;
@@ -188,7 +188,7 @@ async fn send(target: &Target, args: &SendArgs) -> ExitCode {
 }
 
 async fn tail(target: &Target, args: &TailArgs, utc_offset: UtcOffset) -> ExitCode {
-    let net = NetConfig::new(
+    let net = SocketConfig::new(
         ws_url(&target.server).expect("checked in target()"),
         Secret::new(""),
     );
@@ -229,7 +229,7 @@ async fn interactive(target: Target, utc_offset: UtcOffset) -> ExitCode {
         now: std::time::Instant::now(),
         wall: time::OffsetDateTime::now_utc(),
     });
-    let net = NetConfig::new(
+    let net = SocketConfig::new(
         ws_url(&target.server).expect("checked in target()"),
         Secret::new(""),
     );

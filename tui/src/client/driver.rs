@@ -1,94 +1,144 @@
 //! The glue between the pure state machine and the world, without any
-//! terminal: it owns the [`State`], the network task, the REST client and
-//! the token file, performs the [`Effect`]s that `update` returns, and turns
-//! what comes back (network events, login and room-list results) into the
-//! next [`Event`]. The interactive screen ([`crate::run::terminal`]), `sapa tail`
-//! ([`crate::run::tail`]) and the integration tests all drive a client through it.
+//! terminal: the [`Driver`] owns the [`State`], the WebSocket task, the REST
+//! calls in flight and the credentials, performs the [`Effect`]s that
+//! `update` returns, and turns what comes back (network events, login and
+//! room-list results) into the next [`Event`]. The full-screen client
+//! ([`crate::run::terminal`]), `sapa send` and `sapa tail`
+//! ([`crate::run`]) and the integration tests all drive a client through
+//! it, so they log in, reconnect and retry alike.
 //!
 //! Credentials: a saved token is tried first; without one, or when the
 //! server refuses it, the password from `SAPA_PASSWORD` is used once, and
-//! after that the login screen asks.
+//! after that the login screen asks. [`Driver::login_wanted`] says why, for
+//! a caller that has no login screen to show.
+//!
+//! Every task the driver starts has an owner: the socket task is stopped
+//! and awaited, and REST calls are held in a [`JoinSet`] whose results come
+//! back through [`Driver::next`] and which [`Driver::shutdown`] aborts.
+
+use std::collections::VecDeque;
 
 use sapa_protocol::{Secret, Username};
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use url::Url;
 
-use crate::app::{Effect, Event, NetEvent, Screen, State};
+use crate::app::{Effect, Event, NetEvent, Screen, Settled, State};
 use crate::client::rest::{Rest, RestError};
-use crate::client::socket::{self, NetConfig, NetHandle};
+use crate::client::socket::{self, Socket, SocketConfig};
 use crate::client::tokens::TokenStore;
+use crate::client::url::server_key;
 
 /// How many network events may wait for the state machine.
 const EVENT_QUEUE: usize = 1024;
 
-/// What happened in the background (REST calls), turned into [`Event`]s by
-/// [`Driver::next`].
+/// A finished REST call, turned into an [`Event`] by [`Driver::next`].
 enum Done {
     Login(Result<(Username, Secret, bool), RestError>),
     Rooms(Result<Vec<(String, u64)>, RestError>),
 }
 
-/// What an update asks of the caller's terminal.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What an update asks of the caller, beyond what the driver did itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub quit: bool,
+    /// Ring the terminal bell.
     pub bell: bool,
+    /// The user's messages that were stored or refused, for a caller that
+    /// waits for them (`sapa send`); the screen shows them already.
+    pub settled: Vec<Settled>,
+}
+
+impl Outcome {
+    /// Adds what a later update asked for.
+    pub fn merge(&mut self, other: Outcome) {
+        self.quit |= other.quit;
+        self.bell |= other.bell;
+        self.settled.extend(other.settled);
+    }
+}
+
+/// Why the login screen is up: what a caller without one reports instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginWanted {
+    /// No token was saved for this user and server, and no password given.
+    NoCredential,
+    /// The server refused the saved token, and no password is left to try.
+    TokenRefused,
+    /// Logging in over REST failed.
+    Failed(RestError),
+}
+
+/// Where a token comes from, in the order tried.
+struct Credentials {
+    store: Option<TokenStore>,
+    /// How the server is named in the token file.
+    server_key: String,
+    /// `SAPA_PASSWORD`, until it has been tried.
+    password: Option<Secret>,
+    /// The token the connection uses (for REST calls too).
+    token: Option<Secret>,
 }
 
 /// A client without a screen.
 pub struct Driver {
     pub state: State,
     rest: Rest,
-    server_key: String,
+    credentials: Credentials,
     /// The network settings; the token is filled in on each start.
-    net_template: NetConfig,
-    store: Option<TokenStore>,
-    password: Option<Secret>,
-    password_used: bool,
-    token: Option<Secret>,
-    net: Option<NetHandle>,
+    socket_config: SocketConfig,
+    socket: Option<Socket>,
     net_tx: mpsc::Sender<NetEvent>,
     net_rx: mpsc::Receiver<NetEvent>,
-    done_tx: mpsc::UnboundedSender<Done>,
-    done_rx: mpsc::UnboundedReceiver<Done>,
+    /// The REST calls in flight.
+    calls: JoinSet<Done>,
+    login_wanted: Option<LoginWanted>,
 }
 
 impl Driver {
-    /// A driver for `state` against the server at `server`. `net` carries
-    /// the WebSocket URL and timings (its token is replaced).
+    /// A driver for `state` against the server at `server`. `socket`
+    /// carries the WebSocket URL and timings (its token is replaced).
     pub fn new(
         state: State,
         server: &Url,
-        net: NetConfig,
+        socket: SocketConfig,
         store: Option<TokenStore>,
         password: Option<Secret>,
     ) -> Self {
         let (net_tx, net_rx) = mpsc::channel(EVENT_QUEUE);
-        let (done_tx, done_rx) = mpsc::unbounded_channel();
         Self {
             state,
             rest: Rest::new(server.clone()),
-            server_key: crate::client::url::server_key(server),
-            net_template: net,
-            store,
-            password,
-            password_used: false,
-            token: None,
-            net: None,
+            credentials: Credentials {
+                store,
+                server_key: server_key(server),
+                password,
+                token: None,
+            },
+            socket_config: socket,
+            socket: None,
             net_tx,
             net_rx,
-            done_tx,
-            done_rx,
+            calls: JoinSet::new(),
+            login_wanted: None,
         }
+    }
+
+    /// Why the login screen is up, if it is.
+    pub fn login_wanted(&self) -> Option<&LoginWanted> {
+        self.login_wanted
+            .as_ref()
+            .filter(|_| matches!(self.state.screen, Screen::Login(_)))
     }
 
     /// Starts with the saved token, else the password, else the login
     /// screen.
     pub async fn start(&mut self) -> Outcome {
-        let saved = self
+        let creds = &self.credentials;
+        let saved = creds
             .store
             .as_ref()
-            .and_then(|s| s.load(&self.server_key, &self.state.user));
+            .and_then(|s| s.load(&creds.server_key, &self.state.user));
         if let Some(token) = saved {
             let user = self.state.user.clone();
             self.connect(token);
@@ -102,44 +152,40 @@ impl Driver {
         if self.try_password() {
             return Outcome::default();
         }
+        self.login_wanted = Some(LoginWanted::NoCredential);
         self.step(Event::LoginNeeded(None)).await
     }
 
     /// Logs in with `SAPA_PASSWORD` if it was given and not used yet.
     fn try_password(&mut self) -> bool {
-        if self.password_used {
-            return false;
-        }
-        let Some(password) = self.password.clone() else {
+        let Some(password) = self.credentials.password.take() else {
             return false;
         };
-        self.password_used = true;
         self.login(self.state.user.clone(), password);
         true
     }
 
-    fn login(&self, user: Username, password: Secret) {
+    fn login(&mut self, user: Username, password: Secret) {
         let rest = self.rest.clone();
-        let done = self.done_tx.clone();
-        tokio::spawn(async move {
+        self.calls.spawn(async move {
             let result = rest
                 .login(&user, &password)
                 .await
                 .map(|(token, new)| (user, token, new));
-            let _ = done.send(Done::Login(result));
+            Done::Login(result)
         });
     }
 
     fn connect(&mut self, token: Secret) {
-        let mut config = self.net_template.clone();
+        let mut config = self.socket_config.clone();
         config.token = token.clone();
-        self.token = Some(token);
-        self.net = Some(socket::spawn(config, self.net_tx.clone()));
+        self.credentials.token = Some(token);
+        self.socket = Some(socket::spawn(config, self.net_tx.clone()));
     }
 
     async fn disconnect(&mut self) {
-        if let Some(net) = self.net.take() {
-            net.stop().await;
+        if let Some(socket) = self.socket.take() {
+            socket.stop().await;
         }
         // Events of the stopped connection no longer mean anything.
         while self.net_rx.try_recv().is_ok() {}
@@ -150,9 +196,10 @@ impl Driver {
         loop {
             tokio::select! {
                 Some(ev) = self.net_rx.recv() => return Event::Net(ev),
-                Some(done) = self.done_rx.recv() => {
-                    if let Some(ev) = self.finish(done) {
-                        return ev;
+                Some(done) = self.calls.join_next() => {
+                    // A call that panicked or was aborted has nothing to say.
+                    if let Ok(done) = done {
+                        return self.finish(done);
                     }
                 }
             }
@@ -165,76 +212,83 @@ impl Driver {
         if let Ok(ev) = self.net_rx.try_recv() {
             return Some(Event::Net(ev));
         }
-        while let Ok(done) = self.done_rx.try_recv() {
-            if let Some(ev) = self.finish(done) {
-                return Some(ev);
+        while let Some(done) = self.calls.try_join_next() {
+            if let Ok(done) = done {
+                return Some(self.finish(done));
             }
         }
         None
     }
 
-    fn finish(&mut self, done: Done) -> Option<Event> {
+    fn finish(&mut self, done: Done) -> Event {
         match done {
             Done::Login(Ok((user, token, registered))) => {
-                if let Some(store) = &self.store {
+                let creds = &self.credentials;
+                if let Some(store) = &creds.store {
                     // Not fatal: the session works, it just is not kept.
-                    let _ = store.save(&self.server_key, &user, &token);
+                    let _ = store.save(&creds.server_key, &user, &token);
                 }
+                self.login_wanted = None;
                 self.connect(token);
-                Some(Event::LoggedIn { user, registered })
+                Event::LoggedIn { user, registered }
             }
-            Done::Login(Err(e)) => Some(match self.state.screen {
-                Screen::Login(_) => Event::LoginFailed(e.to_string()),
-                Screen::Chat | Screen::Help => Event::LoginNeeded(Some(e.to_string())),
-            }),
-            Done::Rooms(r) => Some(Event::RoomsListed(r.map_err(|e| e.to_string()))),
+            Done::Login(Err(e)) => {
+                let why = e.to_string();
+                self.login_wanted = Some(LoginWanted::Failed(e));
+                match self.state.screen {
+                    Screen::Login(_) => Event::LoginFailed(why),
+                    Screen::Chat | Screen::Help => Event::LoginNeeded(Some(why)),
+                }
+            }
+            Done::Rooms(r) => Event::RoomsListed(r.map_err(|e| e.to_string())),
         }
     }
 
     /// Feeds one event to the state machine and performs its effects.
     pub async fn step(&mut self, event: Event) -> Outcome {
-        let effects = self.state.update(event);
+        let mut effects = VecDeque::from(self.state.update(event));
         let mut out = Outcome::default();
-        for effect in effects {
+        while let Some(effect) = effects.pop_front() {
             match effect {
                 Effect::Send(frame) => {
-                    if let Some(net) = &self.net {
-                        net.send(frame);
+                    if let Some(socket) = &self.socket {
+                        socket.send(frame);
                     }
                 }
                 Effect::Login { username, password } => self.login(username, password),
                 Effect::AuthRejected => {
                     self.disconnect().await;
-                    if let Some(store) = &self.store {
-                        let _ = store.forget(&self.server_key, &self.state.user);
+                    let creds = &self.credentials;
+                    if let Some(store) = &creds.store {
+                        let _ = store.forget(&creds.server_key, &self.state.user);
                     }
-                    self.token = None;
+                    self.credentials.token = None;
                     if !self.try_password() {
+                        self.login_wanted = Some(LoginWanted::TokenRefused);
                         let why =
                             "the server did not accept the saved session; enter your password";
-                        let next = Box::pin(self.step(Event::LoginNeeded(Some(why.into())))).await;
-                        out.quit |= next.quit;
+                        effects.extend(self.state.update(Event::LoginNeeded(Some(why.into()))));
                     }
                 }
                 Effect::ListRooms => {
-                    if let Some(token) = self.token.clone() {
+                    if let Some(token) = self.credentials.token.clone() {
                         let rest = self.rest.clone();
-                        let done = self.done_tx.clone();
-                        tokio::spawn(async move {
-                            let _ = done.send(Done::Rooms(rest.rooms(&token).await));
-                        });
+                        self.calls
+                            .spawn(async move { Done::Rooms(rest.rooms(&token).await) });
                     }
                 }
                 Effect::Bell => out.bell = true,
                 Effect::Quit => out.quit = true,
-                Effect::Settled(_) => {}
+                Effect::Settled(settled) => out.settled.push(settled),
             }
         }
         out
     }
 
-    /// Closes the connection politely.
+    /// Closes the connection politely and abandons the REST calls still in
+    /// flight.
     pub async fn shutdown(mut self) {
         self.disconnect().await;
+        self.calls.shutdown().await;
     }
 }

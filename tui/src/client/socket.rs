@@ -31,9 +31,10 @@ use url::Url;
 
 use crate::app::NetEvent;
 
-/// How the connection behaves; [`NetConfig::new`] has the defaults.
+/// How the connection behaves; [`SocketConfig::new`] has the defaults, and
+/// tests shorten them.
 #[derive(Debug, Clone)]
-pub struct NetConfig {
+pub struct SocketConfig {
     /// `ws://host:port/ws`.
     pub url: Url,
     /// Added to every `join` frame.
@@ -50,7 +51,7 @@ pub struct NetConfig {
     pub backoff_max: Duration,
 }
 
-impl NetConfig {
+impl SocketConfig {
     /// Defaults: ping every 15 s, dead after 10 s without pong, reconnect
     /// from 0.5 s doubling to 30 s.
     pub fn new(url: Url, token: Secret) -> Self {
@@ -66,15 +67,17 @@ impl NetConfig {
     }
 }
 
-/// The running task: send frames through it, stop it when done.
+/// The running connection task and the handle that owns it: frames go out
+/// through it, and [`Socket::stop`] closes the socket politely and waits
+/// for the task to end, so nothing it started outlives it.
 #[derive(Debug)]
-pub struct NetHandle {
+pub struct Socket {
     tx: mpsc::UnboundedSender<ClientMessage>,
     cancel: CancellationToken,
     task: JoinHandle<()>,
 }
 
-impl NetHandle {
+impl Socket {
     /// Queues a frame for the open socket (dropped if there is none).
     pub fn send(&self, frame: ClientMessage) {
         let _ = self.tx.send(frame);
@@ -88,11 +91,11 @@ impl NetHandle {
 }
 
 /// Starts the connection task; its events go to `events`.
-pub fn spawn(config: NetConfig, events: mpsc::Sender<NetEvent>) -> NetHandle {
+pub fn spawn(config: SocketConfig, events: mpsc::Sender<NetEvent>) -> Socket {
     let (tx, rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
     let task = tokio::spawn(run(config, rx, events, cancel.clone()));
-    NetHandle { tx, cancel, task }
+    Socket { tx, cancel, task }
 }
 
 /// The delay before reconnect try number `attempt` (1-based): the base
@@ -108,7 +111,7 @@ pub fn backoff(attempt: u32, base: Duration, max: Duration, rng: &mut impl Rng) 
 }
 
 async fn run(
-    config: NetConfig,
+    config: SocketConfig,
     mut outgoing: mpsc::UnboundedReceiver<ClientMessage>,
     events: mpsc::Sender<NetEvent>,
     cancel: CancellationToken,
@@ -172,12 +175,12 @@ enum Ended {
     Lost(String),
 }
 
-type Socket =
+type WebSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn session(
-    socket: Socket,
-    config: &NetConfig,
+    socket: WebSocket,
+    config: &SocketConfig,
     outgoing: &mut mpsc::UnboundedReceiver<ClientMessage>,
     events: &mpsc::Sender<NetEvent>,
     cancel: &CancellationToken,
@@ -309,7 +312,7 @@ mod tests {
     #[tokio::test]
     async fn a_silent_link_is_dropped_after_the_ping_timeout_and_retried() {
         let (url, server) = silent_server().await;
-        let mut config = NetConfig::new(url, Secret::new("t"));
+        let mut config = SocketConfig::new(url, Secret::new("t"));
         config.ping_every = Duration::from_millis(50);
         config.ping_timeout = Duration::from_millis(200);
         config.backoff_base = Duration::from_millis(10);
@@ -336,7 +339,7 @@ mod tests {
         let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = Url::parse(&format!("ws://{}/ws", gone.local_addr().unwrap())).unwrap();
         drop(gone);
-        let mut config = NetConfig::new(url, Secret::new("t"));
+        let mut config = SocketConfig::new(url, Secret::new("t"));
         config.backoff_base = Duration::from_millis(10);
         config.backoff_max = Duration::from_millis(40);
         let (tx, mut rx) = mpsc::channel(16);

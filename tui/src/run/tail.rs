@@ -12,7 +12,7 @@ use time::macros::format_description;
 use super::{CliError, Target};
 use crate::app::{Conn, Event, NetEvent, Options, Screen, State};
 use crate::client::driver::Driver;
-use crate::client::socket::NetConfig;
+use crate::client::socket::SocketConfig;
 use crate::client::url::server_key;
 
 /// How `tail` prints.
@@ -49,7 +49,7 @@ pub fn tail_line(m: &sapa_protocol::MessageView, options: &TailOptions) -> Strin
 pub async fn tail(
     target: &Target,
     options: TailOptions,
-    net: NetConfig,
+    net: SocketConfig,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
     stop: impl std::future::Future<Output = ()>,

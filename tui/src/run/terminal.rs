@@ -187,9 +187,7 @@ pub async fn run(mut driver: Driver) -> anyhow::Result<()> {
             let Some(event) = driver.try_next() else {
                 break;
             };
-            let more = driver.step(event).await;
-            out.bell |= more.bell;
-            out.quit |= more.quit;
+            out.merge(driver.step(event).await);
         }
         if out.bell {
             let mut stdout = io::stdout();

@@ -11,7 +11,7 @@ use sapa_protocol::{MessageView, RoomName, Secret, Username};
 use sapa_server::{App, Config};
 use sapa_tui::app::{Options, State};
 use sapa_tui::client::driver::Driver;
-use sapa_tui::client::socket::NetConfig;
+use sapa_tui::client::socket::SocketConfig;
 use sapa_tui::client::tokens::TokenStore;
 use sapa_tui::client::url::{parse_server, server_key, ws_url};
 use sapa_tui::run::Target;
@@ -146,8 +146,8 @@ pub fn saved_token(target: &Target) -> Secret {
 }
 
 /// Fast reconnects and pings, so the tests do not wait on defaults.
-pub fn quick_net(server: &str) -> NetConfig {
-    let mut net = NetConfig::new(
+pub fn quick_net(server: &str) -> SocketConfig {
+    let mut net = SocketConfig::new(
         ws_url(&parse_server(server).unwrap()).unwrap(),
         Secret::new(""),
     );
