@@ -1,25 +1,33 @@
 //! `sapa send`: sends each line and returns once the server has stored
-//! every one; a message it has not confirmed counts as not sent.
+//! every one, in order, exactly once; a message it has not confirmed counts
+//! as not sent.
+//!
+//! It runs on the client the chat screen uses ([`super::headless`]): each
+//! line is posted to the state machine as if typed ([`Event::Post`]), under
+//! its own client_id, and `send` waits for the state machine to report it
+//! [`Settled`]. So it logs in, reconnects, resumes and re-sends like the
+//! chat screen, and a line the server could not take for now (its rate, a
+//! database hiccup) goes out again with the same client_id after the same
+//! pause. One line is in flight at a time, so a line sent again can never
+//! overtake the next one; lines are also paced under the server's rate.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use sapa_protocol::{
-    ClientId, ClientMessage, Content, ErrorCode, ErrorRef, Join, SendMessage, ServerMessage,
-};
-use tokio::time::timeout;
-use tokio_tungstenite::tungstenite::Message;
+use futures_util::StreamExt;
+use sapa_protocol::Content;
+use time::UtcOffset;
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
+use super::headless::Headless;
 use super::{CliError, Target};
-use crate::client::url::{server_key, ws_url};
+use crate::app::{Conn, Event, NetEvent, Settled};
 
-/// How long `send` waits for any progress before giving up.
+/// How long `send` waits for the server while a line is in flight before
+/// giving up.
 const SEND_PATIENCE: Duration = Duration::from_secs(30);
-/// Unconfirmed messages `send` keeps in flight. One: a line the server
-/// refuses for its rate is sent again, and with nothing else in flight
-/// behind it, that cannot reorder the lines.
-const SEND_WINDOW: usize = 1;
+/// Lines per second `send` stays under, well below the server's default
+/// limit, so a long input is paced rather than refused.
+const SEND_RATE: u32 = 100;
 
 /// The lines `send` sends: TEXT joined by spaces, or every non-blank line
 /// of `input`. Each is checked before anything is sent.
@@ -47,88 +55,13 @@ pub fn lines_to_send(text: &[String], input: Option<&str>) -> Result<Vec<Content
         .collect()
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_frame(ws: &mut Ws) -> Result<ServerMessage, CliError> {
-    loop {
-        let msg = timeout(SEND_PATIENCE, ws.next()).await.map_err(|_| {
-            CliError::Unreachable(format!(
-                "the server did not answer within {} s",
-                SEND_PATIENCE.as_secs()
-            ))
-        })?;
-        match msg {
-            Some(Ok(Message::Text(text))) => {
-                if let Ok(frame) = ServerMessage::decode(&text) {
-                    return Ok(frame);
-                }
-            }
-            Some(Ok(Message::Close(frame))) => {
-                let why = frame.map(|f| f.reason.to_string()).unwrap_or_default();
-                return Err(CliError::Unreachable(format!(
-                    "the server closed the connection {why}"
-                )));
-            }
-            Some(Ok(_)) => {}
-            Some(Err(e)) => return Err(CliError::Unreachable(format!("connection lost: {e}"))),
-            None => return Err(CliError::Unreachable("connection closed".into())),
-        }
-    }
-}
-
-/// Opens the socket and joins `target.room`, retrying once with the
-/// password if the saved token is refused.
-async fn open(target: &Target) -> Result<Ws, CliError> {
-    let url = ws_url(&target.server).map_err(CliError::Usage)?;
-    let mut fresh = false;
-    loop {
-        let (token, saved) = target.token(fresh).await?;
-        let (mut ws, _) = timeout(
-            SEND_PATIENCE,
-            tokio_tungstenite::connect_async(url.as_str()),
-        )
-        .await
-        .map_err(|_| CliError::Unreachable(format!("cannot reach {url}: timed out")))?
-        .map_err(|e| CliError::Unreachable(format!("cannot reach {url}: {e}")))?;
-        let join = ClientMessage::Join(Join {
-            username: target.user.clone(),
-            password: None,
-            token: Some(token),
-            room: Some(target.room.clone()),
-            since_id: None,
-        });
-        ws.send(Message::text(join.to_json()))
-            .await
-            .map_err(|e| CliError::Unreachable(format!("connection lost: {e}")))?;
-        loop {
-            match next_frame(&mut ws).await? {
-                ServerMessage::Welcome(_) => return Ok(ws),
-                ServerMessage::Error(e) if e.code == ErrorCode::Unauthorized => {
-                    if saved && target.password.is_some() {
-                        if let Some(store) = &target.store {
-                            let _ = store.forget(&server_key(&target.server), &target.user);
-                        }
-                        fresh = true;
-                        break;
-                    }
-                    return Err(CliError::Auth(format!(
-                        "{}: {}{}",
-                        target.user,
-                        e.content,
-                        if saved {
-                            " (set SAPA_PASSWORD to log in again)"
-                        } else {
-                            ""
-                        }
-                    )));
-                }
-                ServerMessage::Error(e) => {
-                    return Err(CliError::Rejected(format!("join refused: {}", e.content)));
-                }
-                _ => {}
-            }
-        }
+/// `sapa send` as the command line runs it: TEXT as one line, or standard
+/// input line by line.
+pub async fn main(target: &Target, text: &[String]) -> Result<Vec<i64>, CliError> {
+    if text.is_empty() {
+        send_stream(target, stdin_lines()).await
+    } else {
+        send(target, lines_to_send(text, None)?).await
     }
 }
 
@@ -177,18 +110,11 @@ pub fn stdin_lines() -> impl futures_util::Stream<Item = Result<Content, CliErro
     ))
 }
 
-/// Lines per second `send` stays under, well below the server's default
-/// limit, so a long input is paced rather than refused.
-const SEND_RATE: u32 = 100;
-/// How long `send` pauses after the server said `rate_limited`.
-const RATE_LIMITED_PAUSE: Duration = Duration::from_secs(1);
-
-/// Sends each line of `lines` as it comes, waiting for each to be stored
-/// before the next (see [`SEND_WINDOW`]), and returns once the server has stored every one (the ids,
-/// in line order). A line the server refuses for its rate is sent again,
-/// with the same client_id, after a pause; any other refusal, an invalid
-/// line or a lost connection ends it with an error (lines before it were
-/// sent).
+/// Sends each line of `lines` as it comes, each once the one before is
+/// stored, and returns once the server has stored every one (the ids, in
+/// line order). A refusal that waiting does not fix, an invalid line, or a
+/// server gone for longer than [`SEND_PATIENCE`] ends it with an error
+/// (the lines before it were stored).
 pub async fn send_stream(
     target: &Target,
     mut lines: impl futures_util::Stream<Item = Result<Content, CliError>> + Unpin,
@@ -198,88 +124,85 @@ pub async fn send_stream(
         return Err(nothing_to_send());
     };
     let first = first?;
-    let mut ws = open(target).await?;
-    let run = format!("send-{:x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-    let mut pace = tokio::time::interval(Duration::from_secs(1) / SEND_RATE);
-    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // Lines to (re)send, with their number, and what is in flight.
-    let mut ready: VecDeque<(usize, Content)> = VecDeque::from([(0, first)]);
-    let mut in_flight: HashMap<String, (usize, Content)> = HashMap::new();
-    let mut ids: Vec<i64> = vec![0];
+    let prefix = format!("send-{:x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+    let mut client = Headless::new(target, prefix, UtcOffset::UTC, target.socket());
+    let result = deliver(&mut client, first, lines).await;
+    client.shutdown().await;
+    result
+}
+
+/// The sending loop: at most one line posted and not yet stored.
+async fn deliver(
+    client: &mut Headless<'_>,
+    first: Content,
+    mut lines: impl futures_util::Stream<Item = Result<Content, CliError>> + Unpin,
+) -> Result<Vec<i64>, CliError> {
+    client.start().await?;
+    let mut pace = interval(Duration::from_secs(1) / SEND_RATE);
+    pace.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // The stored ids, in line order; the last is 0 while its line is out.
+    let mut ids: Vec<i64> = Vec::new();
+    let mut next = Some(first);
+    let mut in_flight = false;
     let mut input_done = false;
-    let window = SEND_WINDOW;
+    // While a line is in flight, the server must say something by then.
+    let mut deadline = Instant::now() + SEND_PATIENCE;
     loop {
-        if input_done && ready.is_empty() && in_flight.is_empty() {
-            break;
+        if input_done && next.is_none() && !in_flight {
+            return Ok(ids);
         }
-        let can_send = !ready.is_empty() && in_flight.len() < window;
-        let can_read = !input_done && ready.is_empty() && in_flight.len() < window;
-        tokio::select! {
-            _ = pace.tick(), if can_send => {
-                let (n, content) = ready.pop_front().expect("checked");
-                let cid = format!("{run}-{n}");
-                let frame = ClientMessage::Message(SendMessage {
-                    content: content.clone(),
-                    room: Some(target.room.clone()),
-                    client_id: Some(ClientId::parse(cid.clone()).expect("short and printable")),
-                    username: None,
-                });
-                ws.send(Message::text(frame.to_json()))
-                    .await
-                    .map_err(|e| CliError::Unreachable(format!("connection lost: {e}")))?;
-                in_flight.insert(cid, (n, content));
+        let outcome = tokio::select! {
+            _ = pace.tick(), if next.is_some() && !in_flight => {
+                let content = next.take().expect("checked by the guard");
+                ids.push(0);
+                in_flight = true;
+                deadline = Instant::now() + SEND_PATIENCE;
+                client.step(Event::Post(content)).await?
             }
-            line = lines.next(), if can_read => match line {
-                Some(line) => {
-                    ready.push_back((ids.len(), line?));
-                    ids.push(0);
+            line = lines.next(), if !input_done && next.is_none() && !in_flight => {
+                match line {
+                    Some(line) => next = Some(line?),
+                    None => input_done = true,
                 }
-                None => input_done = true,
-            },
-            frame = next_frame(&mut ws), if !in_flight.is_empty() => match frame? {
-                ServerMessage::Message(m) if target.user.same_account(m.username.as_str()) => {
-                    let done = m
-                        .client_id
-                        .as_ref()
-                        .and_then(|c| in_flight.remove(c.as_str()));
-                    if let Some((n, _)) = done {
-                        ids[n] = m.id;
+                continue;
+            }
+            event = client.next() => {
+                let event = event?;
+                if let Event::Net(NetEvent::Frame(_)) = event {
+                    deadline = Instant::now() + SEND_PATIENCE;
+                }
+                client.step(event).await?
+            }
+            () = sleep_until(deadline), if in_flight => return Err(stalled(client)),
+        };
+        for settled in outcome.settled {
+            match settled {
+                Settled::Stored { id, .. } => {
+                    if let Some(last) = ids.last_mut().filter(|_| in_flight) {
+                        *last = id;
+                        in_flight = false;
                     }
                 }
-                ServerMessage::Error(e) => {
-                    let refused = e
-                        .reference
-                        .as_ref()
-                        .and_then(ErrorRef::client_id)
-                        .and_then(|r| in_flight.remove(r));
-                    match refused {
-                        Some((n, content)) if e.code == ErrorCode::RateLimited => {
-                            // Not stored: send it again after a pause.
-                            ready.push_front((n, content));
-                            pace.reset_after(RATE_LIMITED_PAUSE);
-                        }
-                        Some((n, _)) => {
-                            return Err(CliError::Rejected(format!(
-                                "line {}: message refused ({}): {}",
-                                n + 1,
-                                e.code,
-                                e.content
-                            )));
-                        }
-                        None => {
-                            return Err(CliError::Rejected(format!(
-                                "refused ({}): {}",
-                                e.code, e.content
-                            )));
-                        }
-                    }
+                Settled::Refused { code, why, .. } => {
+                    return Err(CliError::Rejected(format!(
+                        "line {}: message refused ({code}): {why}",
+                        ids.len()
+                    )));
                 }
-                _ => {}
-            },
+            }
         }
     }
-    let _ = ws.close(None).await;
-    Ok(ids)
+}
+
+/// Why the line in flight did not get through in time.
+fn stalled(client: &Headless<'_>) -> CliError {
+    CliError::Unreachable(match &client.state().link.conn {
+        Conn::Offline { reason, .. } => format!("connection lost: {reason}"),
+        _ => format!(
+            "the server did not answer within {} s",
+            SEND_PATIENCE.as_secs()
+        ),
+    })
 }
 
 #[cfg(test)]

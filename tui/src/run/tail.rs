@@ -1,6 +1,6 @@
-//! `sapa tail`: a screenless [`Driver`] that prints the room's messages, one
-//! line each: the same state machine as the full client, so it reconnects,
-//! resumes with since_id and prints every message exactly once, in order.
+//! `sapa tail`: prints the room's messages, one line each, on the client
+//! the chat screen uses ([`super::headless`]), so it reconnects, resumes
+//! with since_id and prints every message exactly once, in order.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -9,11 +9,10 @@ use sapa_protocol::ServerMessage;
 use time::UtcOffset;
 use time::macros::format_description;
 
-use super::{CliError, Target};
-use crate::app::{Conn, Event, NetEvent, Options, Screen, State};
-use crate::client::driver::Driver;
+use super::headless::Headless;
+use super::{CliError, Target, terminated};
+use crate::app::{Event, NetEvent, printable};
 use crate::client::socket::SocketConfig;
-use crate::client::url::server_key;
 
 /// How `tail` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,70 +43,62 @@ pub fn tail_line(m: &sapa_protocol::MessageView, options: &TailOptions) -> Strin
     format!("{time} {}: {content}", m.username)
 }
 
+/// `sapa tail` as the command line runs it: to standard output, until
+/// Ctrl-C, SIGTERM or SIGHUP.
+pub async fn main(target: &Target, options: TailOptions) -> Result<(), CliError> {
+    let stop = async {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminated() => {}
+        }
+    };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    tail(target, options, target.socket(), &mut out, &mut err, stop).await
+}
+
 /// Prints the room's messages as they arrive, until `stop` resolves (or the
 /// credentials fail). Messages go to `out`, connection notices to `err`.
 pub async fn tail(
     target: &Target,
     options: TailOptions,
-    net: SocketConfig,
+    socket: SocketConfig,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), CliError> {
-    let state = State::new(Options {
-        server: server_key(&target.server),
-        user: target.user.clone(),
-        room: target.room.clone(),
-        client_prefix: "tail".into(),
-        utc_offset: options.utc_offset,
-        now: std::time::Instant::now(),
-        wall: time::OffsetDateTime::now_utc(),
-    });
-    let mut driver = Driver::new(
-        state,
-        &target.server,
-        net,
-        target.store.clone(),
-        target.password.clone(),
-    );
-    driver.start().await;
+    let mut client = Headless::new(target, "tail".into(), options.utc_offset, socket);
+    let result = print(&mut client, &options, out, err, stop).await;
+    client.shutdown().await;
+    result
+}
+
+async fn print(
+    client: &mut Headless<'_>,
+    options: &TailOptions,
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), CliError> {
+    client.start().await?;
     let mut printed: HashSet<i64> = HashSet::new();
     // The first id to print.
     let mut floor: Option<i64> = None;
     let mut started = false;
-    let mut ever_online = false;
     tokio::pin!(stop);
-    let result = loop {
-        if let Screen::Login(form) = &driver.state.screen {
-            let why = form.error.clone().unwrap_or_else(|| {
-                format!(
-                    "no saved session for {} on {}: set SAPA_PASSWORD, or run sapa once to log in",
-                    target.user,
-                    server_key(&target.server)
-                )
-            });
-            break Err(CliError::Auth(why));
-        }
+    loop {
         let event = tokio::select! {
-            () = &mut stop => break Ok(()),
-            ev = driver.next() => ev,
+            () = &mut stop => return Ok(()),
+            event = client.next() => event?,
         };
+        let tick = matches!(event, Event::Tick { .. });
         if let Event::Net(NetEvent::Disconnected { reason, .. }) = &event {
-            if !ever_online {
-                break Err(CliError::Unreachable(format!(
-                    "cannot reach {}: {reason}",
-                    server_key(&target.server)
-                )));
-            }
-            let reason = crate::app::printable(reason);
+            let reason = printable(reason);
             let _ = writeln!(err, "sapa: connection lost ({reason}); reconnecting");
         }
-        driver.step(event).await;
-        if driver.state.link.conn == Conn::Online {
-            ever_online = true;
-        }
-        let room = driver.state.room();
-        if !room.loaded() {
+        client.step(event).await?;
+        let room = client.state().room();
+        if tick || !room.loaded() {
             continue;
         }
         if !started {
@@ -115,35 +106,33 @@ pub async fn tail(
             // so everything prints in order.
             if room.messages().count() < options.history && room.has_older() {
                 if !room.fetching_older() {
-                    driver.step(Event::LoadOlder).await;
+                    client.step(Event::LoadOlder).await?;
                 }
                 continue;
             }
             started = true;
-            let room = driver.state.room();
             let all: Vec<i64> = room.messages().map(|m| m.id).collect();
             let skip = all.len().saturating_sub(options.history);
             // Older pages that still arrive (the client fills its screen
             // by itself) stay unprinted: output never goes back in time.
             floor = all.get(skip).copied().or(room.last_id.map(|l| l + 1));
         }
+        let room = client.state().room();
         let mut closed = false;
         for m in room.messages() {
             if floor.is_some_and(|f| m.id < f) {
                 continue;
             }
             if printed.insert(m.id) {
-                closed |= writeln!(out, "{}", tail_line(m, &options)).is_err();
+                closed |= writeln!(out, "{}", tail_line(m, options)).is_err();
                 let _ = out.flush();
             }
         }
         if closed {
             // Standard output is gone (a closed pipe): stop quietly.
-            break Ok(());
+            return Ok(());
         }
-    };
-    driver.shutdown().await;
-    result
+    }
 }
 
 #[cfg(test)]

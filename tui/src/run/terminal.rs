@@ -8,8 +8,8 @@
 //! [`TerminalGuard::enter`] before the panic message prints; SIGTERM and
 //! SIGHUP end the loop like Ctrl-C does.
 
-use std::io::{self, Write};
-use std::time::Duration;
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -22,16 +22,17 @@ use crossterm::terminal::{
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use time::UtcOffset;
 use tokio::time::interval;
 
-use crate::app::Event;
+use super::{CliError, TICK, Target, fail, terminated};
 use crate::app::keys::{Key, KeyCode, Wheel};
 use crate::app::layout::Size;
+use crate::app::{Event, Options, State};
 use crate::client::driver::Driver;
+use crate::client::url::server_key;
 use crate::view;
 
-/// How often the clock ticks (the reconnect countdown counts seconds).
-const TICK: Duration = Duration::from_millis(250);
 /// Most waiting events taken in between two frames.
 const BATCH: usize = 512;
 
@@ -127,26 +128,34 @@ fn key(k: KeyEvent) -> Key {
     }
 }
 
-/// Resolves on SIGTERM or SIGHUP (never elsewhere).
-#[cfg(unix)]
-pub async fn terminated() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = hup.recv() => {}
+/// The full-screen chat for `target`, until the user quits; refuses to
+/// start without a terminal.
+pub async fn main(target: Target, utc_offset: UtcOffset) -> ExitCode {
+    if !std::io::stdout().is_terminal() {
+        return fail(&CliError::Usage(
+            "the chat screen needs a terminal; in scripts use `sapa send` or `sapa tail`".into(),
+        ));
     }
-}
-
-/// Resolves on SIGTERM or SIGHUP (never elsewhere).
-#[cfg(not(unix))]
-pub async fn terminated() {
-    std::future::pending().await
+    let state = State::new(Options {
+        server: server_key(&target.server)
+            .trim_start_matches("http://")
+            .to_owned(),
+        user: target.user.clone(),
+        room: target.room.clone(),
+        client_prefix: format!("c{:x}", rand::random::<u32>()),
+        utc_offset,
+        now: std::time::Instant::now(),
+        wall: time::OffsetDateTime::now_utc(),
+    });
+    let socket = target.socket();
+    let driver = Driver::new(state, &target.server, socket, target.store, target.password);
+    match run(driver).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sapa: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Runs the full-screen client until the user quits.

@@ -660,3 +660,84 @@ async fn the_login_screen_registers_a_new_name_and_refuses_a_wrong_password(pool
     carol.shutdown().await;
     server.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn send_rides_out_a_server_restart_and_stores_each_line_once(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    // A stopped server closes its pool: each server gets its own.
+    let pool = async || {
+        pool_options
+            .clone()
+            .connect_with(connect.clone())
+            .await
+            .unwrap()
+    };
+    let first = Server::any_port(&pool().await).await;
+    let addr = first.addr;
+    let dir = ConfigDir::new("restart");
+    let alice = target(&first.url(), "alice", &dir, Some(PASSWORD));
+
+    // Lines come from a channel; `send` asks for the next line only once
+    // the one before is stored, and each ask is reported.
+    let (lines_tx, lines_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (asked_tx, mut asked) = tokio::sync::mpsc::unbounded_channel();
+    let input = futures_util::stream::unfold(lines_rx, move |mut rx| {
+        let asked = asked_tx.clone();
+        async move {
+            let _ = asked.send(());
+            rx.recv().await.map(|line| (Ok(line), rx))
+        }
+    });
+    let sending = {
+        let alice = alice.clone();
+        tokio::spawn(async move { cli_send::send_stream(&alice, Box::pin(input)).await })
+    };
+    let next_ask = async |asked: &mut tokio::sync::mpsc::UnboundedReceiver<()>| {
+        tokio::time::timeout(DEADLINE, asked.recv())
+            .await
+            .expect("send asked for the next line within the deadline")
+            .unwrap();
+    };
+    next_ask(&mut asked).await;
+    lines_tx.send("before".parse().unwrap()).unwrap();
+    next_ask(&mut asked).await; // "before" is stored
+
+    first.stop().await;
+    lines_tx.send("during".parse().unwrap()).unwrap();
+    let back = Server::start(&pool().await, addr).await;
+    next_ask(&mut asked).await; // "during" is stored
+    lines_tx.send("after".parse().unwrap()).unwrap();
+    drop(lines_tx);
+
+    let ids = tokio::time::timeout(DEADLINE, sending)
+        .await
+        .expect("send ends within the deadline")
+        .unwrap()
+        .expect("every line sent");
+    assert_eq!(ids.len(), 3);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    let token = saved_token(&alice);
+    assert_eq!(
+        back.contents("general", token.expose()).await,
+        vec!["before", "during", "after"]
+    );
+    back.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn send_with_a_refused_saved_token_and_no_password_says_how_to_log_in_again(pool: PgPool) {
+    let server = Server::any_port(&pool).await;
+    let dir = ConfigDir::new("refused");
+    let key = server_key(&parse_server(&server.url()).unwrap());
+    dir.store()
+        .save(&key, &name("alice"), &Secret::new("not-a-token"))
+        .unwrap();
+    let (code, err) = run_sapa(&dir, None, [&server.url(), "alice"], &["send", "x"], "").await;
+    assert_eq!(code, exit::AUTH, "{err}");
+    assert!(err.contains("did not accept the saved session"), "{err}");
+    assert!(err.contains("set SAPA_PASSWORD"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    server.stop().await;
+}
