@@ -165,6 +165,7 @@ impl State {
         self.notice(format!("left #{}", room.name), NoticeKind::System);
     }
 
+    /// Shows room `index`; its messages count as read from now on.
     pub(super) fn switch_to(&mut self, index: usize) {
         self.active = index;
         self.room_mut().unread = 0;

@@ -1,5 +1,7 @@
 //! Test helpers shared by the state-machine and screen tests: a client at a
 //! fixed time and size, and builders for the server frames it receives.
+//! Test builds only; the tests themselves live in `app/tests/` and
+//! `view/tests.rs`.
 
 use std::time::{Duration, Instant};
 

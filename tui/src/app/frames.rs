@@ -10,6 +10,7 @@ use super::rooms::{Arrival, Entry, NoticeKind, mentions};
 use super::{Conn, Effect, RETRY_AFTER, Settled, State};
 
 impl State {
+    /// One frame from the server.
     pub(super) fn on_frame(&mut self, frame: ServerMessage, fx: &mut Vec<Effect>) {
         match frame {
             ServerMessage::Welcome(w) => self.on_welcome(w),

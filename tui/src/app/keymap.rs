@@ -37,17 +37,6 @@ const fn ctrl_key(code: KeyCode) -> Chord {
     Chord { code, ctrl: true }
 }
 
-impl Chord {
-    /// The key press this chord is.
-    pub fn press(self) -> Key {
-        Key {
-            code: self.code,
-            ctrl: self.ctrl,
-            alt: false,
-        }
-    }
-}
-
 /// Where a binding works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

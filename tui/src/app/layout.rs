@@ -32,6 +32,7 @@ pub struct Size {
 }
 
 impl Size {
+    /// `width` columns by `height` rows.
     pub const fn new(width: u16, height: u16) -> Self {
         Self { width, height }
     }

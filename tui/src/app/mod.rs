@@ -13,13 +13,17 @@
 //! the parts live beside it, by concern:
 //!
 //! - [`rooms`]: a room's scrollback, exactly once and in id order
-//! - [`sync`]: joining, resuming with since_id, refused joins, older pages
-//! - [`frames`]: what each server frame does
+//! - `sync`: joining, resuming with since_id, refused joins, older pages
+//! - `frames`: what each server frame does
 //! - [`pending`]: the user's unconfirmed messages and their retries
-//! - [`commands`]: the line commands and Tab completion
+//! - `commands`: the line commands and Tab completion
 //! - [`keymap`] and [`help`]: every key and command, and the texts listing them
-//! - [`scroll`]: scrolling and the rows it counts
+//! - `scroll`: scrolling and the rows it counts
 //! - [`login`], [`editor`], [`layout`], [`keys`], [`link`]: the pieces
+//!
+//! The linked modules hold types and know nothing of [`State`]; `sync`,
+//! `frames`, `commands` and `scroll` add `impl State` blocks and are
+//! imported by nobody, so no two modules import each other.
 //!
 //! Message order and exactly-once display: messages are kept sorted by
 //! their server id and a message id is shown once however many times it

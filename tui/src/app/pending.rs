@@ -6,7 +6,7 @@
 //! a lost answer, a reconnect or a refusal that waiting fixes can never
 //! store it twice. A message leaves the [`Outbox`] when the server stores
 //! it or refuses it for good. Pure: the state machine decides when to send
-//! ([`super::frames`] for answers, [`super::sync`] for re-joins).
+//! (`frames` for answers, `sync` for re-joins).
 
 use std::time::Instant;
 
@@ -46,6 +46,7 @@ pub struct Outbox {
 }
 
 impl Outbox {
+    /// An empty outbox whose client_ids start with `prefix`.
     pub fn new(prefix: String) -> Self {
         Self {
             pending: Vec::new(),
@@ -69,17 +70,14 @@ impl Outbox {
         self.pending.last()
     }
 
+    /// How many messages wait for the server.
     pub fn len(&self) -> usize {
         self.pending.len()
     }
 
+    /// Whether every message queued so far is settled.
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty()
-    }
-
-    /// Every pending message, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &Pending> {
-        self.pending.iter()
     }
 
     /// The pending messages of one room, oldest first.
@@ -102,6 +100,7 @@ impl Outbox {
             .position(|p| p.client_id.as_str() == client_id)
     }
 
+    /// The message at `at` (from [`Outbox::position`]).
     pub fn get(&self, at: usize) -> &Pending {
         &self.pending[at]
     }

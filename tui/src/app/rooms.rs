@@ -4,7 +4,7 @@
 //! ([`SyncState`]) and what is known of older history ([`Older`]).
 //!
 //! Pure data and its invariants. What frames and keys do to a room is in
-//! [`super::sync`] and [`super::frames`]; how a room is laid out on screen
+//! `sync` and `frames`; how a room is laid out on screen
 //! is [`super::layout`].
 
 use std::collections::HashSet;

@@ -48,6 +48,8 @@ impl State {
         self.total_rows().saturating_sub(h)
     }
 
+    /// Scrolls `rows` towards older messages; reaching the oldest asks for
+    /// more.
     pub(super) fn scroll_up(&mut self, rows: usize, fx: &mut Vec<Effect>) {
         let max = self.max_scroll();
         let room = self.room_mut();
@@ -57,6 +59,7 @@ impl State {
         }
     }
 
+    /// Scrolls `rows` towards the newest; at the bottom nothing is unseen.
     pub(super) fn scroll_down(&mut self, rows: usize) {
         let room = self.room_mut();
         room.scroll = room.scroll.saturating_sub(rows);
@@ -65,6 +68,7 @@ impl State {
         }
     }
 
+    /// Back to following new messages.
     pub(super) fn jump_newest(&mut self) {
         let room = self.room_mut();
         room.scroll = 0;

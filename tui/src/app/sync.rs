@@ -30,6 +30,8 @@ enum Page {
 }
 
 impl State {
+    /// The connection came, went, measured its round trip, or brought a
+    /// frame.
     pub(super) fn on_net(&mut self, event: NetEvent, fx: &mut Vec<Effect>) {
         match event {
             NetEvent::Connecting { attempt } => self.link.conn = Conn::Connecting { attempt },
@@ -92,6 +94,8 @@ impl State {
         })));
     }
 
+    /// A join was welcomed: the room takes messages; its greeting waits
+    /// for the history that follows.
     pub(super) fn on_welcome(&mut self, w: Welcome) {
         self.link.authenticated = true;
         if let Some(at) = self.link.joins_in_flight.iter().position(|r| r == &w.room) {
@@ -135,6 +139,9 @@ impl State {
         }
     }
 
+    /// A page of history: the answer to the room's join (then the room is
+    /// live, greeted, and its pending messages go out again), or an older
+    /// page.
     pub(super) fn on_history(&mut self, h: History, fx: &mut Vec<Effect>) {
         let Some(i) = self.room_index(&h.room) else {
             return;

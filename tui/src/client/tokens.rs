@@ -3,7 +3,8 @@
 //!
 //! The file is `$SAPA_CONFIG_DIR/tokens.json` if that variable is set (tests
 //! use it), else `<XDG config dir>/sapa/tokens.json`; it is written with mode
-//! 0600 inside a 0700 directory and replaced atomically.
+//! 0600 inside a 0700 directory and replaced atomically. Getting a token is
+//! [`super::rest`]'s, deciding which to use [`super::driver`]'s.
 
 use std::fs;
 use std::io::Write;

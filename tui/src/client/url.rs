@@ -1,6 +1,7 @@
 //! How a server address becomes the URLs the client talks to: `--server`
 //! parsed into a base URL, the WebSocket URL derived from it, and the key
-//! that names the server in the token file and the status line.
+//! that names the server in the token file and the status line. Strings
+//! only: nothing here connects.
 
 use url::Url;
 

@@ -58,6 +58,7 @@ impl<'t> Headless<'t> {
         }
     }
 
+    /// What the client holds now (the room's messages, the connection).
     pub fn state(&self) -> &State {
         &self.driver.state
     }

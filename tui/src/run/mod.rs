@@ -1,6 +1,6 @@
 //! The ways `sapa` runs, each on the same client ([`crate::client`]): the
 //! full-screen chat ([`terminal`]), and `send` and `tail` for scripts
-//! ([`send`], [`tail`], sharing [`headless`]), plus `--logout`. Here too:
+//! ([`send`], [`tail`], sharing `headless`), plus `--logout`. Here too:
 //! what a run needs to know (the [`Target`]) and how it fails
 //! ([`CliError`], with its [`exit`] code). `main.rs` parses the command line
 //! into a [`Mode`] and a [`Target`] and calls [`main`].

@@ -2,7 +2,7 @@
 //! every one, in order, exactly once; a message it has not confirmed counts
 //! as not sent.
 //!
-//! It runs on the client the chat screen uses ([`super::headless`]): each
+//! It runs on the client the chat screen uses (`headless`): each
 //! line is posted to the state machine as if typed ([`Event::Post`]), under
 //! its own client_id, and `send` waits for the state machine to report it
 //! [`Settled`]. So it logs in, reconnects, resumes and re-sends like the
@@ -113,7 +113,7 @@ pub fn stdin_lines() -> impl futures_util::Stream<Item = Result<Content, CliErro
 /// Sends each line of `lines` as it comes, each once the one before is
 /// stored, and returns once the server has stored every one (the ids, in
 /// line order). A refusal that waiting does not fix, an invalid line, or a
-/// server gone for longer than [`SEND_PATIENCE`] ends it with an error
+/// server silent for longer than `SEND_PATIENCE` (30 s) ends it with an error
 /// (the lines before it were stored).
 pub async fn send_stream(
     target: &Target,

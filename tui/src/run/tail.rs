@@ -1,5 +1,5 @@
 //! `sapa tail`: prints the room's messages, one line each, on the client
-//! the chat screen uses ([`super::headless`]), so it reconnects, resumes
+//! the chat screen uses (`headless`), so it reconnects, resumes
 //! with since_id and prints every message exactly once, in order.
 
 use std::collections::HashSet;

@@ -7,6 +7,10 @@
 //! return drop the [`TerminalGuard`]; a panic runs the hook installed by
 //! [`TerminalGuard::enter`] before the panic message prints; SIGTERM and
 //! SIGHUP end the loop like Ctrl-C does.
+//!
+//! This is the only place that knows crossterm's events: they are turned
+//! into the state machine's own keys and sizes here. What the keys do is
+//! [`crate::app::keymap`]; what the screen shows is [`crate::view`].
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;

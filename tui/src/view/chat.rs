@@ -1,6 +1,8 @@
 //! The chat screen: the status line (room, connection, who and where,
 //! unread rooms), the messages pane, the users pane, the rule with its
-//! scroll hints, and the input line.
+//! scroll hints, and the input line. The rows of the messages pane are laid
+//! out by [`crate::app::layout`] (the state machine counts the same rows);
+//! here they only get their colours.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

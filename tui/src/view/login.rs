@@ -1,5 +1,6 @@
 //! The login screen: the server, the name and the masked password, the
-//! error or "signing in…", and how to use it.
+//! error or "signing in…", and how to use it. Its keys are the keymap's
+//! login rows; the form's state is [`crate::app::login`].
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};

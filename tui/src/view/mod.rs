@@ -1,8 +1,8 @@
 //! Draws a [`State`] with ratatui, and does nothing else: no state changes,
-//! no I/O. The chat screen ([`chat`]) is a status line, the messages pane
+//! no I/O. The chat screen (`chat`) is a status line, the messages pane
 //! (with the users pane beside it on wide terminals), a rule that carries
-//! scroll hints, and the input line; the login screen ([`login`]) and the
-//! help overlay ([`help`]) sit on top. Where each part goes is decided by
+//! scroll hints, and the input line; the login screen (`login`) and the
+//! help overlay (`help`) sit on top. Where each part goes is decided by
 //! [`crate::app::layout`], which the state machine reads too; this module
 //! only turns its areas into ratatui rectangles.
 

@@ -1,6 +1,6 @@
 //! Screen snapshots: every state a user meets, drawn on a TestBackend at
 //! 80x24 (the size the client must be usable at) and 40x12 (where the users
-//! pane hides instead of breaking). Snapshots live in `src/ui/snapshots/`.
+//! pane hides instead of breaking). Snapshots live in `src/view/snapshots/`.
 //! Styles the text snapshot cannot show (mention highlight, dimmed system
 //! lines, the cursor) are checked cell by cell.
 
