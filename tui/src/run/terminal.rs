@@ -163,7 +163,7 @@ pub async fn main(target: Target, utc_offset: UtcOffset) -> ExitCode {
 }
 
 /// Runs the full-screen client until the user quits.
-pub async fn run(mut driver: Driver) -> anyhow::Result<()> {
+async fn run(mut driver: Driver) -> anyhow::Result<()> {
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
