@@ -1,18 +1,15 @@
-//! sapa's terminal client as a library: the pure state machine ([`app`]),
-//! its screen ([`ui`], [`layout`]), the line editor ([`input`]), the
-//! WebSocket task ([`net`]), logging in and keeping the token ([`auth`]),
-//! the script-friendly `send` and `tail` commands ([`cli`]), and the
-//! interactive terminal loop ([`term`]). `main.rs` only parses arguments.
+//! sapa's terminal client as a library. Four parts, each importing only
+//! those before it:
+//!
+//! - [`app`]: the pure state machine, `(State, Event) -> Vec<Effect>`
+//! - [`view`]: drawing a `State` with ratatui, and nothing else
+//! - [`client`]: the WebSocket, REST calls, the token file, and the
+//!   `Driver` that performs a state machine's effects with them
+//! - [`run`]: the terminal loop, `sapa send` and `sapa tail`
+//!
+//! `main.rs` only parses arguments and calls into [`run`].
 
 pub mod app;
-pub mod input;
-pub mod layout;
-pub mod ui;
-
-pub mod auth;
-pub mod cli;
-pub mod driver;
-#[cfg(test)]
-pub(crate) mod fixtures;
-pub mod net;
-pub mod term;
+pub mod client;
+pub mod run;
+pub mod view;

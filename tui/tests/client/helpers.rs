@@ -1,19 +1,22 @@
 //! Test support: a real sapa server on a real port over a fresh PostgreSQL
 //! database (`#[sqlx::test]` hands each test its own), a private token
-//! directory per test, and waits that poll a condition against a deadline
-//! instead of sleeping.
+//! directory per test, the built `sapa` binary run as a script would, and
+//! waits for a line or a state against a deadline instead of sleeping.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::Duration;
 
 use sapa_protocol::{MessageView, RoomName, Secret, Username};
 use sapa_server::{App, Config};
 use sapa_tui::app::{Options, State};
-use sapa_tui::auth::{TokenStore, parse_server, server_key, ws_url};
-use sapa_tui::cli::Target;
-use sapa_tui::driver::Driver;
-use sapa_tui::net::NetConfig;
+use sapa_tui::client::driver::Driver;
+use sapa_tui::client::socket::SocketConfig;
+use sapa_tui::client::tokens::TokenStore;
+use sapa_tui::client::url::{parse_server, server_key, ws_url};
+use sapa_tui::run::Target;
+use sapa_tui::run::send::lines_to_send;
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -145,8 +148,8 @@ pub fn saved_token(target: &Target) -> Secret {
 }
 
 /// Fast reconnects and pings, so the tests do not wait on defaults.
-pub fn quick_net(server: &str) -> NetConfig {
-    let mut net = NetConfig::new(
+pub fn quick_net(server: &str) -> SocketConfig {
+    let mut net = SocketConfig::new(
         ws_url(&parse_server(server).unwrap()).unwrap(),
         Secret::new(""),
     );
@@ -186,7 +189,7 @@ pub async fn run_until(driver: &mut Driver, what: &str, mut done: impl FnMut(&St
             .unwrap_or_else(|_| {
                 panic!(
                     "timed out waiting for: {what}\nstate: {:?}",
-                    driver.state.conn
+                    driver.state.link.conn
                 )
             });
         driver.step(event).await;
@@ -200,4 +203,119 @@ pub fn shown(state: &State) -> Vec<String> {
         .messages()
         .map(|m| format!("{}: {}", m.username, m.content))
         .collect()
+}
+
+// ------------------------------------------------- the built binary
+
+pub const SAPA: &str = env!("CARGO_BIN_EXE_sapa");
+
+pub fn lines(text: &str) -> Vec<sapa_protocol::Content> {
+    lines_to_send(&[], Some(text)).unwrap()
+}
+
+/// Starts the built `sapa tail --history N` as bob; returns the child and
+/// its standard output, line by line.
+pub fn spawn_tail(
+    server: &str,
+    dir: &ConfigDir,
+    history: &str,
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(SAPA)
+        .args([
+            "--server",
+            server,
+            "--user",
+            "bob",
+            "tail",
+            "--history",
+            history,
+        ])
+        .env("SAPA_CONFIG_DIR", &dir.0)
+        .env("SAPA_PASSWORD", PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
+/// Runs the built `sapa --server SERVER --user USER ARGS...` with a private
+/// config dir; returns (code, stderr).
+pub async fn run_sapa(
+    dir: &ConfigDir,
+    password: Option<&str>,
+    [server, user]: [&str; 2],
+    args: &[&str],
+    stdin: &str,
+) -> (i32, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut cmd = tokio::process::Command::new(SAPA);
+    cmd.args(["--server", server, "--user", user])
+        .args(args)
+        .env("SAPA_CONFIG_DIR", &dir.0)
+        .env_remove("SAPA_PASSWORD")
+        .env_remove("SAPA_SERVER")
+        .env_remove("SAPA_USER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(p) = password {
+        cmd.env("SAPA_PASSWORD", p);
+    }
+    let mut child = cmd.spawn().expect("sapa starts");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    let out = tokio::time::timeout(DEADLINE, child.wait_with_output())
+        .await
+        .expect("sapa ends within the deadline")
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A tail line without its time: `name: text`.
+pub fn strip(line: String) -> String {
+    line.split_once(' ')
+        .map(|(_, rest)| rest.to_owned())
+        .unwrap()
+}
+
+pub async fn next_line(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) -> String {
+    tokio::time::timeout(DEADLINE, lines.next_line())
+        .await
+        .expect("tail printed a line within the deadline")
+        .unwrap()
+        .expect("tail is still running")
+}
+
+/// Collects output and signals once `want` lines are complete.
+pub struct Lines {
+    pub buf: Vec<u8>,
+    pub want: usize,
+    pub printed: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl std::io::Write for Lines {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.iter().filter(|b| **b == b'\n').count() >= self.want {
+            self.printed.notify_one();
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

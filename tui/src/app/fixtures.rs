@@ -1,0 +1,119 @@
+//! Test helpers shared by the state-machine and screen tests: a client at a
+//! fixed time and size, and builders for the server frames it receives.
+//! Test builds only; the tests themselves live in `app/tests/` and
+//! `view/tests.rs`.
+
+use std::time::{Duration, Instant};
+
+use sapa_protocol::{
+    History, MessageView, Presence, PresenceChange, ServerMessage, Username, Welcome,
+};
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::app::keys::{Key, KeyCode};
+use crate::app::{Event, NetEvent, Options, State};
+
+/// 2026-11-23 10:00:00 UTC, the clock of every test.
+pub fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_795_428_000).unwrap()
+}
+
+/// A minute after [`t0`] times `n`.
+pub fn at(n: i64) -> OffsetDateTime {
+    t0() + time::Duration::minutes(n)
+}
+
+pub fn name(s: &str) -> Username {
+    s.parse().unwrap()
+}
+
+/// alice on the chat screen of `localhost:3000`, not connected, 80x24.
+pub fn client() -> State {
+    State::new(Options {
+        server: "localhost:3000".into(),
+        user: name("alice"),
+        room: "general".parse().unwrap(),
+        client_prefix: "t".into(),
+        utc_offset: UtcOffset::UTC,
+        now: Instant::now(),
+        wall: at(55),
+    })
+}
+
+pub fn msg(id: i64, user: &str, text: &str) -> MessageView {
+    msg_in("general", id, user, text)
+}
+
+pub fn msg_in(room: &str, id: i64, user: &str, text: &str) -> MessageView {
+    MessageView {
+        id,
+        room: room.parse().unwrap(),
+        username: name(user),
+        content: text.parse().unwrap(),
+        timestamp: at(id),
+        client_id: None,
+    }
+}
+
+pub fn frame(state: &mut State, f: ServerMessage) -> Vec<crate::app::Effect> {
+    state.update(Event::Net(NetEvent::Frame(f)))
+}
+
+pub fn welcome(room: &str) -> ServerMessage {
+    ServerMessage::Welcome(Welcome {
+        username: name("alice"),
+        room: room.parse().unwrap(),
+        content: "Welcome alice!".into(),
+        timestamp: at(45),
+    })
+}
+
+pub fn history(room: &str, messages: Vec<MessageView>, has_more: bool) -> ServerMessage {
+    ServerMessage::History(History {
+        room: room.parse().unwrap(),
+        messages,
+        has_more,
+    })
+}
+
+pub fn presence(room: &str, users: &[&str]) -> ServerMessage {
+    ServerMessage::Presence(Presence {
+        room: room.parse().unwrap(),
+        users: users.iter().map(|u| name(u)).collect(),
+    })
+}
+
+pub fn joined(room: &str, user: &str) -> ServerMessage {
+    ServerMessage::Joined(PresenceChange {
+        room: room.parse().unwrap(),
+        username: name(user),
+        timestamp: at(50),
+    })
+}
+
+/// A client that connected and joined `general` with this history.
+pub fn online(messages: Vec<MessageView>, users: &[&str]) -> State {
+    let mut s = client();
+    s.update(Event::Net(NetEvent::Connected));
+    frame(&mut s, welcome("general"));
+    frame(&mut s, history("general", messages, false));
+    frame(&mut s, presence("general", users));
+    s.update(Event::Net(NetEvent::Rtt(Duration::from_millis(12))));
+    s
+}
+
+pub fn key(code: KeyCode) -> Event {
+    Event::Key(Key::plain(code))
+}
+
+pub fn ctrl(c: char) -> Event {
+    Event::Key(Key::ctrl(KeyCode::Char(c)))
+}
+
+/// Types `text` and presses Enter.
+pub fn type_line(state: &mut State, text: &str) -> Vec<crate::app::Effect> {
+    for c in text.chars() {
+        state.update(key(KeyCode::Char(c)));
+    }
+    state.update(key(KeyCode::Enter))
+}

@@ -1,0 +1,71 @@
+//! Every text that lists keys and commands, generated from the keymap
+//! ([`super::keymap`]): the help overlay's table and its short form, the
+//! paragraph of `sapa --help` about the client, and the README's tables
+//! (which a test compares with the README itself). Words only: drawing the
+//! overlay is [`crate::view`]'s.
+
+use super::keymap::{COMMANDS, Doc, KEYMAP, LITERAL_SLASH, Scope};
+use super::layout::wrap;
+
+/// Width `sapa --help`'s paragraphs are wrapped to.
+const CLI_WIDTH: usize = 78;
+
+fn on_chat_screen(scope: Scope) -> bool {
+    matches!(scope, Scope::Chat | Scope::Everywhere)
+}
+
+/// The help overlay's rows: the chat screen's keys, then the commands.
+pub fn overlay() -> Vec<Doc> {
+    let keys = KEYMAP
+        .iter()
+        .filter(|b| on_chat_screen(b.scope))
+        .filter_map(|b| b.help);
+    keys.chain(COMMANDS.iter().filter_map(|c| c.help)).collect()
+}
+
+/// The overlay's short forms, for a terminal too small for the table.
+pub fn overlay_short() -> Vec<Doc> {
+    let keys = KEYMAP
+        .iter()
+        .filter(|b| on_chat_screen(b.scope))
+        .filter_map(|b| b.short);
+    keys.chain(COMMANDS.iter().filter_map(|c| c.short))
+        .collect()
+}
+
+/// The paragraph of `sapa --help` that names the most used keys and every
+/// command.
+pub fn cli_summary() -> String {
+    let keys: Vec<&str> = KEYMAP.iter().filter_map(|b| b.brief).collect();
+    let sentence = format!("In the client: {}.", keys.join(", "));
+    let usages: Vec<&str> = COMMANDS.iter().map(|c| c.usage).collect();
+    let mut lines = wrap(&sentence, CLI_WIDTH, CLI_WIDTH);
+    lines.push(format!("Commands: {}.", usages.join(", ")));
+    lines.join("\n")
+}
+
+/// The README's table of keys, as Markdown.
+pub fn readme_keys() -> String {
+    let rows = KEYMAP.iter().filter_map(|b| b.readme);
+    table("key", rows.map(|d| (d.keys.to_owned(), d.what)))
+}
+
+/// The README's table of commands, as Markdown.
+pub fn readme_commands() -> String {
+    let rows = COMMANDS
+        .iter()
+        .map(|c| (format!("`{}`", c.usage), c.readme));
+    let literal = (
+        format!("`{LITERAL_SLASH}text`"),
+        "send a line that starts with `/`",
+    );
+    table("command", rows.chain([literal]))
+}
+
+fn table(first: &str, rows: impl Iterator<Item = (String, &'static str)>) -> String {
+    let mut out = format!("| {first} | does |\n| --- | --- |\n");
+    for (keys, what) in rows {
+        out.push_str(&format!("| {keys} | {what} |\n"));
+    }
+    out
+}

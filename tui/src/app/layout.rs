@@ -1,0 +1,404 @@
+//! Screen geometry and text layout, shared by the state machine (which needs
+//! to know how many rows a message takes to keep the view still while
+//! scrolled up) and the renderer (which draws those same rows). Pure: sizes
+//! and areas are this module's own types, which [`crate::view`] converts.
+//!
+//! Wrapping is by display width, grapheme by grapheme: a CJK character or an
+//! emoji takes two columns and is never split across rows. Nothing here
+//! draws; [`crate::view`] turns [`Row`]s into styled ratatui lines.
+
+use sapa_protocol::Username;
+use time::UtcOffset;
+use time::macros::format_description;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+use super::pending::Pending;
+use super::rooms::{Entry, NoticeKind, Older, Room};
+
+/// Width of the active-users pane, its separator included.
+pub const USERS_WIDTH: u16 = 18;
+/// Below this terminal width the users pane hides to leave room for text.
+pub const USERS_MIN_TERMINAL_WIDTH: u16 = 60;
+/// Continuation rows of a message start under the name, after `HH:MM `.
+pub const INDENT: usize = 6;
+
+/// The terminal's size in cells. The state machine needs it to know how
+/// many rows a message takes and how far a page scrolls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Size {
+    /// `width` columns by `height` rows.
+    pub const fn new(width: u16, height: u16) -> Self {
+        Self { width, height }
+    }
+}
+
+/// A rectangle of cells, counted from the terminal's top left corner. The
+/// view turns it into ratatui's own rectangle; the numbers are decided here
+/// only, so the state machine and the screen always agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Area {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Area {
+    const fn new(x: u16, y: u16, width: u16, height: u16) -> Self {
+        Self {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+}
+
+/// Where each part of the chat screen goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub status: Area,
+    pub messages: Area,
+    /// The users pane, absent on narrow terminals.
+    pub users: Option<Area>,
+    /// The rule between messages and input; it carries scroll hints.
+    pub rule: Area,
+    pub input: Area,
+}
+
+/// Splits a terminal of `size` into the chat screen's areas.
+pub fn areas(size: Size) -> Areas {
+    let (w, h) = (size.width, size.height);
+    let status = Area::new(0, 0, w, h.min(1));
+    let input = Area::new(0, h.saturating_sub(1), w, h.min(1));
+    let rule = Area::new(0, h.saturating_sub(2), w, u16::from(h >= 3));
+    let body_h = h.saturating_sub(3);
+    let body = Area::new(0, 1, w, body_h);
+    if w >= USERS_MIN_TERMINAL_WIDTH {
+        let messages = Area::new(body.x, body.y, body.width - USERS_WIDTH, body_h);
+        let users = Area::new(body.x + messages.width, body.y, USERS_WIDTH, body_h);
+        Areas {
+            status,
+            messages,
+            users: Some(users),
+            rule,
+            input,
+        }
+    } else {
+        Areas {
+            status,
+            messages: body,
+            users: None,
+            rule,
+            input,
+        }
+    }
+}
+
+/// How a piece of a row should look; the renderer picks the colours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tone {
+    Time,
+    /// A user's name, coloured by the name.
+    Nick(String),
+    /// The user's own name.
+    OwnNick,
+    Text,
+    /// Text of a message that mentions the user.
+    Mention,
+    /// joined / left / system lines.
+    Dim,
+    /// Errors and local warnings.
+    Warn,
+    /// The user's own message not yet stored by the server.
+    Pending,
+}
+
+/// A run of text with one look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seg {
+    pub text: String,
+    pub tone: Tone,
+}
+
+/// One screen row of the messages pane.
+pub type Row = Vec<Seg>;
+
+fn seg(text: impl Into<String>, tone: Tone) -> Seg {
+    Seg {
+        text: text.into(),
+        tone,
+    }
+}
+
+/// `HH:MM` in the viewer's time zone.
+pub fn clock(t: time::OffsetDateTime, offset: UtcOffset) -> String {
+    t.to_offset(offset)
+        .format(format_description!("[hour]:[minute]"))
+        .unwrap_or_else(|_| "--:--".to_owned())
+}
+
+/// The rows one entry takes at `width` columns.
+pub fn entry_rows(entry: &Entry, me: &Username, offset: UtcOffset, width: usize) -> Vec<Row> {
+    match entry {
+        Entry::Message { view, mention } => {
+            let own = me.same_account(view.username.as_str());
+            let nick = if own {
+                Tone::OwnNick
+            } else {
+                Tone::Nick(view.username.as_str().to_owned())
+            };
+            let text = if *mention { Tone::Mention } else { Tone::Text };
+            message_rows(
+                &clock(view.timestamp, offset),
+                view.username.as_str(),
+                nick,
+                view.content.as_str(),
+                text,
+                width,
+            )
+        }
+        Entry::Notice { time, text, kind } => {
+            let (marker, tone) = match kind {
+                NoticeKind::Joined => ("→", Tone::Dim),
+                NoticeKind::Left => ("←", Tone::Dim),
+                NoticeKind::System => ("*", Tone::Dim),
+                NoticeKind::Warn => ("!", Tone::Warn),
+            };
+            message_rows(
+                &clock(*time, offset),
+                marker,
+                tone.clone(),
+                text,
+                tone,
+                width,
+            )
+        }
+        Entry::Marker(text) => {
+            let pad = width.saturating_sub(text.width() + 2) / 2;
+            vec![vec![seg(
+                format!("{} {} {}", "─".repeat(pad), text, "─".repeat(pad)),
+                Tone::Dim,
+            )]]
+        }
+    }
+}
+
+/// Everything needed to lay out one room's scrollback at one width: the
+/// state machine counts these rows to keep a scrolled view still, and the
+/// renderer draws them, so both always agree.
+pub struct RoomLayout<'a> {
+    pub room: &'a Room,
+    /// The user's unconfirmed messages in this room, oldest first.
+    pub pending: Vec<&'a Pending>,
+    pub me: &'a Username,
+    pub offset: UtcOffset,
+    /// The viewer's date: a first message from another day gets a marker.
+    pub today: time::Date,
+    pub width: usize,
+}
+
+fn entry_time(entry: &Entry) -> Option<time::OffsetDateTime> {
+    match entry {
+        Entry::Message { view, .. } => Some(view.timestamp),
+        Entry::Notice { time, .. } => Some(*time),
+        Entry::Marker(_) => None,
+    }
+}
+
+/// `Mon 23 Nov 2026`, the text of a day marker.
+pub fn day_label(date: time::Date) -> String {
+    date.format(format_description!(
+        "[weekday repr:short] [day padding:none] [month repr:short] [year]"
+    ))
+    .unwrap_or_else(|_| date.to_string())
+}
+
+impl RoomLayout<'_> {
+    /// The day marker due before entry `i`, if its day differs from the
+    /// entry before it (or, for the first, from today).
+    fn day_before(&self, i: usize) -> Option<Entry> {
+        let date = entry_time(&self.room.entries[i])?
+            .to_offset(self.offset)
+            .date();
+        let previous = self.room.entries[..i]
+            .iter()
+            .rev()
+            .find_map(entry_time)
+            .map(|t| t.to_offset(self.offset).date())
+            .unwrap_or(self.today);
+        (date != previous).then(|| Entry::Marker(day_label(date)))
+    }
+
+    /// The room's blocks of rows, newest first.
+    fn blocks_from_bottom(&self) -> impl Iterator<Item = Vec<Row>> + '_ {
+        let pending = self
+            .pending
+            .iter()
+            .rev()
+            .map(|p| pending_rows(p, self.me, self.width));
+        let entries = (0..self.room.entries.len()).rev().flat_map(move |i| {
+            let rows = entry_rows(&self.room.entries[i], self.me, self.offset, self.width);
+            let marker = self
+                .day_before(i)
+                .map(|m| entry_rows(&m, self.me, self.offset, self.width));
+            std::iter::once(rows).chain(marker)
+        });
+        let start = (self.room.older == Older::AllShown).then(|| {
+            let marker = Entry::Marker(format!("start of #{}", self.room.name));
+            entry_rows(&marker, self.me, self.offset, self.width)
+        });
+        pending.chain(entries).chain(start)
+    }
+
+    /// The bottom `n` rows (fewer if the room has fewer), top to bottom.
+    /// Only the blocks that reach into them are laid out.
+    pub fn last_rows(&self, n: usize) -> Vec<Row> {
+        let mut blocks = Vec::new();
+        let mut count = 0;
+        for block in self.blocks_from_bottom() {
+            if count >= n {
+                break;
+            }
+            count += block.len();
+            blocks.push(block);
+        }
+        let mut rows: Vec<Row> = blocks.into_iter().rev().flatten().collect();
+        if rows.len() > n {
+            rows.drain(..rows.len() - n);
+        }
+        rows
+    }
+
+    /// How many rows the whole room takes.
+    pub fn total_rows(&self) -> usize {
+        self.blocks_from_bottom().map(|b| b.len()).sum()
+    }
+}
+
+/// The rows of a pending (unconfirmed) message of the user's own.
+pub fn pending_rows(pending: &Pending, me: &Username, width: usize) -> Vec<Row> {
+    message_rows(
+        "  ⋯  ",
+        me.as_str(),
+        Tone::OwnNick,
+        pending.content.as_str(),
+        Tone::Pending,
+        width,
+    )
+}
+
+/// `HH:MM nick text`, wrapped; continuation rows are indented by [`INDENT`].
+fn message_rows(
+    time: &str,
+    nick: &str,
+    nick_tone: Tone,
+    text: &str,
+    text_tone: Tone,
+    width: usize,
+) -> Vec<Row> {
+    let width = width.max(INDENT + 4);
+    let prefix_w = time.width() + 1 + nick.width() + 1;
+    // A name too long for the pane still leaves room for some text.
+    let first_w = width.saturating_sub(prefix_w).max(width / 3).max(1);
+    let rest_w = width - INDENT;
+    let lines = wrap(text, first_w, rest_w);
+    let mut rows = Vec::with_capacity(lines.len());
+    for (i, line) in lines.into_iter().enumerate() {
+        if i == 0 {
+            let mut row = vec![
+                seg(format!("{time} "), Tone::Time),
+                seg(nick, nick_tone.clone()),
+                seg(" ", Tone::Text),
+            ];
+            row.push(seg(line, text_tone.clone()));
+            rows.push(row);
+        } else {
+            rows.push(vec![
+                seg(" ".repeat(INDENT), Tone::Text),
+                seg(line, text_tone.clone()),
+            ]);
+        }
+    }
+    rows
+}
+
+/// Splits text into alternating runs of spaces and of everything else, so
+/// punctuation stays with its word.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_space = None;
+    for (i, c) in text.char_indices() {
+        let space = c == ' ';
+        if in_space.is_some_and(|s| s != space) {
+            out.push(&text[start..i]);
+            start = i;
+        }
+        in_space = Some(space);
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// Word-wraps `text` by display width: the first row holds `first` columns,
+/// every later row `rest`. Newlines start new rows, tabs become spaces,
+/// words longer than a row are broken between graphemes.
+pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut used = 0;
+    let limit = |rows: &Vec<String>| if rows.is_empty() { first } else { rest }.max(1);
+    for (p, paragraph) in text.split('\n').enumerate() {
+        if p > 0 {
+            rows.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        let paragraph = paragraph.replace('\t', "    ");
+        for token in tokens(&paragraph) {
+            let w = token.width();
+            let max = limit(&rows);
+            if used + w <= max {
+                current.push_str(token);
+                used += w;
+                continue;
+            }
+            if token.trim().is_empty() {
+                // Whitespace at a break is dropped.
+                rows.push(std::mem::take(&mut current));
+                used = 0;
+                continue;
+            }
+            // A word that fits on a fresh row moves there whole; wide
+            // scripts (CJK), which break anywhere, fill the row instead.
+            let wide = token.graphemes(true).any(|g| g.width() > 1);
+            if used > 0 && w <= rest.max(1) && !wide {
+                let trimmed = current.trim_end_matches(' ').len();
+                current.truncate(trimmed);
+                rows.push(std::mem::take(&mut current));
+                current.push_str(token);
+                used = w;
+                continue;
+            }
+            for g in token.graphemes(true) {
+                let gw = g.width();
+                if used + gw > limit(&rows) && used > 0 {
+                    rows.push(std::mem::take(&mut current));
+                    used = 0;
+                }
+                current.push_str(g);
+                used += gw;
+            }
+        }
+    }
+    rows.push(current);
+    rows
+}

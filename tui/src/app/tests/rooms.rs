@@ -1,0 +1,68 @@
+//! Rooms: unread counts, mentions, and server text kept printable.
+
+use super::*;
+
+#[test]
+fn messages_in_other_rooms_count_as_unread_until_shown() {
+    let mut s = online(vec![], &[]);
+    type_line(&mut s, "/join rust");
+    frame(&mut s, welcome("rust"));
+    frame(&mut s, history("rust", vec![], false));
+    s.update(ctrl('p'));
+    assert_eq!(s.room().name.as_str(), "general");
+    frame(
+        &mut s,
+        ServerMessage::Message(msg_in("rust", 7, "bob", "psst")),
+    );
+    assert_eq!(s.rooms[1].unread, 1);
+    s.update(ctrl('n'));
+    assert_eq!(s.room().name.as_str(), "rust");
+    assert_eq!(s.room().unread, 0);
+}
+
+#[test]
+fn a_mention_is_highlighted_and_rings_the_bell() {
+    let mut s = online(vec![], &[]);
+    let fx = frame(
+        &mut s,
+        ServerMessage::Message(msg(1, "bob", "hey @Alice, look")),
+    );
+    assert_eq!(fx, vec![Effect::Bell]);
+    assert!(matches!(
+        s.room().entries.last(),
+        Some(Entry::Message { mention: true, .. })
+    ));
+    let fx = frame(
+        &mut s,
+        ServerMessage::Message(msg(2, "bob", "malice aforethought")),
+    );
+    assert!(fx.is_empty());
+}
+
+#[test]
+fn mentions_match_whole_names_only() {
+    assert!(mentions("alice: hi", "alice"));
+    assert!(mentions("hi ALICE", "alice"));
+    assert!(!mentions("malice", "alice"));
+    assert!(!mentions("alice_2 hi", "alice"));
+    assert!(mentions("x alice_2 alice", "alice"));
+}
+
+#[test]
+fn server_text_cannot_reach_the_terminal_as_escape_sequences() {
+    let mut s = online(vec![], &[]);
+    frame(
+        &mut s,
+        ServerMessage::System(sapa_protocol::SystemNotice {
+            content: "hi\u{1b}]0;pwned\u{7}\u{1b}[2J".into(),
+            timestamp: t0(),
+            room: None,
+        }),
+    );
+    assert_eq!(last_notice(&s), "hi\u{fffd}]0;pwned\u{fffd}\u{fffd}[2J");
+    s.update(Event::LoginNeeded(Some("bad\u{1b}[31m".into())));
+    let Screen::Login(form) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(form.error.as_deref(), Some("bad\u{fffd}[31m"));
+}

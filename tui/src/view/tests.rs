@@ -1,0 +1,252 @@
+//! Screen snapshots: every state a user meets, drawn on a TestBackend at
+//! 80x24 (the size the client must be usable at) and 40x12 (where the users
+//! pane hides instead of breaking). Snapshots live in `src/view/snapshots/`.
+//! Styles the text snapshot cannot show (mention highlight, dimmed system
+//! lines, the cursor) are checked cell by cell.
+
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+use sapa_protocol::ServerMessage;
+
+use super::*;
+use crate::app::fixtures::*;
+use crate::app::keys::KeyCode;
+use crate::app::layout::Size;
+use crate::app::{Event, NetEvent};
+
+fn render(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut state = state.clone();
+    state.update(Event::Resize(Size::new(w, h)));
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| draw(f, &state)).unwrap();
+    terminal
+}
+
+/// Snapshots `state` at 80x24 and 40x12 (the state is resized first, as a
+/// terminal resize would).
+fn snap(name: &str, state: &State) {
+    for (w, h) in [(80, 24), (40, 12)] {
+        let terminal = render(state, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+fn busy_room() -> State {
+    let lines = [
+        ("bob", "morning all"),
+        ("carol", "hi bob"),
+        ("alice", "hey! coffee first"),
+        ("dave", "did anyone look at the deploy?"),
+        ("bob", "yes, it went fine"),
+        ("carol", "nice"),
+        ("erin", "lunch at noon?"),
+        ("alice", "sure"),
+        ("bob", "+1"),
+        ("dave", "ok"),
+    ];
+    let msgs = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (u, t))| msg(i as i64 + 1, u, t))
+        .collect();
+    let mut s = online(msgs, &["alice", "bob", "carol", "dave", "erin"]);
+    frame(&mut s, joined("general", "frank"));
+    s
+}
+
+#[test]
+fn empty_room() {
+    snap("empty_room", &online(vec![], &["alice"]));
+}
+
+#[test]
+fn busy_room_with_pending_message() {
+    let mut s = busy_room();
+    type_line(&mut s, "on my way");
+    snap("busy_room", &s);
+}
+
+#[test]
+fn long_and_wide_lines_wrap_by_display_width() {
+    let msgs = vec![
+        msg(1, "bob", &"a long line that goes on and on ".repeat(6)),
+        msg(
+            2,
+            "kenji",
+            "日本語のメッセージです。幅の広い文字は二列を使います。折り返しても崩れません。",
+        ),
+        msg(3, "zoe", "emoji 👍🏽🎉🚀 mixed with text and 한국어 too"),
+        msg(4, "bob", "two\nlines"),
+        msg(5, "a_very_long_username_indeed", "short"),
+    ];
+    let mut s = online(msgs, &["alice", "bob", "kenji", "zoe"]);
+    for c in "typing something long enough to scroll the input line sideways 日本語".chars() {
+        s.update(key(KeyCode::Char(c)));
+    }
+    snap("long_and_wide_lines", &s);
+}
+
+#[test]
+fn scrolled_up_with_new_messages_waiting() {
+    let msgs: Vec<_> = (1..=40)
+        .map(|i| {
+            msg(
+                i,
+                if i % 2 == 0 { "bob" } else { "carol" },
+                &format!("message number {i}"),
+            )
+        })
+        .collect();
+    for (w, h) in [(80, 24), (40, 12)] {
+        let mut s = online(msgs.clone(), &["alice", "bob", "carol"]);
+        s.update(Event::Resize(Size::new(w, h)));
+        s.update(key(KeyCode::PageUp));
+        frame(&mut s, ServerMessage::Message(msg(41, "bob", "you there?")));
+        frame(&mut s, ServerMessage::Message(msg(42, "bob", "hello?")));
+        frame(&mut s, ServerMessage::Message(msg(43, "carol", "ping")));
+        let terminal = render(&s, w, h);
+        insta::assert_snapshot!(format!("scrolled_up_{w}x{h}"), terminal.backend());
+    }
+}
+
+#[test]
+fn reconnecting_shows_the_countdown() {
+    let mut s = busy_room();
+    let now = s.clock.now;
+    s.update(Event::Net(NetEvent::Disconnected {
+        reason: "connection refused".into(),
+        retry_at: now + Duration::from_millis(3200),
+        attempt: 3,
+    }));
+    type_line(&mut s, "queued while offline");
+    snap("reconnecting", &s);
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = busy_room();
+    s.update(key(KeyCode::F(1)));
+    snap("help_overlay", &s);
+}
+
+#[test]
+fn login_screen() {
+    let mut s = client();
+    s.update(Event::LoginNeeded(Some("wrong password for alice".into())));
+    for c in "secret".chars() {
+        s.update(key(KeyCode::Char(c)));
+    }
+    snap("login_screen", &s);
+}
+
+#[test]
+fn unread_rooms_show_in_the_status_line() {
+    let mut s = busy_room();
+    type_line(&mut s, "/join rust");
+    frame(&mut s, welcome("rust"));
+    frame(&mut s, history("rust", vec![], false));
+    s.update(ctrl('p'));
+    frame(
+        &mut s,
+        ServerMessage::Message(msg_in("rust", 20, "bob", "psst")),
+    );
+    frame(
+        &mut s,
+        ServerMessage::Message(msg_in("rust", 21, "bob", "over here")),
+    );
+    let t = render(&s, 80, 24);
+    let top: String = (0..80)
+        .map(|x| t.backend().buffer()[(x, 0)].symbol().to_owned())
+        .collect();
+    assert!(top.contains("#rust 2"), "{top}");
+}
+
+#[test]
+fn mentions_are_highlighted_and_system_lines_dimmed() {
+    let mut s = online(vec![msg(1, "bob", "alice: look")], &["alice", "bob"]);
+    frame(&mut s, joined("general", "carol"));
+    let t = render(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let find = |needle: &str| {
+        (0..24u16)
+            .find_map(|y| {
+                let row: String = (0..80u16)
+                    .map(|x| buf[(x, y)].symbol().to_owned())
+                    .collect();
+                row.find(needle).map(|x| (x as u16, y))
+            })
+            .unwrap_or_else(|| panic!("{needle} not on screen"))
+    };
+    let (x, y) = find("alice: look");
+    assert_eq!(buf[(x, y)].bg, Color::Yellow, "mention highlighted");
+    let (x, y) = find("carol joined");
+    assert_eq!(buf[(x, y)].fg, Color::DarkGray, "joined line dimmed");
+    let (x, y) = find("bob alice");
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+    assert_eq!(buf[(x, y)].fg, name_color("bob"), "names keep their colour");
+}
+
+#[test]
+fn the_cursor_sits_after_wide_characters_in_the_input() {
+    let mut s = online(vec![], &[]);
+    for c in "日本".chars() {
+        s.update(key(KeyCode::Char(c)));
+    }
+    let mut t = render(&s, 80, 24);
+    let pos = t.get_cursor_position().unwrap();
+    assert_eq!((pos.x, pos.y), (2 + 4, 23));
+}
+
+#[test]
+fn name_colours_are_stable_and_case_insensitive() {
+    assert_eq!(name_color("Bob"), name_color("bob"));
+    let distinct: std::collections::HashSet<_> = ["alice", "bob", "carol", "dave", "erin"]
+        .iter()
+        .map(|n| format!("{:?}", name_color(n)))
+        .collect();
+    assert!(distinct.len() >= 3, "names get different colours");
+}
+
+#[test]
+fn a_crowded_users_pane_says_how_many_are_not_shown() {
+    let names: Vec<String> = (1..=25).map(|i| format!("user{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let s = online(vec![], &refs);
+    let t = render(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let pane: Vec<String> = (0..24u16)
+        .map(|y| {
+            (62..80u16)
+                .map(|x| buf[(x, y)].symbol().to_owned())
+                .collect()
+        })
+        .collect();
+    assert!(pane[1].contains("users (25)"), "{pane:#?}");
+    assert!(pane[20].contains("user19"), "{pane:#?}");
+    assert!(pane[21].contains("+6 more (/who)"), "{pane:#?}");
+}
+
+#[test]
+fn tiny_and_odd_sizes_draw_without_panicking() {
+    let mut busy = busy_room();
+    type_line(
+        &mut busy,
+        "a pending line long enough to wrap on a small screen",
+    );
+    let mut help = busy.clone();
+    help.update(key(KeyCode::F(1)));
+    let mut login = client();
+    login.update(Event::LoginNeeded(Some("an error".into())));
+    for state in [&busy, &help, &login] {
+        for w in [1, 2, 5, 10, 17, 59, 60, 61] {
+            for h in [1, 2, 3, 4, 7] {
+                let mut s = state.clone();
+                s.update(key(KeyCode::PageUp));
+                render(&s, w, h);
+            }
+        }
+    }
+}
