@@ -18,6 +18,7 @@ use sapa_tui::client::url::{parse_server, server_key, ws_url};
 use sapa_tui::run::Target;
 use sapa_tui::run::send::lines_to_send;
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -318,4 +319,10 @@ impl std::io::Write for Lines {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// A pool of its own for one server of a test that stops a server and
+/// starts another on the same database: a stopped server closes its pool.
+pub async fn own_pool(options: &PgPoolOptions, connect: &PgConnectOptions) -> PgPool {
+    options.clone().connect_with(connect.clone()).await.unwrap()
 }

@@ -164,15 +164,7 @@ async fn send_rides_out_a_server_restart_and_stores_each_line_once(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
-    // A stopped server closes its pool: each server gets its own.
-    let pool = async || {
-        pool_options
-            .clone()
-            .connect_with(connect.clone())
-            .await
-            .unwrap()
-    };
-    let first = Server::any_port(&pool().await).await;
+    let first = Server::any_port(&own_pool(&pool_options, &connect).await).await;
     let addr = first.addr;
     let dir = ConfigDir::new("restart");
     let alice = target(&first.url(), "alice", &dir, Some(PASSWORD));
@@ -204,7 +196,7 @@ async fn send_rides_out_a_server_restart_and_stores_each_line_once(
 
     first.stop().await;
     lines_tx.send("during".parse().unwrap()).unwrap();
-    let back = Server::start(&pool().await, addr).await;
+    let back = Server::start(&own_pool(&pool_options, &connect).await, addr).await;
     next_ask(&mut asked).await; // "during" is stored
     lines_tx.send("after".parse().unwrap()).unwrap();
     drop(lines_tx);

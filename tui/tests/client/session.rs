@@ -47,15 +47,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
-    // A stopped server closes its pool: each server gets its own.
-    let pool = async || {
-        pool_options
-            .clone()
-            .connect_with(connect.clone())
-            .await
-            .unwrap()
-    };
-    let first = Server::any_port(&pool().await).await;
+    let first = Server::any_port(&own_pool(&pool_options, &connect).await).await;
     let addr = first.addr;
     let url = first.url();
     let dir = ConfigDir::new("resume");
@@ -89,7 +81,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     assert_eq!(bob.state.outbox.len(), 1);
 
     // Meanwhile, elsewhere, the same database takes messages bob misses.
-    let elsewhere = Server::any_port(&pool().await).await;
+    let elsewhere = Server::any_port(&own_pool(&pool_options, &connect).await).await;
     let alice = target(&elsewhere.url(), "alice", &alice_dir, Some(PASSWORD));
     sapa_send::send(&alice, lines("missed 1\nmissed 2\nmissed 3"))
         .await
@@ -97,7 +89,7 @@ async fn a_client_that_loses_its_server_shows_what_was_sent_meanwhile_once_in_or
     elsewhere.stop().await;
 
     // The server comes back where bob expects it.
-    let back = Server::start(&pool().await, addr).await;
+    let back = Server::start(&own_pool(&pool_options, &connect).await, addr).await;
     run_until(&mut bob, "bob resumed and his message stored", |s| {
         s.link.conn == Conn::Online && s.outbox.is_empty() && shown(s).len() == 5
     })

@@ -175,11 +175,7 @@ fn a_room_the_hub_knows_needs_no_look_up_and_its_history_comes_from_memory() {
 #[test]
 fn joining_a_room_again_replays_it_without_telling_the_others() {
     let hub = Hub::new(50);
-    let mut alice = client(&hub, 1);
-    let mut bob = client(&hub, 2);
-    alice.join("alice", "general", 1);
-    bob.join("bob", "general", 1);
-    alice.queued();
+    let (alice, mut bob) = alice_and_bob(&hub);
     let (replies, step) = bob.send(json!({"type": "join", "username": "bob", "since_id": 0}));
     assert!(matches!(step, Step::Idle), "answered from memory: {step:?}");
     assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);

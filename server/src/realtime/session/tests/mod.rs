@@ -127,6 +127,16 @@ impl Client {
     }
 }
 
+/// alice and bob in `general`, with alice's queue (bob's `joined`) emptied.
+fn alice_and_bob(hub: &Hub) -> (Client, Client) {
+    let mut alice = client(hub, 1);
+    let mut bob = client(hub, 2);
+    alice.join("alice", "general", 1);
+    bob.join("bob", "general", 1);
+    alice.queued();
+    (alice, bob)
+}
+
 fn decode(replies: Replies) -> Vec<ServerMessage> {
     replies
         .iter()

@@ -9,11 +9,7 @@ use super::*;
 #[test]
 fn leaving_confirms_to_the_leaver_and_tells_the_others() {
     let hub = Hub::new(50);
-    let mut alice = client(&hub, 1);
-    let mut bob = client(&hub, 2);
-    alice.join("alice", "general", 1);
-    bob.join("bob", "general", 1);
-    alice.queued();
+    let (alice, mut bob) = alice_and_bob(&hub);
     let (replies, step) = bob.send(json!({"type": "leave", "room": "general"}));
     assert!(matches!(step, Step::Idle));
     let [ServerMessage::Left(left)] = replies.as_slice() else {
