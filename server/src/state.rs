@@ -21,10 +21,23 @@ use crate::{
     store::Store,
 };
 
-/// Everything a request handler or connection task needs; cheap to clone.
+/// Everything a request handler or connection task needs: a handle to
+/// [`Shared`], one pointer to clone. Every idle connection keeps one, so
+/// its size counts in the memory each socket costs.
 #[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The handles themselves.
+pub struct Shared {
+    pub config: Config,
     pub store: Store,
     pub accounts: Accounts,
     pub hub: Hub,
@@ -38,7 +51,7 @@ pub struct AppState {
     /// Bounds concurrent WebSocket connections.
     pub connection_slots: Arc<Semaphore>,
     /// Source of connection ids.
-    pub next_conn: Arc<AtomicU64>,
+    pub next_conn: AtomicU64,
 }
 
 impl AppState {
@@ -62,7 +75,7 @@ impl AppState {
         );
         let last_seen = LastSeen::spawn(store.clone(), background, stop.clone());
         background.spawn(hub.clone().run_presence_ticks(stop.clone()));
-        Self {
+        Self(Arc::new(Shared {
             last_seen,
             accounts: Accounts::new(
                 store.clone(),
@@ -72,13 +85,13 @@ impl AppState {
                 stop,
             ),
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
-            config: Arc::new(config),
+            config,
             store,
             hub,
             writer,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
-            next_conn: Arc::new(AtomicU64::new(1)),
-        }
+            next_conn: AtomicU64::new(1),
+        }))
     }
 }

@@ -9,9 +9,9 @@
 //! once, each with a token the new process has never seen). The SQL is in
 //! `store/sessions.rs`; what a check means for a login is `accounts/mod.rs`.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use moka::sync::Cache;
+use quick_cache::sync::Cache;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -46,13 +46,13 @@ pub struct Tokens {
     /// looked up again when next used). Revoking goes through
     /// [`Tokens::revoke`], which drops the entry; expiry is checked against
     /// each token's own `expires_at` on every use.
-    cache: Cache<[u8; 32], SessionUser>,
+    cache: Arc<Cache<[u8; 32], SessionUser>>,
     /// Where tokens not in the cache are looked up, in batches.
     lookups: Batcher<[u8; 32], Found>,
 }
 
 /// Most tokens remembered.
-const TOKEN_CACHE_MAX: u64 = 100_000;
+const TOKEN_CACHE_MAX: usize = 100_000;
 
 /// Most tokens looked up by one query.
 const LOOKUP_BATCH: usize = 256;
@@ -97,7 +97,7 @@ impl Tokens {
         Self {
             store,
             ttl,
-            cache: Cache::new(TOKEN_CACHE_MAX),
+            cache: Arc::new(Cache::new(TOKEN_CACHE_MAX)),
             lookups: Batcher::spawn(look_up, options, tracker, stop),
         }
     }
@@ -125,7 +125,7 @@ impl Tokens {
             return Ok(Some(user));
         }
         let Some(user) = self.look_up(hash).await? else {
-            self.cache.invalidate(&hash);
+            self.cache.remove(&hash);
             return Ok(None);
         };
         self.cache.insert(hash, user.clone());
@@ -145,7 +145,7 @@ impl Tokens {
     /// Revokes a token; whether it existed.
     pub async fn revoke(&self, token: &str) -> Result<bool, StoreError> {
         let hash = token_hash(token);
-        self.cache.invalidate(&hash);
+        self.cache.remove(&hash);
         self.store.delete_session(&hash).await
     }
 }

@@ -46,8 +46,6 @@ pub use join::Credential;
 /// The server settings a session needs.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Messages a join without `since_id` replays.
-    pub history_size: u16,
     /// Messages one connection may send per second (bursts of twice that).
     pub messages_per_second: u32,
 }

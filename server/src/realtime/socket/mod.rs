@@ -98,7 +98,8 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// holds little more than that box and the socket.
 ///
 /// `upgrade` comes boxed because it waits, captured, in the upgrade task for
-/// as long as the socket lives.
+/// as long as the socket lives: a pointer there instead of the whole struct.
+#[allow(clippy::boxed_local)]
 pub fn serve<S: Socket + 'static>(
     socket: S,
     upgrade: Box<Upgrade>,
@@ -114,7 +115,6 @@ pub fn serve<S: Socket + 'static>(
     tracing::info!(conn = id, %peer, "connection opened");
     let outbox = Outbox::new(state.config.outbound_queue);
     let settings = Settings {
-        history_size: state.config.history_size,
         messages_per_second: state.config.messages_per_second,
     };
     let session = Session::new(

@@ -24,7 +24,6 @@ use crate::{
 };
 
 const SETTINGS: Settings = Settings {
-    history_size: 50,
     messages_per_second: 1000,
 };
 

@@ -75,7 +75,6 @@ fn a_sender_over_the_rate_is_refused_and_closed_when_it_keeps_on() {
     let hub = Hub::new(50);
     let slow = Settings {
         messages_per_second: 1,
-        ..SETTINGS
     };
     let mut alice = client_with(&hub, 1, slow, None);
     alice.join("alice", "general", 1);
