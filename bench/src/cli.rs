@@ -124,6 +124,11 @@ pub struct RunArgs {
     /// no senders, before leaving); memory is read again at its end.
     #[arg(long, default_value_t = 0.0)]
     pub hold: f64,
+    /// After the joins, wait until no frame has arrived for a second (the
+    /// join notices have stopped), for at most this many seconds; 0 does
+    /// not wait. The time it took is reported as `settled_s`.
+    #[arg(long, default_value_t = 0.0)]
+    pub settle: f64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -76,6 +76,13 @@ pub struct Report {
     pub cpu: CpuShare,
     pub errors: BTreeMap<String, u64>,
     pub closed_by_server: BTreeMap<String, u64>,
+    /// Text frames received after joining, presence notices included.
+    pub frames_received: u64,
+    /// With `--settle`: seconds from the first connect until the last frame
+    /// of the join storm arrived.
+    pub settled_s: Option<f64>,
+    /// With `--settle`: frames were still arriving when it gave up.
+    pub settle_timed_out: bool,
 }
 
 /// What every client task shares.
@@ -288,6 +295,18 @@ pub async fn run(args: RunArgs) -> Result<Report> {
         common.clients
     );
     let rss_joined = common.server_pid.and_then(host::rss_kib);
+    let (settled_s, settle_timed_out) = if args.settle > 0.0 {
+        let (last_us, timed_out) = settle(&shared, Duration::from_secs_f64(args.settle)).await;
+        // Settled no earlier than the last join.
+        let last_us = last_us.max(shared.micros_at(last_join));
+        let started_us = shared.micros_at(join_started);
+        (
+            Some(round2(last_us.saturating_sub(started_us) as f64 / 1e6)),
+            timed_out,
+        )
+    } else {
+        (None, false)
+    };
     let mut rss_after_hold = None;
     if args.hold > 0.0 {
         tokio::time::sleep(Duration::from_secs_f64(args.hold)).await;
@@ -394,7 +413,29 @@ pub async fn run(args: RunArgs) -> Result<Report> {
         cpu,
         errors: stats.errors.lock().expect("stats lock").clone(),
         closed_by_server: stats.closed_by_server.lock().expect("stats lock").clone(),
+        frames_received: Stats::get(&stats.frames),
+        settled_s,
+        settle_timed_out,
     })
+}
+
+/// Waits until no frame has arrived for a second, or `most` has passed;
+/// returns when the last frame arrived (microseconds since the run began)
+/// and whether it gave up.
+async fn settle(shared: &Shared, most: Duration) -> (u64, bool) {
+    const QUIET_US: u64 = 1_000_000;
+    let deadline = Instant::now() + most;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tick.tick().await;
+        let last = Stats::get(&shared.stats.last_frame_us);
+        if shared.now_us().saturating_sub(last) >= QUIET_US {
+            return (last, false);
+        }
+        if Instant::now() >= deadline {
+            return (last, true);
+        }
+    }
 }
 
 /// A number that tells this run's messages from earlier runs' (which come
@@ -539,6 +580,7 @@ where
                 return;
             }
         };
+        stats.frame(shared.now_us());
         match classify(&text) {
             Incoming::Message(seen) => {
                 let Some(marker) = seen.marker.filter(|m| m.run == shared.run_id) else {

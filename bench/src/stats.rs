@@ -94,6 +94,11 @@ pub struct Stats {
     pub errors: Mutex<BTreeMap<String, u64>>,
     /// Connections the server ended during the run, by close code.
     pub closed_by_server: Mutex<BTreeMap<String, u64>>,
+    /// Text frames of any kind received after joining (presence notices
+    /// included): what a join storm costs every member.
+    pub frames: AtomicU64,
+    /// When the last of them arrived, in microseconds since the run began.
+    pub last_frame_us: AtomicU64,
 }
 
 impl Default for Stats {
@@ -108,6 +113,8 @@ impl Default for Stats {
             send_lag: Mutex::new(histogram()),
             errors: Mutex::new(BTreeMap::new()),
             closed_by_server: Mutex::new(BTreeMap::new()),
+            frames: AtomicU64::new(0),
+            last_frame_us: AtomicU64::new(0),
         }
     }
 }
@@ -121,6 +128,12 @@ impl Stats {
     /// Reads a counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Counts a frame received at `now_us`.
+    pub fn frame(&self, now_us: u64) {
+        self.frames.fetch_add(1, Ordering::Relaxed);
+        self.last_frame_us.fetch_max(now_us, Ordering::Relaxed);
     }
 
     /// Counts an error frame.

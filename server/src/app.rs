@@ -13,6 +13,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -87,6 +88,14 @@ impl App {
         tracing::info!(addr = %listener.local_addr()?, "sapa-server listening");
 
         let router = http::router(state);
+        // Frames are already gathered into one write per wake, so Nagle's
+        // algorithm would only hold a write back until the client's delayed
+        // ACK (up to 40 ms) whenever the previous one is unacknowledged.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

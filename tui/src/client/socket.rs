@@ -129,7 +129,12 @@ async fn run(
         }
         let opened = tokio::select! {
             () = cancel.cancelled() => return,
-            r = timeout(config.connect_timeout, tokio_tungstenite::connect_async(config.url.as_str())) => r,
+            // No Nagle: a typed line goes out at once, not after the
+            // server's delayed ACK of the previous frame.
+            r = timeout(
+                config.connect_timeout,
+                tokio_tungstenite::connect_async_with_config(config.url.as_str(), None, true),
+            ) => r,
         };
         let reason = match opened {
             Ok(Ok((socket, _))) => {
