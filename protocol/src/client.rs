@@ -20,6 +20,8 @@ pub enum ClientMessage {
     History(HistoryRequest),
     /// Asks for a `pong`; measures round trips and keeps idle links alive.
     Ping(Ping),
+    /// Asks for a page of a room's member list.
+    Who(WhoRequest),
 }
 
 /// The `type` of a client frame. The serde tags of [`ClientMessage`] are
@@ -31,16 +33,18 @@ pub enum ClientKind {
     Leave,
     History,
     Ping,
+    Who,
 }
 
 impl ClientKind {
     /// Every kind, in the order the protocol lists them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Join,
         Self::Message,
         Self::Leave,
         Self::History,
         Self::Ping,
+        Self::Who,
     ];
 
     /// The `type` tag as written on the wire.
@@ -51,6 +55,7 @@ impl ClientKind {
             Self::Leave => "leave",
             Self::History => "history",
             Self::Ping => "ping",
+            Self::Who => "who",
         }
     }
 
@@ -59,7 +64,7 @@ impl ClientKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == tag)
     }
 
-    /// "join, message, leave, history or ping": for error messages.
+    /// "join, message, leave, history, ping or who": for error messages.
     pub fn list() -> String {
         let names: Vec<&str> = Self::ALL.iter().map(|kind| kind.as_str()).collect();
         let (last, rest) = names.split_last().expect("there are kinds");
@@ -82,6 +87,7 @@ impl ClientMessage {
             Self::Leave(_) => ClientKind::Leave,
             Self::History(_) => ClientKind::History,
             Self::Ping(_) => ClientKind::Ping,
+            Self::Who(_) => ClientKind::Who,
         }
     }
 
@@ -183,6 +189,16 @@ impl From<PageLimit> for u16 {
     }
 }
 
+/// `who`: a page of up to 500 of a room's members, sorted, starting after
+/// `after` (case-insensitively), or from the first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WhoRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Username>,
+}
+
 /// `ping`: the server answers `pong` with the same nonce.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ping {
@@ -213,6 +229,7 @@ mod tests {
             ClientMessage::Leave(Leave::default()),
             ClientMessage::History(HistoryRequest::default()),
             ClientMessage::Ping(Ping::default()),
+            ClientMessage::Who(WhoRequest::default()),
         ];
         let kinds: Vec<ClientKind> = frames.iter().map(ClientMessage::kind).collect();
         assert_eq!(kinds, ClientKind::ALL, "one frame per kind, in order");
@@ -221,6 +238,9 @@ mod tests {
             assert_eq!(json["type"], frame.kind().as_str());
             assert_eq!(ClientKind::parse(frame.kind().as_str()), Some(frame.kind()));
         }
-        assert_eq!(ClientKind::list(), "join, message, leave, history or ping");
+        assert_eq!(
+            ClientKind::list(),
+            "join, message, leave, history, ping or who"
+        );
     }
 }

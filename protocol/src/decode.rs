@@ -141,7 +141,7 @@ mod tests {
         assert!(
             unknown
                 .to_string()
-                .ends_with("join, message, leave, history or ping"),
+                .ends_with("join, message, leave, history, ping or who"),
             "{unknown}"
         );
         let empty =

@@ -26,13 +26,14 @@ pub mod server;
 
 pub use client::{
     ClientKind, ClientMessage, HistoryRequest, Join, Leave, PageLimit, Ping, SendMessage,
+    WhoRequest,
 };
 pub use decode::{DecodeError, decode_client};
 pub use errors::{ErrorCode, ErrorFrame, ErrorRef};
 pub use names::{ClientId, Content, NewPassword, RoomName, Secret, Username, ValidationError};
 pub use server::{
     History, MessageView, Pong, Presence, PresenceChange, ServerMessage, SystemNotice, Welcome,
-    history_frame_json, serialize_message_frames,
+    WhoPage, history_frame_json, serialize_message_frames,
 };
 
 /// Largest frame, in bytes, a server accepts; larger ones get `too_large` and

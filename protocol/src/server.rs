@@ -32,6 +32,8 @@ pub enum ServerMessage {
     Error(ErrorFrame),
     /// The answer to `ping`.
     Pong(Pong),
+    /// A page of a room's members, the answer to `who`.
+    Who(WhoPage),
 }
 
 impl ServerMessage {
@@ -146,11 +148,36 @@ pub struct History {
     pub has_more: bool,
 }
 
-/// `presence`: the users in a room, sorted, each once.
+/// `presence`: who is in a room. In a room up to the server's big-room size
+/// it lists the users, sorted, each once (and `count` is left out). In a
+/// bigger room it carries only `count`, at most once a second while the
+/// count changes; the list is paged with `who`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Presence {
     pub room: RoomName,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<Username>,
+    /// How many users are in a big room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+}
+
+impl Presence {
+    /// How many users are in the room, whichever form the frame has.
+    pub fn user_count(&self) -> u64 {
+        self.count.unwrap_or(self.users.len() as u64)
+    }
+}
+
+/// `who`: one page of a room's member list, sorted case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoPage {
+    pub room: RoomName,
+    pub users: Vec<Username>,
+    /// Where the next page starts (`after` of the next `who`), when there
+    /// is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Username>,
 }
 
 /// `joined` / `left`.

@@ -36,6 +36,12 @@ pub struct Config {
     #[arg(long, env = "SAPA_HISTORY_SIZE", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub history_size: u16,
 
+    /// Rooms with more users than this are big: their members hear the count
+    /// (at most once a second) instead of every join and leave, and page the
+    /// member list with `who`. 0: no room is ever big.
+    #[arg(long, env = "SAPA_BIG_ROOM", default_value_t = 500)]
+    pub big_room: usize,
+
     /// The most WebSocket connections served at once; more are refused with 503.
     #[arg(long, env = "SAPA_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,

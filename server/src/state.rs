@@ -65,7 +65,7 @@ impl AppState {
         background: &TaskTracker,
         stop: CancellationToken,
     ) -> Self {
-        let hub = Hub::new(usize::from(config.history_size));
+        let hub = Hub::new(usize::from(config.history_size), config.big_room);
         let writer = Writer::spawn(
             store.clone(),
             hub.clone(),

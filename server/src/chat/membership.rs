@@ -95,3 +95,32 @@ impl<T> Drop for Membership<T> {
         self.leave_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::Outbox;
+
+    #[test]
+    fn dropping_a_membership_leaves_every_room() {
+        let hub = Hub::new(2, 500);
+        let mailbox = Mailbox {
+            username: "carol".parse().unwrap(),
+            outbox: Outbox::new(4),
+        };
+        {
+            let mut membership = Membership::new(hub.clone(), 1);
+            membership.join(
+                &"a".parse().unwrap(),
+                1,
+                mailbox.clone(),
+                Replay::Latest,
+                (),
+            );
+            membership.join(&"b".parse().unwrap(), 2, mailbox, Replay::Latest, ());
+            assert_eq!(hub.online(None).len(), 1);
+        }
+        assert!(hub.online(None).is_empty());
+        assert!(hub.online_counts().is_empty());
+    }
+}

@@ -4,11 +4,11 @@
 use std::time::{Duration, Instant};
 
 use sapa_protocol::ServerMessage;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use crate::helpers::{DEADLINE, TestApp, spawn_app};
+use crate::helpers::{DEADLINE, TestApp, spawn_app, spawn_app_with};
 
 async fn active(app: &TestApp, token: &str) -> Vec<String> {
     let body: Value = app
@@ -104,4 +104,46 @@ async fn sockets_closing_together_record_last_seen_in_a_handful_of_writes(pool: 
         assert!(Instant::now() < deadline, "only {moved} of 20 recorded");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_big_room_tells_its_members_the_count_and_pages_the_list_with_who(pool: PgPool) {
+    let app = spawn_app_with(pool, |config| config.big_room = 2).await;
+    let mut alice = app.joined("alice", "lobby").await;
+    let _bob = app.joined("bob", "lobby").await;
+    let mut carol = app.ws().await;
+    carol
+        .send(json!({"type": "join", "username": "carol", "password": crate::helpers::PASSWORD, "room": "lobby"}))
+        .await;
+    let presence = carol
+        .recv_until(|f| matches!(f, ServerMessage::Presence(_)))
+        .await;
+    let ServerMessage::Presence(presence) = presence else {
+        unreachable!()
+    };
+    assert!(presence.users.is_empty(), "no list above the big-room size");
+    assert_eq!(presence.count, Some(3));
+
+    // Alice heard bob join (the room was small), then carol only as a count.
+    let count = loop {
+        match alice.recv().await {
+            ServerMessage::Joined(joined) => {
+                assert_eq!(joined.username.as_str(), "bob", "no joined above the size");
+            }
+            ServerMessage::Presence(presence) if presence.count.is_some() => break presence,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(count.count, Some(3));
+
+    alice.send(json!({"type": "who", "room": "lobby"})).await;
+    let page = alice
+        .recv_until(|f| matches!(f, ServerMessage::Who(_)))
+        .await;
+    let ServerMessage::Who(page) = page else {
+        unreachable!()
+    };
+    let names: Vec<&str> = page.users.iter().map(|u| u.as_str()).collect();
+    assert_eq!(names, ["alice", "bob", "carol"]);
+    assert_eq!(page.next, None);
 }

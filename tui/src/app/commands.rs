@@ -4,7 +4,7 @@
 //! command at the start of the line) and switching, joining and leaving
 //! rooms.
 
-use sapa_protocol::{ClientMessage, Content, Leave, RoomName, Username};
+use sapa_protocol::{ClientMessage, Content, Leave, RoomName, Username, WhoRequest};
 
 use super::editor::Completion;
 use super::keymap::{self, Command, LITERAL_SLASH};
@@ -50,6 +50,14 @@ impl State {
                 }
             }
             Command::Leave => self.leave(fx),
+            Command::Who if self.room().count.is_some() => {
+                // A big room: the server pages its list.
+                let room = self.room();
+                fx.push(Effect::Send(ClientMessage::Who(WhoRequest {
+                    room: Some(room.name.clone()),
+                    after: room.who_next.clone(),
+                })));
+            }
             Command::Who => {
                 let room = self.room();
                 let text = format!(

@@ -80,6 +80,16 @@ pub fn presence(room: &str, users: &[&str]) -> ServerMessage {
     ServerMessage::Presence(Presence {
         room: room.parse().unwrap(),
         users: users.iter().map(|u| name(u)).collect(),
+        count: None,
+    })
+}
+
+/// A big room's `presence`: the count only.
+pub fn presence_count(room: &str, count: u64) -> ServerMessage {
+    ServerMessage::Presence(Presence {
+        room: room.parse().unwrap(),
+        users: Vec::new(),
+        count: Some(count),
     })
 }
 

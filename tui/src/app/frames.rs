@@ -4,7 +4,9 @@
 //! Welcomes and histories belong to the join's life and are handled in
 //! [`super::sync`].
 
-use sapa_protocol::{ClientKind, ErrorCode, ErrorFrame, ErrorRef, MessageView, ServerMessage};
+use sapa_protocol::{
+    ClientKind, ErrorCode, ErrorFrame, ErrorRef, MessageView, ServerMessage, Username, WhoPage,
+};
 
 use super::rooms::{Arrival, Entry, NoticeKind, mentions};
 use super::{Conn, Effect, RETRY_AFTER, Settled, State};
@@ -22,9 +24,12 @@ impl State {
             }
             ServerMessage::Presence(p) => {
                 if let Some(i) = self.room_index(&p.room) {
-                    self.rooms[i].users = p.users;
+                    let room = &mut self.rooms[i];
+                    room.users = p.users;
+                    room.count = p.count;
                 }
             }
+            ServerMessage::Who(page) => self.on_who(page),
             ServerMessage::Joined(c) => {
                 if let Some(i) = self.room_index(&c.room) {
                     let users = &mut self.rooms[i].users;
@@ -67,6 +72,28 @@ impl State {
             ServerMessage::Error(e) => self.on_error(e, fx),
             ServerMessage::Pong(_) => {}
         }
+    }
+
+    /// A page of a big room's member list, asked for with `/who`.
+    fn on_who(&mut self, page: WhoPage) {
+        let Some(i) = self.room_index(&page.room) else {
+            return;
+        };
+        let names: Vec<&str> = page.users.iter().map(Username::as_str).collect();
+        let more = if page.next.is_some() {
+            "; /who for more"
+        } else {
+            ""
+        };
+        let text = format!(
+            "in #{} ({}): {}{more}",
+            page.room,
+            self.rooms[i].user_count(),
+            names.join(", ")
+        );
+        self.rooms[i].who_next = page.next;
+        let wall = self.clock.wall;
+        self.notice_in(i, wall, text, NoticeKind::System);
     }
 
     fn on_error(&mut self, e: ErrorFrame, fx: &mut Vec<Effect>) {

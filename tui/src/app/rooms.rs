@@ -134,7 +134,15 @@ pub struct Room {
     /// The ids in `entries`: a message is shown once however many times it
     /// arrives (live, in a resume replay, as the answer to a re-send).
     ids: HashSet<i64>,
+    /// Who is in the room, when the server lists them (rooms up to its
+    /// big-room size).
     pub users: Vec<Username>,
+    /// How many are in a big room, whose list the server does not send
+    /// (`/who` pages it); `None` in a room that is listed.
+    pub count: Option<u64>,
+    /// Where the next `/who` page of a big room starts, after one that had
+    /// more.
+    pub who_next: Option<Username>,
     /// Highest stored message id seen: where a resume starts.
     pub last_id: Option<i64>,
     /// Lowest stored message id seen: where older history continues.
@@ -157,6 +165,8 @@ impl Room {
             entries: Vec::new(),
             ids: HashSet::new(),
             users: Vec::new(),
+            count: None,
+            who_next: None,
             last_id: None,
             oldest_id: None,
             sync: SyncState::NotJoined,
@@ -165,6 +175,11 @@ impl Room {
             unseen: 0,
             unread: 0,
         }
+    }
+
+    /// How many users are in the room.
+    pub fn user_count(&self) -> u64 {
+        self.count.unwrap_or(self.users.len() as u64)
     }
 
     /// Whether the first history has arrived (on any connection).

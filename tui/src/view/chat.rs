@@ -191,7 +191,7 @@ fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .borders(Borders::LEFT)
         .border_style(Style::new().fg(Color::DarkGray))
         .title(Line::from(Span::styled(
-            format!(" users ({}) ", room.users.len()),
+            format!(" users ({}) ", room.user_count()),
             Style::new().add_modifier(Modifier::BOLD),
         )));
     let rows = usize::from(block.inner(area).height);
@@ -217,6 +217,12 @@ fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if shown < room.users.len() {
         lines.push(Line::from(Span::styled(
             format!(" +{} more (/who)", room.users.len() - shown),
+            Style::new().fg(Color::DarkGray),
+        )));
+    } else if room.count.is_some() {
+        // A big room: the server sends the count, not the names.
+        lines.push(Line::from(Span::styled(
+            " a big room: /who",
             Style::new().fg(Color::DarkGray),
         )));
     }

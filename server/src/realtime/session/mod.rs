@@ -15,7 +15,7 @@
 //! there.
 //!
 //! Each command has its own file: [`join`](self::join), [`send`](self::send),
-//! [`leave`](self::leave), [`history`](self::history).
+//! [`leave`](self::leave), [`history`](self::history), [`who`](self::who).
 
 mod history;
 mod join;
@@ -23,6 +23,7 @@ mod leave;
 mod send;
 #[cfg(test)]
 mod tests;
+mod who;
 
 use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{
@@ -242,6 +243,7 @@ impl Session {
             ClientMessage::Message(message) => self.on_send(message),
             ClientMessage::Leave(request) => self.on_leave(request, out),
             ClientMessage::History(request) => self.on_history(request),
+            ClientMessage::Who(request) => self.on_who(request, out),
         }
     }
 

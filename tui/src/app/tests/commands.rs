@@ -53,6 +53,37 @@ fn who_lists_the_users_and_presence_changes_update_them() {
 }
 
 #[test]
+fn in_a_big_room_the_count_shows_and_who_pages_the_list_from_the_server() {
+    let mut s = online(vec![], &["alice", "bob"]);
+    frame(&mut s, presence_count("general", 1204));
+    assert!(s.room().users.is_empty());
+    assert_eq!(s.room().user_count(), 1204);
+    let fx = type_line(&mut s, "/who");
+    let ClientMessage::Who(who) = sent(&fx)[0] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(who.room.as_ref().unwrap().as_str(), "general");
+    assert_eq!(who.after, None);
+    frame(
+        &mut s,
+        ServerMessage::Who(sapa_protocol::WhoPage {
+            room: "general".parse().unwrap(),
+            users: vec![name("alice"), name("bob")],
+            next: Some(name("bob")),
+        }),
+    );
+    assert_eq!(
+        last_notice(&s),
+        "in #general (1204): alice, bob; /who for more"
+    );
+    let fx = type_line(&mut s, "/who");
+    let ClientMessage::Who(who) = sent(&fx)[0] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(who.after, Some(name("bob")), "the next page");
+}
+
+#[test]
 fn rooms_help_quit_and_unknown_commands() {
     let mut s = online(vec![], &[]);
     assert!(type_line(&mut s, "/rooms").contains(&Effect::ListRooms));

@@ -8,7 +8,7 @@ use super::*;
 
 #[test]
 fn ping_is_answered_with_its_nonce_even_before_a_join() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (replies, step) = alice.send(json!({"type": "ping", "nonce": "n7"}));
     assert!(matches!(step, Step::Idle));
@@ -20,7 +20,7 @@ fn ping_is_answered_with_its_nonce_even_before_a_join() {
 
 #[test]
 fn text_that_is_not_json_is_refused_and_the_session_goes_on() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (replies, step) = alice.text("{nope");
     assert_code(&replies, ErrorCode::InvalidJson);
@@ -32,7 +32,7 @@ fn text_that_is_not_json_is_refused_and_the_session_goes_on() {
 
 #[test]
 fn an_unknown_type_is_refused_naming_the_type() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (replies, step) = alice.send(json!({"type": "dance"}));
     assert_code(&replies, ErrorCode::UnknownType);
@@ -45,7 +45,7 @@ fn an_unknown_type_is_refused_naming_the_type() {
 
 #[test]
 fn a_binary_frame_is_refused_as_not_json_text() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (replies, step) = alice.input(Input::Binary);
     assert_code(&replies, ErrorCode::InvalidJson);
@@ -55,7 +55,7 @@ fn a_binary_frame_is_refused_as_not_json_text() {
 
 #[test]
 fn a_frame_over_the_size_limit_is_refused_and_closes_with_1009() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let big = json!({"type": "ping", "nonce": "x".repeat(MAX_FRAME_BYTES)}).to_string();
     let (replies, step) = alice.text(&big);
@@ -66,7 +66,7 @@ fn a_frame_over_the_size_limit_is_refused_and_closes_with_1009() {
 
 #[test]
 fn frames_before_a_join_are_not_joined_and_name_their_kind() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let cases = [
         (
@@ -86,7 +86,7 @@ fn frames_before_a_join_are_not_joined_and_name_their_kind() {
 
 #[test]
 fn a_bad_field_after_the_join_is_refused_without_closing() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     let (replies, step) = alice.send(json!({"type": "message", "content": " ", "client_id": "c9"}));

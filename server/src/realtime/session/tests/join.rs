@@ -17,7 +17,7 @@ fn join_ref() -> Option<ErrorRef> {
 
 #[test]
 fn a_password_join_authenticates_finds_the_room_reads_history_and_answers() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (_, step) =
         alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
@@ -62,7 +62,7 @@ fn a_password_join_authenticates_finds_the_room_reads_history_and_answers() {
 
 #[test]
 fn a_join_without_password_or_token_is_unauthorized_and_closes() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (replies, step) = alice.send(json!({"type": "join", "username": "alice"}));
     assert_code(&replies, ErrorCode::Unauthorized);
@@ -72,7 +72,7 @@ fn a_join_without_password_or_token_is_unauthorized_and_closes() {
 
 #[test]
 fn a_first_join_with_a_bad_field_is_refused_and_closes() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (replies, step) =
         alice.send(json!({"type": "join", "username": "no spaces", "password": "x"}));
@@ -95,7 +95,7 @@ fn a_refused_credential_or_a_database_down_at_login_closes_the_connection() {
         (AuthError::Store(database_down()), ErrorCode::Unavailable),
     ];
     for (refusal, code) in cases {
-        let hub = Hub::new(50);
+        let hub = hub();
         let mut alice = client(&hub, 1);
         alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
         let (replies, step) = alice.done(Done::Authenticated(Err(refusal)));
@@ -108,7 +108,7 @@ fn a_refused_credential_or_a_database_down_at_login_closes_the_connection() {
 
 #[test]
 fn a_token_of_another_user_is_unauthorized_and_closes() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (_, step) = alice.send(json!({"type": "join", "username": "alice", "token": "t0k"}));
     let Step::Run(Task::Authenticate(Credential::Token(token))) = step else {
@@ -126,7 +126,7 @@ fn a_token_of_another_user_is_unauthorized_and_closes() {
 
 #[test]
 fn the_upgrade_token_logs_in_a_join_that_brings_no_credential() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client_with(&hub, 1, SETTINGS, Some("from-query"));
     let (_, step) = alice.send(json!({"type": "join", "username": "alice"}));
     let Step::Run(Task::Authenticate(Credential::Token(token))) = step else {
@@ -140,7 +140,7 @@ fn the_upgrade_token_logs_in_a_join_that_brings_no_credential() {
 
 #[test]
 fn joining_as_someone_else_later_is_forbidden_and_the_session_goes_on() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     let (replies, step) = alice.send(json!({"type": "join", "username": "bob", "room": "ops"}));
@@ -156,7 +156,7 @@ fn joining_as_someone_else_later_is_forbidden_and_the_session_goes_on() {
 
 #[test]
 fn a_room_the_hub_knows_needs_no_look_up_and_its_history_comes_from_memory() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 4);
     let mut bob = client(&hub, 2);
@@ -174,7 +174,7 @@ fn a_room_the_hub_knows_needs_no_look_up_and_its_history_comes_from_memory() {
 
 #[test]
 fn joining_a_room_again_replays_it_without_telling_the_others() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let (alice, mut bob) = alice_and_bob(&hub);
     let (replies, step) = bob.send(json!({"type": "join", "username": "bob", "since_id": 0}));
     assert!(matches!(step, Step::Idle), "answered from memory: {step:?}");
@@ -184,7 +184,7 @@ fn joining_a_room_again_replays_it_without_telling_the_others() {
 
 #[test]
 fn a_room_look_up_that_fails_is_unavailable_and_the_session_goes_on() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
     alice.done(Done::Authenticated(Ok(identity("alice", 1))));
@@ -200,7 +200,7 @@ fn a_room_look_up_that_fails_is_unavailable_and_the_session_goes_on() {
 
 #[test]
 fn a_history_read_that_fails_leaves_the_room_again() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
     alice.done(Done::Authenticated(Ok(identity("alice", 1))));
@@ -214,7 +214,7 @@ fn a_history_read_that_fails_leaves_the_room_again() {
 
 #[test]
 fn a_resume_asks_for_everything_after_since_id() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(
         json!({"type": "join", "username": "alice", "password": "secret123", "since_id": 41}),

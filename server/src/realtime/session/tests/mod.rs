@@ -27,6 +27,11 @@ const SETTINGS: Settings = Settings {
     messages_per_second: 1000,
 };
 
+/// A hub keeping 50 messages a room, with rooms big above 500 users.
+fn hub() -> Hub {
+    Hub::new(50, 500)
+}
+
 /// A connection's session and its outbox, on `hub`.
 struct Client {
     session: Session,
@@ -190,6 +195,7 @@ fn kinds(replies: &[ServerMessage]) -> Vec<&'static str> {
             ServerMessage::System(_) => "system",
             ServerMessage::Error(_) => "error",
             ServerMessage::Pong(_) => "pong",
+            ServerMessage::Who(_) => "who",
         })
         .collect()
 }

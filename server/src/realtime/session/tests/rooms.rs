@@ -8,7 +8,7 @@ use super::*;
 
 #[test]
 fn leaving_confirms_to_the_leaver_and_tells_the_others() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let (alice, mut bob) = alice_and_bob(&hub);
     let (replies, step) = bob.send(json!({"type": "leave", "room": "general"}));
     assert!(matches!(step, Step::Idle));
@@ -26,7 +26,7 @@ fn leaving_confirms_to_the_leaver_and_tells_the_others() {
 
 #[test]
 fn leaving_a_room_not_joined_is_not_joined() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     let (replies, step) = alice.send(json!({"type": "leave", "room": "ops"}));
@@ -40,7 +40,7 @@ fn leaving_a_room_not_joined_is_not_joined() {
 
 #[test]
 fn leave_without_a_room_leaves_every_room() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     alice.join("alice", "ops", 2);
@@ -53,7 +53,7 @@ fn leave_without_a_room_leaves_every_room() {
 
 #[test]
 fn a_history_request_reads_a_page_of_the_room_and_answers_it() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 6);
     let (replies, step) = alice.send(json!({"type": "history", "before_id": 100, "limit": 20}));
@@ -79,7 +79,7 @@ fn a_history_request_reads_a_page_of_the_room_and_answers_it() {
 
 #[test]
 fn a_history_request_outside_the_rooms_joined_or_with_the_database_down_is_refused() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 6);
     let (replies, _) = alice.send(json!({"type": "history", "room": "ops"}));
@@ -104,7 +104,7 @@ fn a_history_request_outside_the_rooms_joined_or_with_the_database_down_is_refus
 
 #[test]
 fn an_outcome_nobody_asked_for_is_an_internal_error_not_a_panic() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let (replies, step) = alice.done(Done::RoomId(Ok(1)));
     assert_code(&replies, ErrorCode::Internal);
@@ -113,7 +113,7 @@ fn an_outcome_nobody_asked_for_is_an_internal_error_not_a_panic() {
 
 #[test]
 fn messages_the_joins_history_held_are_not_delivered_again() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
     alice.done(Done::Authenticated(Ok(identity("alice", 1))));
@@ -131,7 +131,7 @@ fn messages_the_joins_history_held_are_not_delivered_again() {
 
 #[test]
 fn a_session_that_ends_leaves_every_room() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     let mut bob = client(&hub, 2);
     alice.join("alice", "general", 1);
@@ -140,4 +140,55 @@ fn a_session_that_ends_leaves_every_room() {
     drop(alice);
     assert_eq!(hub.online(None), [name("bob")]);
     assert_eq!(hub.online_counts().len(), 1);
+}
+
+#[test]
+fn who_pages_the_member_list_of_a_joined_room() {
+    let hub = hub();
+    let (mut alice, _bob) = alice_and_bob(&hub);
+    let (replies, step) = alice.send(json!({"type": "who"}));
+    assert!(matches!(step, Step::Idle));
+    let [ServerMessage::Who(page)] = replies.as_slice() else {
+        panic!("{replies:?}")
+    };
+    assert_eq!(page.room, RoomName::general());
+    assert_eq!(page.users, [name("alice"), name("bob")]);
+    assert_eq!(page.next, None);
+    let (replies, _) = alice.send(json!({"type": "who", "after": "alice"}));
+    let [ServerMessage::Who(page)] = replies.as_slice() else {
+        panic!("{replies:?}")
+    };
+    assert_eq!(page.users, [name("bob")]);
+    let (replies, _) = alice.send(json!({"type": "who", "room": "ops"}));
+    assert_code(&replies, ErrorCode::NotJoined);
+    assert_eq!(
+        error(&replies).reference,
+        Some(ErrorRef::Frame(ClientKind::Who))
+    );
+}
+
+#[test]
+fn in_a_big_room_a_newcomer_hears_the_count_and_the_others_no_joined() {
+    let hub = Hub::new(50, 2);
+    let (alice, mut bob) = alice_and_bob(&hub);
+    let mut carol = client(&hub, 3);
+    let replies = carol.join("carol", "general", 1);
+    let ServerMessage::Presence(presence) = &replies[2] else {
+        panic!("{replies:?}")
+    };
+    assert!(presence.users.is_empty(), "no list above the big-room size");
+    assert_eq!(presence.count, Some(3));
+    assert!(alice.queued().is_empty(), "no joined in a big room");
+    hub.tell_counts();
+    let seen = alice.queued();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].contains(r#""count":3"#), "{seen:?}");
+    assert!(bob.queued()[0].contains(r#""count":3"#));
+    hub.tell_counts();
+    assert!(alice.queued().is_empty(), "the count did not change");
+    let (replies, _) = bob.send(json!({"type": "who"}));
+    let [ServerMessage::Who(page)] = replies.as_slice() else {
+        panic!("{replies:?}")
+    };
+    assert_eq!(page.users.len(), 3, "who still lists everyone");
 }

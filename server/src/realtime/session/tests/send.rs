@@ -9,7 +9,7 @@ use crate::{persist::WriteError, realtime::limits::ABUSE_LIMIT, store::StoredMes
 
 #[test]
 fn a_message_goes_to_the_writer_as_the_connections_user_in_its_room() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 4);
     let (replies, step) =
@@ -28,7 +28,7 @@ fn a_message_goes_to_the_writer_as_the_connections_user_in_its_room() {
 
 #[test]
 fn a_message_names_its_room_or_goes_to_the_first_joined() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     alice.join("alice", "ops", 2);
@@ -52,7 +52,7 @@ fn a_message_names_its_room_or_goes_to_the_first_joined() {
 
 #[test]
 fn sending_as_someone_else_is_forbidden_naming_the_client_id() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     let (replies, step) = alice
@@ -72,7 +72,7 @@ fn sending_as_someone_else_is_forbidden_naming_the_client_id() {
 
 #[test]
 fn a_sender_over_the_rate_is_refused_and_closed_when_it_keeps_on() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let slow = Settings {
         messages_per_second: 1,
     };
@@ -109,7 +109,7 @@ fn stored(id: i64, fresh: bool) -> StoredMessage {
 
 #[test]
 fn a_fresh_message_needs_no_answer_and_a_retry_gets_the_original() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     let client_id = Some("c1".parse().unwrap());
@@ -134,7 +134,7 @@ fn a_fresh_message_needs_no_answer_and_a_retry_gets_the_original() {
 
 #[test]
 fn a_message_the_writer_could_not_store_is_told_with_its_client_id() {
-    let hub = Hub::new(50);
+    let hub = hub();
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     for (failure, code) in [

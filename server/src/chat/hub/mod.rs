@@ -18,7 +18,8 @@
 //! Messages wake their recipients at once. Presence changes wait for the
 //! next presence tick ([`PRESENCE_TICK`], driven by [`Hub::run_presence_ticks`]):
 //! when many people join a room at once, each member gets the burst in one
-//! write rather than one write per join.
+//! write rather than one write per join. A big room's members hear its
+//! count instead, on the count tick ([`COUNT_TICK`]), once per tick at most.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -30,11 +31,17 @@ use sapa_protocol::{MessageView, Presence, RoomName, Username};
 use tokio_util::sync::CancellationToken;
 
 use super::outbox::{Outbound, Outbox, Pushed, Wake};
-use super::presence::{self, Roster};
+use super::presence::{self, Notice, Roster};
 use super::recent::{EncodedMessage, HistoryFrame, Recent, Replay, Replayed};
 
 /// How long a presence change may wait to share a write with others.
 pub const PRESENCE_TICK: Duration = Duration::from_millis(100);
+
+/// How often, at most, a big room's members hear its count.
+pub const COUNT_TICK: Duration = Duration::from_secs(1);
+
+/// The most names one `who` page holds.
+pub const WHO_PAGE: usize = 500;
 
 /// Identifies one WebSocket connection for the hub.
 pub type ConnId = u64;
@@ -62,16 +69,48 @@ struct Room {
     members: HashMap<ConnId, Mailbox>,
     roster: Roster,
     recent: Recent,
+    /// A big room whose count changed since its members last heard it
+    /// (and which is listed in [`State::counting`]).
+    count_changed: bool,
 }
 
 impl Room {
-    fn new(id: i64) -> Self {
+    fn new(id: i64, big: usize) -> Self {
         Self {
             id,
             members: HashMap::new(),
-            roster: Roster::default(),
+            roster: Roster::new(big),
             recent: Recent::default(),
+            count_changed: false,
         }
+    }
+
+    /// Tells the members what the presence rules decided about `user`
+    /// (`except` the connection that caused it), or lists the room for the
+    /// next count tick.
+    fn notify(
+        &mut self,
+        room: &RoomName,
+        notice: Notice,
+        user: Username,
+        except: Option<ConnId>,
+        due: &mut Vec<Outbox>,
+        counting: &mut Vec<RoomName>,
+    ) {
+        let item = match notice {
+            Notice::None => return,
+            Notice::Joined => presence::joined(room, user),
+            Notice::Left => presence::left(room, user),
+            Notice::List => presence::presence(room, &self.roster),
+            Notice::Count => {
+                if !self.count_changed {
+                    self.count_changed = true;
+                    counting.push(room.clone());
+                }
+                return;
+            }
+        };
+        self.send_all(&item, except, Wake::Later, due);
     }
 
     /// Queues `item` for every member but `except`. Outboxes that now wait
@@ -97,6 +136,8 @@ struct State {
     rooms: HashMap<RoomName, Room>,
     /// Outboxes holding presence changes for the next tick.
     due: Vec<Outbox>,
+    /// Big rooms whose count changed, for the next count tick.
+    counting: Vec<RoomName>,
 }
 
 /// Rooms, members and fan-out; cheap to clone.
@@ -105,14 +146,18 @@ pub struct Hub {
     state: Arc<Mutex<State>>,
     /// Messages kept per room: as many as a join replays.
     keep: usize,
+    /// Above this many users a room is big (see [`super::presence`]); 0: never.
+    big: usize,
 }
 
 impl Hub {
-    /// A hub that keeps the newest `keep` messages of each room with members.
-    pub fn new(keep: usize) -> Self {
+    /// A hub that keeps the newest `keep` messages of each room with
+    /// members, and counts rooms of more than `big` users as big (0: none).
+    pub fn new(keep: usize, big: usize) -> Self {
         Self {
             state: Arc::default(),
             keep: keep.max(1),
+            big,
         }
     }
 
@@ -132,14 +177,44 @@ impl Hub {
         }
     }
 
-    /// Ticks presence every [`PRESENCE_TICK`] until `stop`.
+    /// Tells the members of every big room whose count changed since the
+    /// last count tick the new count (one frame per room, encoded once).
+    pub fn tell_counts(&self) {
+        let mut hub = self.lock();
+        let State {
+            rooms,
+            due,
+            counting,
+        } = &mut *hub;
+        for name in std::mem::take(counting) {
+            let Some(room) = rooms.get_mut(&name) else {
+                continue;
+            };
+            room.count_changed = false;
+            if room.roster.is_big() {
+                let count = presence::presence(&name, &room.roster);
+                room.send_all(&count, None, Wake::Later, due);
+            }
+        }
+    }
+
+    /// Ticks presence every [`PRESENCE_TICK`], and big rooms' counts every
+    /// [`COUNT_TICK`], until `stop`.
     pub async fn run_presence_ticks(self, stop: CancellationToken) {
         let mut ticks = tokio::time::interval(PRESENCE_TICK);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let per_count = (COUNT_TICK.as_millis() / PRESENCE_TICK.as_millis()).max(1);
+        let mut n: u128 = 0;
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
-                _ = ticks.tick() => self.wake_due(),
+                _ = ticks.tick() => {
+                    n += 1;
+                    if n.is_multiple_of(per_count) {
+                        self.tell_counts();
+                    }
+                    self.wake_due();
+                }
             }
         }
     }
@@ -178,19 +253,18 @@ impl Hub {
         replay: Replay,
     ) -> (Presence, Option<Replayed>) {
         let mut hub = self.lock();
-        let State { rooms, due } = &mut *hub;
+        let State {
+            rooms,
+            due,
+            counting,
+        } = &mut *hub;
         let state = rooms
             .entry(room.clone())
-            .or_insert_with(|| Room::new(room_id));
+            .or_insert_with(|| Room::new(room_id, self.big));
         let username = mailbox.username.clone();
-        let new_member = state.members.insert(conn, mailbox).is_none();
-        if new_member && state.roster.arrive(&username) {
-            state.send_all(
-                &presence::joined(room, username),
-                Some(conn),
-                Wake::Later,
-                due,
-            );
+        if state.members.insert(conn, mailbox).is_none() {
+            let notice = state.roster.arrive(&username);
+            state.notify(room, notice, username, Some(conn), due, counting);
         }
         (state.roster.presence(room), state.recent.replay(replay))
     }
@@ -209,21 +283,19 @@ impl Hub {
     /// user's last connection there. Returns whether it was a member.
     pub fn leave(&self, room: &RoomName, conn: ConnId) -> bool {
         let mut hub = self.lock();
-        let State { rooms, due } = &mut *hub;
+        let State {
+            rooms,
+            due,
+            counting,
+        } = &mut *hub;
         let Some(state) = rooms.get_mut(room) else {
             return false;
         };
         let Some(mailbox) = state.members.remove(&conn) else {
             return false;
         };
-        if state.roster.depart(&mailbox.username) {
-            state.send_all(
-                &presence::left(room, mailbox.username),
-                None,
-                Wake::Later,
-                due,
-            );
-        }
+        let notice = state.roster.depart(&mailbox.username);
+        state.notify(room, notice, mailbox.username, None, due, counting);
         if state.members.is_empty() {
             rooms.remove(room);
         }
@@ -236,7 +308,7 @@ impl Hub {
         let encoded: Vec<Arc<EncodedMessage>> =
             views.into_iter().map(EncodedMessage::new).collect();
         let mut hub = self.lock();
-        let State { rooms, due } = &mut *hub;
+        let State { rooms, due, .. } = &mut *hub;
         for message in encoded {
             if let Some(state) = rooms.get_mut(&message.room) {
                 state.recent.push(message.clone(), self.keep);
@@ -261,6 +333,18 @@ impl Hub {
         users.into_values().collect()
     }
 
+    /// A page of up to [`WHO_PAGE`] of `room`'s users after `after`, and
+    /// where the next page starts; `None` when the room has no members.
+    pub fn who(
+        &self,
+        room: &RoomName,
+        after: Option<&Username>,
+    ) -> Option<(Vec<Username>, Option<Username>)> {
+        let hub = self.lock();
+        let state = hub.rooms.get(room)?;
+        Some(state.roster.page(after, WHO_PAGE))
+    }
+
     /// How many users are online in each room that has any.
     pub fn online_counts(&self) -> HashMap<RoomName, usize> {
         self.lock()
@@ -272,207 +356,4 @@ impl Hub {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::future::Future;
-
-    use sapa_protocol::ServerMessage;
-    use time::OffsetDateTime;
-
-    use super::super::membership::Membership;
-    use super::*;
-
-    fn mailbox(name: &str) -> (Mailbox, Outbox) {
-        let outbox = Outbox::new(4);
-        let mailbox = Mailbox {
-            username: name.parse().unwrap(),
-            outbox: outbox.clone(),
-        };
-        (mailbox, outbox)
-    }
-
-    fn is_kicked(outbox: &Outbox) -> bool {
-        let waker = std::task::Waker::noop();
-        let kicked = std::pin::pin!(outbox.kicked());
-        kicked
-            .poll(&mut std::task::Context::from_waker(waker))
-            .is_ready()
-    }
-
-    fn message(room: &RoomName) -> MessageView {
-        message_with_id(room, 1)
-    }
-
-    fn message_with_id(room: &RoomName, id: i64) -> MessageView {
-        MessageView {
-            id,
-            room: room.clone(),
-            username: "bob".parse().unwrap(),
-            content: "hi".parse().unwrap(),
-            timestamp: OffsetDateTime::UNIX_EPOCH,
-            client_id: None,
-        }
-    }
-
-    /// What `mailbox` has queued, without waiting.
-    fn queued(mailbox: &Mailbox) -> Vec<String> {
-        let waker = std::task::Waker::noop();
-        match mailbox
-            .outbox
-            .poll_take(&mut std::task::Context::from_waker(waker))
-        {
-            std::task::Poll::Ready(batch) => batch.into_iter().map(text).collect(),
-            std::task::Poll::Pending => Vec::new(),
-        }
-    }
-
-    fn text(item: Outbound) -> String {
-        match item {
-            Outbound::Frame(bytes) => bytes.to_string(),
-            Outbound::Message(m) => m.frame.to_string(),
-        }
-    }
-
-    #[test]
-    fn presence_counts_users_not_sockets() {
-        let hub = Hub::new(2);
-        let room = RoomName::general();
-        let (a1, _) = mailbox("alice");
-        let (a2, _) = mailbox("Alice");
-        let (b, _) = mailbox("bob");
-        hub.join(&room, 1, 3, b.clone(), Replay::Latest);
-        hub.join(&room, 1, 1, a1, Replay::Latest);
-        let presence = hub.join(&room, 1, 2, a2, Replay::Latest).presence;
-        let seen = queued(&b);
-        assert_eq!(seen.len(), 1, "second socket of alice must not announce");
-        assert!(seen[0].contains(r#""type":"joined""#));
-        assert_eq!(presence.users.len(), 2);
-        hub.leave(&room, 1);
-        assert!(queued(&b).is_empty(), "alice still has a socket");
-        hub.leave(&room, 2);
-        let seen = queued(&b);
-        assert!(seen.len() == 1 && seen[0].contains(r#""type":"left""#));
-        assert_eq!(hub.online(Some(&room)).len(), 1);
-    }
-
-    #[test]
-    fn presence_waits_for_the_tick_and_messages_do_not() {
-        let hub = Hub::new(2);
-        let room = RoomName::general();
-        let (a, _) = mailbox("alice");
-        let (b, _) = mailbox("bob");
-        hub.join(&room, 1, 1, a.clone(), Replay::Latest);
-        hub.join(&room, 1, 2, b, Replay::Latest);
-        assert_eq!(hub.lock().due.len(), 1, "alice waits for the tick");
-        hub.wake_due();
-        assert!(hub.lock().due.is_empty());
-        let view = message(&room);
-        hub.broadcast([&view]);
-        assert!(hub.lock().due.is_empty(), "messages wake at once");
-        let seen = queued(&a);
-        assert!(seen[0].contains(r#""type":"joined""#) && seen[1].contains(r#""content":"hi""#));
-    }
-
-    /// The ids in a served history frame, and its `has_more`.
-    fn replayed(history: Option<HistoryFrame>) -> Option<(Vec<i64>, bool)> {
-        let frame = ServerMessage::decode(&history?.frame).unwrap();
-        let ServerMessage::History(history) = frame else {
-            panic!("not a history frame: {frame:?}");
-        };
-        Some((
-            history.messages.iter().map(|m| m.id).collect(),
-            history.has_more,
-        ))
-    }
-
-    #[test]
-    fn history_comes_from_memory_once_the_first_page_is_offered() {
-        let hub = Hub::new(2);
-        let room = RoomName::general();
-        let (a, _) = mailbox("alice");
-        let first = hub.join(&room, 1, 1, a, Replay::Latest);
-        assert!(first.history.is_none(), "nothing is known before the offer");
-        // Committed after the page was read, broadcast before the offer.
-        hub.broadcast([&message_with_id(&room, 9)]);
-        let page = [message_with_id(&room, 3), message_with_id(&room, 5)];
-        hub.offer_history(&room, &Replayed::encode(&page, false));
-        hub.offer_history(&room, &Replayed::encode(&[], false));
-        let join = |conn, replay| {
-            let (mailbox, _) = mailbox("bob");
-            replayed(hub.join(&room, 1, conn, mailbox, replay).history)
-        };
-        assert_eq!(
-            join(2, Replay::Latest),
-            Some((vec![5, 9], true)),
-            "kept 2 of 3"
-        );
-        assert_eq!(join(3, Replay::After(5)), Some((vec![9], false)));
-        assert_eq!(
-            join(4, Replay::After(4)),
-            Some((vec![5, 9], false)),
-            "4 is just before 5"
-        );
-        assert_eq!(
-            join(5, Replay::After(2)),
-            None,
-            "3 is not in memory any more"
-        );
-        hub.broadcast([&message_with_id(&room, 10)]);
-        assert_eq!(join(6, Replay::Latest), Some((vec![9, 10], true)));
-    }
-
-    #[test]
-    fn a_room_emptied_forgets_its_history() {
-        let hub = Hub::new(2);
-        let room = RoomName::general();
-        let (a, _) = mailbox("alice");
-        hub.join(&room, 1, 1, a, Replay::Latest);
-        hub.offer_history(
-            &room,
-            &Replayed::encode(&[message_with_id(&room, 3)], false),
-        );
-        hub.leave(&room, 1);
-        let (b, _) = mailbox("bob");
-        assert!(hub.join(&room, 1, 2, b, Replay::Latest).history.is_none());
-    }
-
-    #[test]
-    fn a_full_queue_kicks_the_slow_connection() {
-        let hub = Hub::new(2);
-        let room = RoomName::general();
-        let (slow, outbox) = mailbox("slow");
-        hub.join(&room, 1, 1, slow, Replay::Latest);
-        let view = message(&room);
-        for _ in 0..4 {
-            hub.broadcast([&view]);
-        }
-        assert!(!is_kicked(&outbox));
-        hub.broadcast([&view]);
-        assert!(is_kicked(&outbox));
-    }
-
-    #[test]
-    fn dropping_a_membership_leaves_every_room() {
-        let hub = Hub::new(2);
-        let (m, _) = mailbox("carol");
-        {
-            let mut membership = Membership::new(hub.clone(), 1);
-            membership.join(&"a".parse().unwrap(), 1, m.clone(), Replay::Latest, ());
-            membership.join(&"b".parse().unwrap(), 2, m, Replay::Latest, ());
-            assert_eq!(hub.online(None).len(), 1);
-        }
-        assert!(hub.online(None).is_empty());
-        assert!(hub.online_counts().is_empty());
-    }
-
-    #[test]
-    fn a_room_knows_its_id_while_it_has_members() {
-        let hub = Hub::new(2);
-        let room = RoomName::general();
-        assert_eq!(hub.room_id(&room), None);
-        let (a, _) = mailbox("alice");
-        hub.join(&room, 7, 1, a, Replay::Latest);
-        assert_eq!(hub.room_id(&room), Some(7));
-        hub.leave(&room, 1);
-        assert_eq!(hub.room_id(&room), None);
-    }
-}
+mod tests;

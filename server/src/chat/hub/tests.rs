@@ -1,0 +1,229 @@
+//! Hub tests: presence, fan-out, history from memory, big rooms.
+
+use std::future::Future;
+
+use sapa_protocol::ServerMessage;
+use time::OffsetDateTime;
+
+use super::*;
+
+fn mailbox(name: &str) -> (Mailbox, Outbox) {
+    let outbox = Outbox::new(4);
+    let mailbox = Mailbox {
+        username: name.parse().unwrap(),
+        outbox: outbox.clone(),
+    };
+    (mailbox, outbox)
+}
+
+fn is_kicked(outbox: &Outbox) -> bool {
+    let waker = std::task::Waker::noop();
+    let kicked = std::pin::pin!(outbox.kicked());
+    kicked
+        .poll(&mut std::task::Context::from_waker(waker))
+        .is_ready()
+}
+
+fn message(room: &RoomName) -> MessageView {
+    message_with_id(room, 1)
+}
+
+fn message_with_id(room: &RoomName, id: i64) -> MessageView {
+    MessageView {
+        id,
+        room: room.clone(),
+        username: "bob".parse().unwrap(),
+        content: "hi".parse().unwrap(),
+        timestamp: OffsetDateTime::UNIX_EPOCH,
+        client_id: None,
+    }
+}
+
+/// What `mailbox` has queued, without waiting.
+fn queued(mailbox: &Mailbox) -> Vec<String> {
+    let waker = std::task::Waker::noop();
+    match mailbox
+        .outbox
+        .poll_take(&mut std::task::Context::from_waker(waker))
+    {
+        std::task::Poll::Ready(batch) => batch.into_iter().map(text).collect(),
+        std::task::Poll::Pending => Vec::new(),
+    }
+}
+
+fn text(item: Outbound) -> String {
+    match item {
+        Outbound::Frame(bytes) => bytes.to_string(),
+        Outbound::Message(m) => m.frame.to_string(),
+    }
+}
+
+#[test]
+fn presence_counts_users_not_sockets() {
+    let hub = Hub::new(2, 500);
+    let room = RoomName::general();
+    let (a1, _) = mailbox("alice");
+    let (a2, _) = mailbox("Alice");
+    let (b, _) = mailbox("bob");
+    hub.join(&room, 1, 3, b.clone(), Replay::Latest);
+    hub.join(&room, 1, 1, a1, Replay::Latest);
+    let presence = hub.join(&room, 1, 2, a2, Replay::Latest).presence;
+    let seen = queued(&b);
+    assert_eq!(seen.len(), 1, "second socket of alice must not announce");
+    assert!(seen[0].contains(r#""type":"joined""#));
+    assert_eq!(presence.users.len(), 2);
+    hub.leave(&room, 1);
+    assert!(queued(&b).is_empty(), "alice still has a socket");
+    hub.leave(&room, 2);
+    let seen = queued(&b);
+    assert!(seen.len() == 1 && seen[0].contains(r#""type":"left""#));
+    assert_eq!(hub.online(Some(&room)).len(), 1);
+}
+
+#[test]
+fn presence_waits_for_the_tick_and_messages_do_not() {
+    let hub = Hub::new(2, 500);
+    let room = RoomName::general();
+    let (a, _) = mailbox("alice");
+    let (b, _) = mailbox("bob");
+    hub.join(&room, 1, 1, a.clone(), Replay::Latest);
+    hub.join(&room, 1, 2, b, Replay::Latest);
+    assert_eq!(hub.lock().due.len(), 1, "alice waits for the tick");
+    hub.wake_due();
+    assert!(hub.lock().due.is_empty());
+    let view = message(&room);
+    hub.broadcast([&view]);
+    assert!(hub.lock().due.is_empty(), "messages wake at once");
+    let seen = queued(&a);
+    assert!(seen[0].contains(r#""type":"joined""#) && seen[1].contains(r#""content":"hi""#));
+}
+
+/// The ids in a served history frame, and its `has_more`.
+fn replayed(history: Option<HistoryFrame>) -> Option<(Vec<i64>, bool)> {
+    let frame = ServerMessage::decode(&history?.frame).unwrap();
+    let ServerMessage::History(history) = frame else {
+        panic!("not a history frame: {frame:?}");
+    };
+    Some((
+        history.messages.iter().map(|m| m.id).collect(),
+        history.has_more,
+    ))
+}
+
+#[test]
+fn history_comes_from_memory_once_the_first_page_is_offered() {
+    let hub = Hub::new(2, 500);
+    let room = RoomName::general();
+    let (a, _) = mailbox("alice");
+    let first = hub.join(&room, 1, 1, a, Replay::Latest);
+    assert!(first.history.is_none(), "nothing is known before the offer");
+    // Committed after the page was read, broadcast before the offer.
+    hub.broadcast([&message_with_id(&room, 9)]);
+    let page = [message_with_id(&room, 3), message_with_id(&room, 5)];
+    hub.offer_history(&room, &Replayed::encode(&page, false));
+    hub.offer_history(&room, &Replayed::encode(&[], false));
+    let join = |conn, replay| {
+        let (mailbox, _) = mailbox("bob");
+        replayed(hub.join(&room, 1, conn, mailbox, replay).history)
+    };
+    assert_eq!(
+        join(2, Replay::Latest),
+        Some((vec![5, 9], true)),
+        "kept 2 of 3"
+    );
+    assert_eq!(join(3, Replay::After(5)), Some((vec![9], false)));
+    assert_eq!(
+        join(4, Replay::After(4)),
+        Some((vec![5, 9], false)),
+        "4 is just before 5"
+    );
+    assert_eq!(
+        join(5, Replay::After(2)),
+        None,
+        "3 is not in memory any more"
+    );
+    hub.broadcast([&message_with_id(&room, 10)]);
+    assert_eq!(join(6, Replay::Latest), Some((vec![9, 10], true)));
+}
+
+#[test]
+fn a_room_emptied_forgets_its_history() {
+    let hub = Hub::new(2, 500);
+    let room = RoomName::general();
+    let (a, _) = mailbox("alice");
+    hub.join(&room, 1, 1, a, Replay::Latest);
+    hub.offer_history(
+        &room,
+        &Replayed::encode(&[message_with_id(&room, 3)], false),
+    );
+    hub.leave(&room, 1);
+    let (b, _) = mailbox("bob");
+    assert!(hub.join(&room, 1, 2, b, Replay::Latest).history.is_none());
+}
+
+#[test]
+fn a_full_queue_kicks_the_slow_connection() {
+    let hub = Hub::new(2, 500);
+    let room = RoomName::general();
+    let (slow, outbox) = mailbox("slow");
+    hub.join(&room, 1, 1, slow, Replay::Latest);
+    let view = message(&room);
+    for _ in 0..4 {
+        hub.broadcast([&view]);
+    }
+    assert!(!is_kicked(&outbox));
+    hub.broadcast([&view]);
+    assert!(is_kicked(&outbox));
+}
+
+#[test]
+fn a_room_knows_its_id_while_it_has_members() {
+    let hub = Hub::new(2, 500);
+    let room = RoomName::general();
+    assert_eq!(hub.room_id(&room), None);
+    let (a, _) = mailbox("alice");
+    hub.join(&room, 7, 1, a, Replay::Latest);
+    assert_eq!(hub.room_id(&room), Some(7));
+    hub.leave(&room, 1);
+    assert_eq!(hub.room_id(&room), None);
+}
+
+#[test]
+fn a_join_storm_into_a_big_room_costs_each_member_one_count_per_tick() {
+    let hub = Hub::new(2, 10);
+    let room = RoomName::general();
+    let mut outboxes = Vec::new();
+    for n in 0..200 {
+        let outbox = Outbox::new(1024);
+        let mailbox = Mailbox {
+            username: format!("u{n}").parse().unwrap(),
+            outbox: outbox.clone(),
+        };
+        hub.join(&room, 1, n, mailbox, Replay::Latest);
+        outboxes.push(outbox);
+    }
+    let first = Mailbox {
+        username: "u0".parse().unwrap(),
+        outbox: outboxes[0].clone(),
+    };
+    // The first member heard the nine joins that kept the room small, and
+    // nothing of the 190 after.
+    let seen = queued(&first);
+    assert_eq!(seen.len(), 9, "{seen:?}");
+    assert!(seen.iter().all(|f| f.contains(r#""type":"joined""#)));
+    hub.tell_counts();
+    let seen = queued(&first);
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].contains(r#""count":200"#), "{seen:?}");
+    // Leaving until the room is small again brings the whole list back.
+    for n in 10..200 {
+        hub.leave(&room, n);
+    }
+    hub.tell_counts();
+    let seen = queued(&first);
+    let list = seen
+        .iter()
+        .find(|f| f.contains(r#""users":["#))
+        .expect("the whole list when the room is small again");
+    assert!(list.contains(r#""u9""#), "{list}");
+}
