@@ -195,6 +195,7 @@ pub fn join_frame(identity: &Identity, room: Option<&RoomName>, since_id: Option
         token,
         room: room.cloned(),
         since_id,
+        announce: None,
     })
     .to_json()
 }

@@ -112,6 +112,10 @@ pub struct Join {
     /// Resume: deliver every message of the room with an id above this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since_id: Option<i64>,
+    /// `false`: enter without being announced (`joined`/`left`) or listed in
+    /// presence, for scripts that post a line and go (`sapa send`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce: Option<bool>,
 }
 
 /// `message`: store and broadcast `content` to a room.
@@ -219,6 +223,7 @@ mod tests {
                 token: None,
                 room: None,
                 since_id: None,
+                announce: None,
             }),
             ClientMessage::Message(SendMessage {
                 content: "hi".parse().unwrap(),

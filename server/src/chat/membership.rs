@@ -107,6 +107,7 @@ mod tests {
         let mailbox = Mailbox {
             username: "carol".parse().unwrap(),
             outbox: Outbox::new(4),
+            listed: true,
         };
         {
             let mut membership = Membership::new(hub.clone(), 1);

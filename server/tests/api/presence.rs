@@ -147,3 +147,42 @@ async fn a_big_room_tells_its_members_the_count_and_pages_the_list_with_who(pool
     assert_eq!(names, ["alice", "bob", "carol"]);
     assert_eq!(page.next, None);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_script_that_joins_without_announcing_leaves_no_trace_but_its_message(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "ops").await;
+    let token = app.register("deploy").await;
+    let mut bot = app.ws().await;
+    bot.join_with(json!({"type": "join", "username": "deploy", "token": token, "room": "ops", "announce": false}))
+        .await;
+    bot.say("deploy finished").await;
+    bot.ws.close(None).await.unwrap();
+    // The server answers the close once the bot has left its rooms.
+    bot.closed().await;
+    // Carol joins after that: whatever the bot's coming and going caused
+    // is queued for alice before carol's `joined`.
+    let _carol = app.joined("carol", "ops").await;
+    let mut heard = Vec::new();
+    loop {
+        match alice.recv().await {
+            ServerMessage::Joined(joined) if joined.username.as_str() == "carol" => break,
+            other => heard.push(other),
+        }
+    }
+    assert!(
+        matches!(heard.as_slice(), [ServerMessage::Message(m)] if m.content.as_str() == "deploy finished"),
+        "{heard:?}"
+    );
+    let listed: Value = app
+        .get("/users/active?room=ops", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed,
+        json!(["alice", "carol"]),
+        "the bot was never listed"
+    );
+}

@@ -228,6 +228,10 @@ pub struct State {
     after_welcome: Option<String>,
     /// The user asked to leave (the caller also gets [`Effect::Quit`]).
     pub quit: bool,
+    /// Whether joins announce the user (`joined`/`left`, listed in
+    /// presence). `sapa send` turns it off: a script that posts a line and
+    /// goes should not fill the room with its comings and goings.
+    pub announce: bool,
 }
 
 impl State {
@@ -250,6 +254,7 @@ impl State {
                 utc_offset: options.utc_offset,
             },
             after_welcome: None,
+            announce: true,
             quit: false,
         }
     }

@@ -91,6 +91,7 @@ impl State {
             token: None,
             room: Some(room.name.clone()),
             since_id: since,
+            announce: (!self.announce).then_some(false),
         })));
     }
 

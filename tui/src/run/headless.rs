@@ -58,6 +58,12 @@ impl<'t> Headless<'t> {
         }
     }
 
+    /// Joins without being announced or listed (see `State::announce`).
+    pub fn quiet(mut self) -> Self {
+        self.driver.state.announce = false;
+        self
+    }
+
     /// What the client holds now (the room's messages, the connection).
     pub fn state(&self) -> &State {
         &self.driver.state

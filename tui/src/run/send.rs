@@ -125,7 +125,9 @@ pub async fn send_stream(
     };
     let first = first?;
     let prefix = format!("send-{:x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-    let mut client = Headless::new(target, prefix, UtcOffset::UTC, target.socket());
+    // Posting a line is not joining the conversation: others see the
+    // lines, not `joined`/`left` around each run.
+    let mut client = Headless::new(target, prefix, UtcOffset::UTC, target.socket()).quiet();
     let result = deliver(&mut client, first, lines).await;
     client.shutdown().await;
     result

@@ -54,12 +54,16 @@ pub struct Entered {
     pub history: Option<HistoryFrame>,
 }
 
-/// A connection's way in (the hub keys it by connection id): who it is
-/// and its queue.
+/// A connection's way in (the hub keys it by connection id): who it is,
+/// its queue, and whether it counts in presence.
 #[derive(Debug, Clone)]
 pub struct Mailbox {
     pub username: Username,
     pub outbox: Outbox,
+    /// `false` for a connection that joined without being announced (a
+    /// script posting a line): it receives the room's frames, but nobody
+    /// hears it come or go and presence does not list it.
+    pub listed: bool,
 }
 
 struct Room {
@@ -262,7 +266,8 @@ impl Hub {
             .entry(room.clone())
             .or_insert_with(|| Room::new(room_id, self.big));
         let username = mailbox.username.clone();
-        if state.members.insert(conn, mailbox).is_none() {
+        let listed = mailbox.listed;
+        if state.members.insert(conn, mailbox).is_none() && listed {
             let notice = state.roster.arrive(&username);
             state.notify(room, notice, username, Some(conn), due, counting);
         }
@@ -294,8 +299,10 @@ impl Hub {
         let Some(mailbox) = state.members.remove(&conn) else {
             return false;
         };
-        let notice = state.roster.depart(&mailbox.username);
-        state.notify(room, notice, mailbox.username, None, due, counting);
+        if mailbox.listed {
+            let notice = state.roster.depart(&mailbox.username);
+            state.notify(room, notice, mailbox.username, None, due, counting);
+        }
         if state.members.is_empty() {
             rooms.remove(room);
         }

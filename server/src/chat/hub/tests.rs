@@ -12,6 +12,7 @@ fn mailbox(name: &str) -> (Mailbox, Outbox) {
     let mailbox = Mailbox {
         username: name.parse().unwrap(),
         outbox: outbox.clone(),
+        listed: true,
     };
     (mailbox, outbox)
 }
@@ -198,6 +199,7 @@ fn a_join_storm_into_a_big_room_costs_each_member_one_count_per_tick() {
         let mailbox = Mailbox {
             username: format!("u{n}").parse().unwrap(),
             outbox: outbox.clone(),
+            listed: true,
         };
         hub.join(&room, 1, n, mailbox, Replay::Latest);
         outboxes.push(outbox);
@@ -205,6 +207,7 @@ fn a_join_storm_into_a_big_room_costs_each_member_one_count_per_tick() {
     let first = Mailbox {
         username: "u0".parse().unwrap(),
         outbox: outboxes[0].clone(),
+        listed: true,
     };
     // The first member heard the nine joins that kept the room small, and
     // nothing of the 190 after.

@@ -197,6 +197,7 @@ impl Session {
         let mailbox = Mailbox {
             username: self.username().clone(),
             outbox: self.outbox.clone(),
+            listed: request.announce != Some(false),
         };
         let joined = Joined {
             room_id,

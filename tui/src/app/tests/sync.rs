@@ -14,6 +14,7 @@ fn connecting_joins_every_room_and_welcome_marks_it_joined() {
     };
     assert_eq!(join.room.as_ref().unwrap().as_str(), "general");
     assert_eq!(join.since_id, None, "nothing seen yet");
+    assert_eq!(join.announce, None, "a person is announced");
     assert!(!s.room().is_joined());
     frame(&mut s, welcome("general"));
     assert!(s.room().is_joined());
@@ -208,4 +209,15 @@ fn a_join_the_server_could_not_take_is_tried_again() {
     // Nothing more is scheduled.
     let later = tick(&mut s, start + Duration::from_secs(10));
     assert!(sent(&later).is_empty());
+}
+
+#[test]
+fn a_client_that_does_not_announce_says_so_in_every_join() {
+    let mut s = client();
+    s.announce = false;
+    let fx = s.update(Event::Net(NetEvent::Connected));
+    let ClientMessage::Join(join) = sent(&fx)[0] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(join.announce, Some(false));
 }

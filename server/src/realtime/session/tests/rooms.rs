@@ -192,3 +192,28 @@ fn in_a_big_room_a_newcomer_hears_the_count_and_the_others_no_joined() {
     };
     assert_eq!(page.users.len(), 3, "who still lists everyone");
 }
+
+#[test]
+fn a_join_that_does_not_announce_is_neither_heard_nor_listed_but_hears_the_room() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    alice.join("alice", "general", 1);
+    let mut bot = client(&hub, 2);
+    let (_, step) = bot.send(
+        json!({"type": "join", "username": "bot", "password": "secret123", "announce": false}),
+    );
+    let replies = bot.finish_join(step, 1);
+    let ServerMessage::Presence(presence) = &replies[2] else {
+        panic!("{replies:?}")
+    };
+    assert_eq!(presence.users, [name("alice")], "the bot is not listed");
+    hub.wake_due();
+    assert!(alice.queued().is_empty(), "no joined for the bot");
+    hub.broadcast([&view(9, "general", "deployed")]);
+    assert_eq!(bot.queued().len(), 1, "the bot hears the room");
+    bot.send(json!({"type": "leave"}));
+    alice.queued();
+    hub.wake_due();
+    assert!(alice.queued().is_empty(), "no left for the bot");
+    assert_eq!(hub.online(None), [name("alice")]);
+}
