@@ -7,6 +7,9 @@ use tracing_subscriber::EnvFilter;
 
 /// mimalloc returns freed memory to the system (argon2's 19 MiB per hash
 /// otherwise stays in glibc's arenas) and keeps per-socket allocations tight.
+/// The `system-allocator` feature leaves it out, for profilers that watch
+/// malloc (heaptrack: `scripts/heap-profile`).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -43,6 +43,9 @@ impl<T> Membership<T> {
     ) -> Entered {
         let entered = self.hub.join(room, room_id, self.conn, mailbox, replay);
         if self.get(room).is_none() {
+            // Room for one more, not four: most connections are in one room
+            // for their whole life, and every idle one keeps this.
+            self.rooms.reserve_exact(1);
             self.rooms.push((room.clone(), data));
         }
         entered
