@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::{ClientId, Content, RoomName, Secret, Username, ValidationError};
+use crate::names::{ClientId, Content, RoomName, SearchQuery, Secret, Username, ValidationError};
 use crate::{DEFAULT_HISTORY, MAX_HISTORY_PAGE};
 
 /// A frame a client sends.
@@ -22,6 +22,12 @@ pub enum ClientMessage {
     Ping(Ping),
     /// Asks for a page of a room's member list.
     Who(WhoRequest),
+    /// Changes the text of one's own message.
+    Edit(EditRequest),
+    /// Deletes one's own message.
+    Delete(DeleteRequest),
+    /// Searches the messages one may read.
+    Search(SearchRequest),
 }
 
 /// The `type` of a client frame. The serde tags of [`ClientMessage`] are
@@ -34,17 +40,23 @@ pub enum ClientKind {
     History,
     Ping,
     Who,
+    Edit,
+    Delete,
+    Search,
 }
 
 impl ClientKind {
     /// Every kind, in the order the protocol lists them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 9] = [
         Self::Join,
         Self::Message,
         Self::Leave,
         Self::History,
         Self::Ping,
         Self::Who,
+        Self::Edit,
+        Self::Delete,
+        Self::Search,
     ];
 
     /// The `type` tag as written on the wire.
@@ -56,6 +68,9 @@ impl ClientKind {
             Self::History => "history",
             Self::Ping => "ping",
             Self::Who => "who",
+            Self::Edit => "edit",
+            Self::Delete => "delete",
+            Self::Search => "search",
         }
     }
 
@@ -64,7 +79,7 @@ impl ClientKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == tag)
     }
 
-    /// "join, message, leave, history, ping or who": for error messages.
+    /// "join, message, leave, history, ping, who, edit, delete or search": for error messages.
     pub fn list() -> String {
         let names: Vec<&str> = Self::ALL.iter().map(|kind| kind.as_str()).collect();
         let (last, rest) = names.split_last().expect("there are kinds");
@@ -88,6 +103,9 @@ impl ClientMessage {
             Self::History(_) => ClientKind::History,
             Self::Ping(_) => ClientKind::Ping,
             Self::Who(_) => ClientKind::Who,
+            Self::Edit(_) => ClientKind::Edit,
+            Self::Delete(_) => ClientKind::Delete,
+            Self::Search(_) => ClientKind::Search,
         }
     }
 
@@ -203,6 +221,78 @@ pub struct WhoRequest {
     pub after: Option<Username>,
 }
 
+/// `edit`: message `id` (one's own) now reads `content`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditRequest {
+    pub id: i64,
+    pub content: Content,
+}
+
+/// `delete`: message `id` (one's own) is erased, leaving a tombstone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeleteRequest {
+    pub id: i64,
+}
+
+/// `search`: messages matching `q`, newest first, from one room or from
+/// every room the user may read; `before_id` pages to older results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchRequest {
+    pub q: SearchQuery,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<SearchLimit>,
+}
+
+/// How many results a search page holds: 1 to 100 (20 when not asked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "u16")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchLimit(u16);
+
+impl SearchLimit {
+    /// The most results one search page may hold.
+    pub const MAX: u16 = 100;
+
+    /// Checks that `value` is between 1 and [`Self::MAX`].
+    pub fn parse(value: i64) -> Result<Self, ValidationError> {
+        match u16::try_from(value) {
+            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
+            _ => Err(ValidationError(format!(
+                "limit must be between 1 and {}, got {value}",
+                Self::MAX
+            ))),
+        }
+    }
+
+    /// The number of results.
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl Default for SearchLimit {
+    fn default() -> Self {
+        Self(20)
+    }
+}
+
+impl TryFrom<i64> for SearchLimit {
+    type Error = ValidationError;
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl From<SearchLimit> for u16 {
+    fn from(value: SearchLimit) -> u16 {
+        value.0
+    }
+}
+
 /// `ping`: the server answers `pong` with the same nonce.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ping {
@@ -235,6 +325,17 @@ mod tests {
             ClientMessage::History(HistoryRequest::default()),
             ClientMessage::Ping(Ping::default()),
             ClientMessage::Who(WhoRequest::default()),
+            ClientMessage::Edit(EditRequest {
+                id: 1,
+                content: "fixed".parse().unwrap(),
+            }),
+            ClientMessage::Delete(DeleteRequest { id: 1 }),
+            ClientMessage::Search(SearchRequest {
+                q: "deploy".parse().unwrap(),
+                room: None,
+                before_id: None,
+                limit: None,
+            }),
         ];
         let kinds: Vec<ClientKind> = frames.iter().map(ClientMessage::kind).collect();
         assert_eq!(kinds, ClientKind::ALL, "one frame per kind, in order");
@@ -245,7 +346,7 @@ mod tests {
         }
         assert_eq!(
             ClientKind::list(),
-            "join, message, leave, history, ping or who"
+            "join, message, leave, history, ping, who, edit, delete or search"
         );
     }
 }

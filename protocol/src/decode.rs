@@ -141,7 +141,7 @@ mod tests {
         assert!(
             unknown
                 .to_string()
-                .ends_with("join, message, leave, history, ping or who"),
+                .ends_with("join, message, leave, history, ping, who, edit, delete or search"),
             "{unknown}"
         );
         let empty =

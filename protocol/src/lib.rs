@@ -25,15 +25,18 @@ pub mod rest;
 pub mod server;
 
 pub use client::{
-    ClientKind, ClientMessage, HistoryRequest, Join, Leave, PageLimit, Ping, SendMessage,
-    WhoRequest,
+    ClientKind, ClientMessage, DeleteRequest, EditRequest, HistoryRequest, Join, Leave, PageLimit,
+    Ping, SearchLimit, SearchRequest, SendMessage, WhoRequest,
 };
 pub use decode::{DecodeError, decode_client};
 pub use errors::{ErrorCode, ErrorFrame, ErrorRef};
-pub use names::{ClientId, Content, NewPassword, RoomName, Secret, Username, ValidationError};
+pub use names::{
+    ClientId, Content, MessageText, NewPassword, RoomName, SearchQuery, Secret, Username,
+    ValidationError,
+};
 pub use server::{
-    History, MessageView, Pong, Presence, PresenceChange, ServerMessage, SystemNotice, Welcome,
-    WhoPage, history_frame_json, serialize_message_frames,
+    Deleted, Edited, History, MessageView, Pong, Presence, PresenceChange, SearchResults,
+    ServerMessage, SystemNotice, Welcome, WhoPage, history_frame_json, serialize_message_frames,
 };
 
 /// Largest frame, in bytes, a server accepts; larger ones get `too_large` and

@@ -26,6 +26,8 @@ pub const USERNAME_MAX: usize = 32;
 pub const ROOM_MAX: usize = 32;
 /// Most characters a message may have.
 pub const CONTENT_MAX: usize = 4000;
+/// Most characters a search query may have.
+pub const SEARCH_MAX: usize = 256;
 /// Most characters a client id may have.
 pub const CLIENT_ID_MAX: usize = 64;
 /// Fewest characters a new password may have.
@@ -194,6 +196,65 @@ impl Content {
 }
 
 string_newtype!(
+    /// A stored message's text as a message view shows it: valid
+    /// [`Content`], or empty for a deleted message (its tombstone keeps no
+    /// text).
+    MessageText
+);
+
+impl MessageText {
+    /// Checks `value`: empty, or valid content.
+    pub fn parse(value: String) -> Result<Self, ValidationError> {
+        if value.is_empty() {
+            return Ok(Self(value));
+        }
+        Content::parse(value).map(Self::from)
+    }
+
+    /// The text of a deleted message.
+    pub fn erased() -> Self {
+        Self(String::new())
+    }
+
+    /// Whether this is a deleted message's empty text.
+    pub fn is_erased(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Content> for MessageText {
+    fn from(content: Content) -> Self {
+        Self(content.0)
+    }
+}
+
+string_newtype!(
+    /// What a search looks for: 1 to 256 characters, not blank. Whole words
+    /// (`websearch` syntax: quotes, `-word`, `or`) and substrings of three
+    /// or more characters in any script.
+    SearchQuery
+);
+
+impl SearchQuery {
+    /// Checks `value` against the query rules.
+    pub fn parse(value: String) -> Result<Self, ValidationError> {
+        if value.trim().is_empty() {
+            return Err(invalid("search query must not be empty"));
+        }
+        let len = value.chars().count();
+        if len > SEARCH_MAX {
+            return Err(invalid(format!(
+                "search query must be at most {SEARCH_MAX} characters, got {len}"
+            )));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(invalid("search query must not contain control characters"));
+        }
+        Ok(Self(value))
+    }
+}
+
+string_newtype!(
     /// A sender-chosen id that makes a send idempotent: 1 to 64 printable
     /// characters. The same (user, client id) is stored once.
     ClientId
@@ -321,6 +382,20 @@ mod tests {
         assert!(Content::parse("bell\u{7}".into()).is_err());
         assert!(Content::parse("nul\0".into()).is_err());
         assert!(Content::parse("esc\u{1b}[31m".into()).is_err());
+    }
+
+    #[test]
+    fn message_text_is_content_or_the_empty_text_of_a_deleted_message() {
+        assert!(MessageText::parse(String::new()).unwrap().is_erased());
+        assert_eq!(
+            MessageText::from(Content::parse("hi".into()).unwrap()).as_str(),
+            "hi"
+        );
+        assert!(
+            MessageText::parse("   ".into()).is_err(),
+            "blank is not empty"
+        );
+        assert!(MessageText::parse("bell\u{7}".into()).is_err());
     }
 
     #[test]

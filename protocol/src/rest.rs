@@ -86,3 +86,12 @@ pub struct PostMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
 }
+
+/// `PATCH /messages/{id}`: the message's new text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"content": "hello, world!"})))]
+pub struct EditMessage {
+    /// 1-4000 characters, not blank, no control characters but newline and tab.
+    pub content: String,
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use crate::errors::{ErrorCode, ErrorFrame, ErrorRef};
-use crate::names::{ClientId, Content, RoomName, Username};
+use crate::names::{ClientId, Content, MessageText, RoomName, Username};
 use crate::timestamp;
 
 /// A frame the server sends.
@@ -34,6 +34,12 @@ pub enum ServerMessage {
     Pong(Pong),
     /// A page of a room's members, the answer to `who`.
     Who(WhoPage),
+    /// A stored message's text was changed by its author.
+    Edited(Edited),
+    /// A stored message was deleted by its author.
+    Deleted(Deleted),
+    /// The answer to `search`.
+    SearchResults(SearchResults),
 }
 
 impl ServerMessage {
@@ -79,12 +85,25 @@ pub struct MessageView {
     pub id: i64,
     pub room: RoomName,
     pub username: Username,
-    pub content: Content,
+    /// The latest text; empty for a deleted message.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub content: MessageText,
     #[serde(with = "timestamp")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub timestamp: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<ClientId>,
+    /// When its author last changed the text, if ever.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub edited_at: Option<OffsetDateTime>,
+    /// A tombstone: its author deleted it, and its text is gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// A message view borrowed as a `message` frame, `"type"` included.
@@ -169,6 +188,37 @@ impl Presence {
     }
 }
 
+/// `edited`: message `id` of `room` now reads `content`. `seq` is the
+/// change's place in the room's stream, from the same sequence as message
+/// ids: a resume with `since_id` replays the changes above it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edited {
+    pub room: RoomName,
+    pub id: i64,
+    pub content: Content,
+    #[serde(with = "timestamp")]
+    pub edited_at: OffsetDateTime,
+    pub seq: i64,
+}
+
+/// `deleted`: message `id` of `room` is gone (its view is a tombstone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deleted {
+    pub room: RoomName,
+    pub id: i64,
+    pub seq: i64,
+}
+
+/// `search_results`: messages matching `q`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub q: String,
+    #[serde(serialize_with = "serialize_message_frames")]
+    pub messages: Vec<MessageView>,
+    /// Whether older matches exist (ask with `before_id`).
+    pub has_more: bool,
+}
+
 /// `who`: one page of a room's member list, sorted case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhoPage {
@@ -219,6 +269,8 @@ mod tests {
             content: "hi".parse().unwrap(),
             timestamp: OffsetDateTime::UNIX_EPOCH,
             client_id: None,
+            edited_at: None,
+            deleted: false,
         };
         let frame = ServerMessage::History(History {
             room: RoomName::general(),
@@ -242,6 +294,8 @@ mod tests {
             content: "hi \"there\"\n".parse().unwrap(),
             timestamp: OffsetDateTime::UNIX_EPOCH,
             client_id: client_id.map(|c| c.parse().unwrap()),
+            edited_at: None,
+            deleted: false,
         };
         let room = RoomName::general();
         for (messages, has_more) in [

@@ -78,7 +78,8 @@ impl Replayed {
     }
 }
 
-/// The newest messages of a room, oldest first.
+/// The newest messages of a room, oldest first, each as it now reads
+/// (edits and deletes applied).
 #[derive(Debug, Default)]
 pub struct Recent {
     messages: VecDeque<Arc<EncodedMessage>>,
@@ -87,6 +88,10 @@ pub struct Recent {
     /// Whether these are known to be the room's newest. Until then every
     /// broadcast is still collected, for [`Recent::offer`] to merge.
     loaded: bool,
+    /// Until loaded: messages changed since the room appeared, as they now
+    /// read. The page offered may have been read before a change; these
+    /// are laid over it.
+    changed: Vec<Arc<EncodedMessage>>,
 }
 
 impl Recent {
@@ -126,6 +131,17 @@ impl Recent {
         })
     }
 
+    /// A message now reads as `message` (edited or deleted): the kept copy
+    /// is replaced, so a join served from memory never shows stale text.
+    pub fn change(&mut self, message: Arc<EncodedMessage>) {
+        if let Ok(at) = self.messages.binary_search_by_key(&message.id, |m| m.id) {
+            self.messages[at] = message.clone();
+        }
+        if !self.loaded {
+            self.changed.push(message);
+        }
+    }
+
     /// Takes the newest page read from the database (as many messages as
     /// are kept, or all there are) after the room appeared. The first offer
     /// makes the room servable from memory; later ones change nothing.
@@ -147,5 +163,8 @@ impl Recent {
             self.push(message, keep);
         }
         self.loaded = true;
+        for message in std::mem::take(&mut self.changed) {
+            self.change(message);
+        }
     }
 }

@@ -19,7 +19,11 @@ use axum::{
 use sapa_protocol::{ErrorCode, ValidationError, rest::ErrorBody};
 use serde::de::DeserializeOwned;
 
-use crate::{accounts::AuthError, persist::WriteError, store::StoreError};
+use crate::{
+    accounts::AuthError,
+    persist::{WriteError, changes::ChangeError},
+    store::StoreError,
+};
 
 /// An error a REST handler returns.
 #[derive(Debug)]
@@ -117,6 +121,20 @@ impl From<AuthError> for ApiError {
 
 /// A message not stored: 503 when the database is down (the sender may
 /// retry with the same client_id), 500 otherwise (logged by the writer).
+impl From<ChangeError> for ApiError {
+    fn from(error: ChangeError) -> Self {
+        match error {
+            ChangeError::NotFound => Self::not_found("no such message"),
+            ChangeError::NotAuthor => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "only its author may edit or delete a message",
+            ),
+            ChangeError::Store(error) => error.into(),
+        }
+    }
+}
+
 impl From<WriteError> for ApiError {
     fn from(error: WriteError) -> Self {
         match error {

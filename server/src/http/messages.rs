@@ -1,10 +1,16 @@
-//! `GET /messages` (a page of history) and `POST /messages` (send over REST;
-//! delivered to the room's WebSocket clients like any other message).
+//! `GET /messages` (a page of history), `POST /messages` (send over REST;
+//! delivered to the room's WebSocket clients like any other message), and
+//! `PATCH`/`DELETE /messages/{id}` (edit or delete one's own).
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
 use sapa_protocol::{
     ClientId, Content, MessageView, PageLimit, RoomName, ServerMessage,
-    rest::{ErrorBody, PostMessage},
+    rest::{EditMessage, ErrorBody, PostMessage},
     serialize_message_frames,
 };
 use serde::{Deserialize, Serialize};
@@ -14,7 +20,11 @@ use super::{
     bearer::Bearer,
     error::{ApiError, ApiJson, ApiQuery},
 };
-use crate::{state::AppState, store::NewMessage};
+use crate::{
+    persist::changes::{self, Change},
+    state::AppState,
+    store::NewMessage,
+};
 
 /// Which page of history.
 #[derive(Deserialize, IntoParams)]
@@ -117,4 +127,63 @@ pub async fn post(
     };
     // The same object as a `message` frame, `type` included.
     Ok((status, Json(ServerMessage::Message(stored.view))))
+}
+
+/// Changes the text of one of the caller's messages; the room hears
+/// `edited`.
+#[utoipa::path(patch, path = "/messages/{id}", tag = "Messages", request_body = EditMessage,
+    params(("id" = i64, Path, description = "the message")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "edited: the message as it now reads", body = MessageView),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "someone else's message", body = ErrorBody),
+        (status = 404, description = "no such message, or deleted", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 503, description = "database down: nothing changed", body = ErrorBody),
+    ))]
+pub async fn edit(
+    State(state): State<AppState>,
+    caller: Bearer,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<EditMessage>,
+) -> Result<Json<ServerMessage>, ApiError> {
+    let content = Content::parse(body.content)?;
+    let applied = changes::apply(
+        &state.store,
+        &state.hub,
+        id,
+        caller.identity.user_id,
+        Change::Edit(content),
+    )
+    .await?;
+    Ok(Json(ServerMessage::Message(applied.view)))
+}
+
+/// Deletes one of the caller's messages: its text is erased and a
+/// tombstone stays; the room hears `deleted`.
+#[utoipa::path(delete, path = "/messages/{id}", tag = "Messages",
+    params(("id" = i64, Path, description = "the message")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "someone else's message", body = ErrorBody),
+        (status = 404, description = "no such message, or deleted already", body = ErrorBody),
+        (status = 503, description = "database down: nothing changed", body = ErrorBody),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Bearer,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    changes::apply(
+        &state.store,
+        &state.hub,
+        id,
+        caller.identity.user_id,
+        Change::Delete,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

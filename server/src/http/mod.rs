@@ -15,6 +15,7 @@ mod health;
 mod messages;
 pub mod openapi;
 mod rooms;
+mod search;
 mod sessions;
 mod tester;
 mod users;
@@ -47,6 +48,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(users::active))
         .routes(routes!(sessions::login, sessions::logout))
         .routes(routes!(messages::list, messages::post))
+        .routes(routes!(messages::edit, messages::delete))
+        .routes(routes!(search::search))
         .routes(routes!(rooms::list))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -1,10 +1,12 @@
-//! Persistence off the request path, all on one generic batching task
-//! ([`batcher`]): the message [`writer`] (store, then broadcast, then
-//! answer), the [`last_seen`] recorder, and (in `accounts/tokens.rs`) the
-//! token look-ups. The SQL each batch runs is in [`crate::store`]; what a
-//! stored message means to the rooms is the hub's.
+//! Persistence: the one generic batching task ([`batcher`]) and what runs
+//! on it: the message [`writer`] (store, then broadcast, then answer), the
+//! [`last_seen`] recorder, and (in `accounts/tokens.rs`) the token
+//! look-ups; and [`changes`], the one path for edits and deletes (store,
+//! then tell the room). The SQL is in [`crate::store`]; what a stored
+//! message means to the rooms is the hub's.
 
 pub mod batcher;
+pub mod changes;
 pub mod last_seen;
 pub mod writer;
 

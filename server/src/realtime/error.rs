@@ -8,7 +8,11 @@
 use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{DecodeError, ErrorCode, ErrorRef, ServerMessage};
 
-use crate::{accounts::AuthError, persist::WriteError, store::StoreError};
+use crate::{
+    accounts::AuthError,
+    persist::{WriteError, changes::ChangeError},
+    store::StoreError,
+};
 
 /// How the server ends a connection: the close frame's code and reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +133,19 @@ impl From<AuthError> for WsError {
                 tracing::error!(%error, "authentication failed");
                 Self::new(ErrorCode::Internal, "internal error")
             }
+        }
+    }
+}
+
+impl From<ChangeError> for WsError {
+    fn from(error: ChangeError) -> Self {
+        match error {
+            ChangeError::NotFound => Self::new(ErrorCode::NotFound, "no such message"),
+            ChangeError::NotAuthor => Self::new(
+                ErrorCode::Forbidden,
+                "only its author may edit or delete a message",
+            ),
+            ChangeError::Store(error) => error.into(),
         }
     }
 }

@@ -7,6 +7,7 @@ use sapa_protocol::MAX_RESUME;
 use super::session::{Credential, Done, Task};
 use crate::{
     chat::{Replay, Replayed},
+    persist::changes,
     state::AppState,
 };
 
@@ -38,5 +39,28 @@ pub async fn perform(state: &AppState, task: Task) -> Done {
             before_id,
             limit,
         } => Done::Page(state.store.history_before(room_id, before_id, limit).await),
+        Task::Changes { room_id, since } => {
+            Done::Changes(state.store.changes_after(room_id, since).await)
+        }
+        Task::Change {
+            id,
+            user_id,
+            change,
+        } => Done::Changed(
+            changes::apply(&state.store, &state.hub, id, user_id, change)
+                .await
+                .map(Box::new),
+        ),
+        Task::Search {
+            query,
+            room,
+            before_id,
+            limit,
+        } => Done::Found(
+            state
+                .store
+                .search(&query, room.as_ref(), before_id, limit)
+                .await,
+        ),
     }
 }

@@ -6,7 +6,10 @@ use sapa_protocol::{ClientId, Content, MessageView, RoomName, Username};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 
-use super::{Store, StoreError};
+use super::{
+    Store, StoreError,
+    views::{MessageRow, select_view},
+};
 
 /// A message waiting to be stored.
 #[derive(Debug, Clone)]
@@ -37,19 +40,6 @@ struct InsertedRow {
     created_at: OffsetDateTime,
 }
 
-#[derive(FromRow)]
-struct MessageRow {
-    id: i64,
-    #[sqlx(try_from = "String")]
-    room: RoomName,
-    #[sqlx(try_from = "String")]
-    username: Username,
-    #[sqlx(try_from = "String")]
-    content: Content,
-    created_at: OffsetDateTime,
-    client_id: Option<String>,
-}
-
 /// A stored message with its author's id, to match it to a retried send.
 #[derive(FromRow)]
 struct AuthoredRow {
@@ -62,19 +52,6 @@ impl AuthoredRow {
     /// Whether this is the message stored under `key` (user_id, client_id).
     fn is_for(&self, (user_id, client_id): (i64, &str)) -> bool {
         self.user_id == user_id && self.message.client_id.as_deref() == Some(client_id)
-    }
-}
-
-impl From<MessageRow> for MessageView {
-    fn from(row: MessageRow) -> Self {
-        Self {
-            id: row.id,
-            room: row.room,
-            username: row.username,
-            content: row.content,
-            timestamp: row.created_at,
-            client_id: row.client_id.and_then(|c| ClientId::parse(c).ok()),
-        }
     }
 }
 
@@ -104,21 +81,6 @@ const INSERT_BATCH: &str = "
     SELECT input.ord, inserted.id, inserted.created_at
       FROM input JOIN inserted USING (id)";
 
-/// `SELECT` of message views (with `$extra` columns), then `$tail`.
-macro_rules! select_view {
-    ($tail:literal) => {
-        select_view!("", $tail)
-    };
-    ($extra:literal, $tail:literal) => {
-        concat!(
-            "SELECT m.id, r.name AS room, u.username, m.content, m.created_at, m.client_id",
-            $extra,
-            " FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id ",
-            $tail
-        )
-    };
-}
-
 /// The messages stored under (user_id, client_id) pairs, with their authors.
 const BY_CLIENT_ID: &str = select_view!(
     ", m.user_id",
@@ -147,9 +109,11 @@ impl NewMessage {
             id,
             room: self.room.clone(),
             username: self.username.clone(),
-            content: self.content.clone(),
+            content: self.content.clone().into(),
             timestamp,
             client_id: self.client_id.clone(),
+            edited_at: None,
+            deleted: false,
         }
     }
 }

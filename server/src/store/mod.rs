@@ -5,11 +5,15 @@
 //! Queries use `query_as` with `FromRow` rather than the `query!` macros, so
 //! building the server never needs a live database.
 
+mod changes;
 mod messages;
 mod rooms;
+mod search;
 mod sessions;
 mod users;
+mod views;
 
+pub use changes::Changed;
 pub use messages::{NewMessage, StoredMessage};
 pub use sessions::SessionUser;
 pub use users::UserRecord;

@@ -2,6 +2,7 @@
 //! database per test (`#[sqlx::test]`), driven over real sockets; and the
 //! store's trickier statements against the same fresh databases.
 
+mod changes;
 mod helpers;
 mod presence;
 mod rest;

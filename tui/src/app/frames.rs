@@ -5,7 +5,8 @@
 //! [`super::sync`].
 
 use sapa_protocol::{
-    ClientKind, ErrorCode, ErrorFrame, ErrorRef, MessageView, ServerMessage, Username, WhoPage,
+    ClientKind, ErrorCode, ErrorFrame, ErrorRef, MessageText, MessageView, SearchResults,
+    ServerMessage, Username, WhoPage,
 };
 
 use super::rooms::{Arrival, Entry, NoticeKind, mentions};
@@ -30,6 +31,23 @@ impl State {
                 }
             }
             ServerMessage::Who(page) => self.on_who(page),
+            ServerMessage::Edited(e) => {
+                if let Some(i) = self.room_index(&e.room) {
+                    self.rooms[i].change(e.id, |view| {
+                        view.content = e.content.into();
+                        view.edited_at = Some(e.edited_at);
+                    });
+                }
+            }
+            ServerMessage::Deleted(d) => {
+                if let Some(i) = self.room_index(&d.room) {
+                    self.rooms[i].change(d.id, |view| {
+                        view.content = MessageText::erased();
+                        view.deleted = true;
+                    });
+                }
+            }
+            ServerMessage::SearchResults(results) => self.on_search_results(results),
             ServerMessage::Joined(c) => {
                 if let Some(i) = self.room_index(&c.room) {
                     let users = &mut self.rooms[i].users;
@@ -71,6 +89,40 @@ impl State {
             }
             ServerMessage::Error(e) => self.on_error(e, fx),
             ServerMessage::Pong(_) => {}
+        }
+    }
+
+    /// The answer to `/search`: the matches as notices, newest first.
+    fn on_search_results(&mut self, results: SearchResults) {
+        let wall = self.clock.wall;
+        let i = self.active;
+        if results.messages.is_empty() {
+            self.notice_in(
+                i,
+                wall,
+                format!("no messages match {:?}", results.q),
+                NoticeKind::System,
+            );
+            return;
+        }
+        let more = if results.has_more {
+            " (newest shown)"
+        } else {
+            ""
+        };
+        self.notice_in(
+            i,
+            wall,
+            format!(
+                "{} found for {:?}{more}:",
+                results.messages.len(),
+                results.q
+            ),
+            NoticeKind::System,
+        );
+        for m in results.messages {
+            let text = format!("#{} {}: {}", m.room, m.username, m.content);
+            self.notice_in(i, m.timestamp, text, NoticeKind::System);
         }
     }
 

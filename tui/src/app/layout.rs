@@ -144,6 +144,11 @@ pub fn clock(t: time::OffsetDateTime, offset: UtcOffset) -> String {
         .unwrap_or_else(|_| "--:--".to_owned())
 }
 
+/// How a message's text looks: highlighted when it mentions the user.
+fn text_tone(mention: bool) -> Tone {
+    if mention { Tone::Mention } else { Tone::Text }
+}
+
 /// The rows one entry takes at `width` columns.
 pub fn entry_rows(entry: &Entry, me: &Username, offset: UtcOffset, width: usize) -> Vec<Row> {
     match entry {
@@ -154,13 +159,19 @@ pub fn entry_rows(entry: &Entry, me: &Username, offset: UtcOffset, width: usize)
             } else {
                 Tone::Nick(view.username.as_str().to_owned())
             };
-            let text = if *mention { Tone::Mention } else { Tone::Text };
+            let (text, tone) = if view.deleted {
+                ("message deleted".to_owned(), Tone::Dim)
+            } else if view.edited_at.is_some() {
+                (format!("{} (edited)", view.content), text_tone(*mention))
+            } else {
+                (view.content.as_str().to_owned(), text_tone(*mention))
+            };
             message_rows(
                 &clock(view.timestamp, offset),
                 view.username.as_str(),
                 nick,
-                view.content.as_str(),
-                text,
+                &text,
+                tone,
                 width,
             )
         }

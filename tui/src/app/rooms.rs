@@ -212,6 +212,22 @@ impl Room {
 
     /// Adds a stored message at its place by id; returns the index it took,
     /// or `None` if that id is already shown.
+    /// A shown message changed (edited or deleted): it now reads as
+    /// `change` says. Returns whether the room shows it.
+    pub fn change(&mut self, id: i64, change: impl FnOnce(&mut MessageView)) -> bool {
+        let found = self.entries.iter_mut().find_map(|entry| match entry {
+            Entry::Message { view, .. } if view.id == id => Some(view),
+            _ => None,
+        });
+        match found {
+            Some(view) => {
+                change(view);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn insert(&mut self, view: MessageView, mention: bool) -> Option<usize> {
         if !self.ids.insert(view.id) {
             return None;

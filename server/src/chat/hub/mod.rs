@@ -27,6 +27,7 @@ use std::{
     time::Duration,
 };
 
+use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{MessageView, Presence, RoomName, Username};
 use tokio_util::sync::CancellationToken;
 
@@ -321,6 +322,20 @@ impl Hub {
                 state.recent.push(message.clone(), self.keep);
                 state.send_all(&Outbound::Message(message), None, Wake::Now, due);
             }
+        }
+    }
+
+    /// A stored message changed (edited or deleted): its room's recent
+    /// history takes the new form `view`, and every member gets `frame`
+    /// (`edited` or `deleted`) at once.
+    pub fn changed(&self, view: &MessageView, frame: Utf8Bytes) {
+        let message = EncodedMessage::new(view);
+        let item = Outbound::Frame(Arc::new(frame));
+        let mut hub = self.lock();
+        let State { rooms, due, .. } = &mut *hub;
+        if let Some(state) = rooms.get_mut(&view.room) {
+            state.recent.change(message);
+            state.send_all(&item, None, Wake::Now, due);
         }
     }
 

@@ -37,6 +37,8 @@ fn message_with_id(room: &RoomName, id: i64) -> MessageView {
         content: "hi".parse().unwrap(),
         timestamp: OffsetDateTime::UNIX_EPOCH,
         client_id: None,
+        edited_at: None,
+        deleted: false,
     }
 }
 
@@ -229,4 +231,37 @@ fn a_join_storm_into_a_big_room_costs_each_member_one_count_per_tick() {
         .find(|f| f.contains(r#""users":["#))
         .expect("the whole list when the room is small again");
     assert!(list.contains(r#""u9""#), "{list}");
+}
+
+#[test]
+fn a_change_reaches_the_room_and_the_history_served_from_memory() {
+    let hub = Hub::new(5, 500);
+    let room = RoomName::general();
+    let (a, _) = mailbox("alice");
+    hub.join(&room, 1, 1, a.clone(), Replay::Latest);
+    // Changed before the first page is offered: laid over the page, which
+    // may have been read before the change.
+    let mut edited = message_with_id(&room, 3);
+    edited.content = "fixed".parse().unwrap();
+    hub.changed(&edited, Utf8Bytes::from_static(r#"{"type":"edited"}"#));
+    let page = [message_with_id(&room, 3), message_with_id(&room, 4)];
+    hub.offer_history(&room, &Replayed::encode(&page, false));
+    assert_eq!(queued(&a), [r#"{"type":"edited"}"#], "the room hears it");
+    // Changed after: the kept copy is replaced.
+    let mut gone = message_with_id(&room, 4);
+    gone.content = sapa_protocol::MessageText::erased();
+    gone.deleted = true;
+    hub.changed(&gone, Utf8Bytes::from_static(r#"{"type":"deleted"}"#));
+    let (b, _) = mailbox("bob");
+    let history = hub.join(&room, 1, 2, b, Replay::Latest).history.unwrap();
+    let frame = ServerMessage::decode(&history.frame).unwrap();
+    let ServerMessage::History(history) = frame else {
+        panic!("{frame:?}")
+    };
+    let shown: Vec<(&str, bool)> = history
+        .messages
+        .iter()
+        .map(|m| (m.content.as_str(), m.deleted))
+        .collect();
+    assert_eq!(shown, [("fixed", false), ("", true)]);
 }

@@ -10,6 +10,7 @@
 //! live. Nothing drains the connection's queue while a join waits for the
 //! database, because the pump performs tasks before anything else.
 
+use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{
     ClientKind, ErrorCode, ErrorRef, Join, Presence, RoomName, Secret, ServerMessage, Username,
     Welcome,
@@ -20,7 +21,9 @@ use super::{Awaiting, Done, Joined, Replies, Session, Step, Task, encode};
 use crate::{
     accounts::AuthError,
     chat::{HistoryFrame, Mailbox, Replay},
+    persist::changes::change_frame,
     realtime::error::{Close, WsError},
+    store::StoreError,
 };
 
 /// How a first join proves who it is.
@@ -51,11 +54,29 @@ enum Stage {
     /// Registered; reading the history from the database.
     ReadingHistory {
         room: RoomName,
+        room_id: i64,
         /// The connection was in the room before this join.
         rejoin: bool,
         replay: Replay,
         presence: Presence,
     },
+    /// A resume's history is ready; reading the changes made since to the
+    /// messages the client holds.
+    ReadingChanges {
+        room: RoomName,
+        rejoin: bool,
+        history: HistoryFrame,
+        presence: Presence,
+    },
+}
+
+/// A join whose history is in hand.
+struct Ready {
+    room: RoomName,
+    room_id: i64,
+    rejoin: bool,
+    history: HistoryFrame,
+    presence: Presence,
 }
 
 /// What a join's errors refer to.
@@ -134,27 +155,42 @@ impl Session {
             (
                 Stage::ReadingHistory {
                     room,
+                    room_id,
                     rejoin,
                     replay,
                     presence,
                 },
                 Done::JoinHistory(page),
             ) => {
-                let page = match page {
-                    Ok(page) => page,
-                    Err(error) => {
-                        if !rejoin {
-                            self.rooms.leave(&room);
-                        }
-                        return Err(WsError::from(error).about(join_ref()));
-                    }
-                };
+                let page = self.or_leave(&room, rejoin, page)?;
                 if replay == Replay::Latest {
                     // Later joins of the room are answered from memory.
                     self.rooms.hub().offer_history(&room, &page);
                 }
                 let history = page.into_frame(&room);
-                Ok(self.welcome(&request, room, history, presence, out))
+                let ready = Ready {
+                    room,
+                    room_id,
+                    rejoin,
+                    history,
+                    presence,
+                };
+                Ok(self.history_ready(request, ready, out))
+            }
+            (
+                Stage::ReadingChanges {
+                    room,
+                    rejoin,
+                    history,
+                    presence,
+                },
+                Done::Changes(changes),
+            ) => {
+                let changes = self.or_leave(&room, rejoin, changes)?;
+                let frames = changes
+                    .iter()
+                    .map(|(view, seq)| encode(&change_frame(view, *seq)));
+                Ok(self.welcome(&request, room, history, frames, presence, out))
             }
             (stage, done) => {
                 tracing::error!(
@@ -204,25 +240,78 @@ impl Session {
             seen_up_to: 0,
         };
         let entered = self.rooms.join(&room, room_id, mailbox, replay, joined);
-        if let Some(history) = entered.history {
-            return self.welcome(&request, room, history, entered.presence, out);
-        }
-        let stage = Stage::ReadingHistory {
+        let Some(history) = entered.history else {
+            let stage = Stage::ReadingHistory {
+                room,
+                room_id,
+                rejoin,
+                replay,
+                presence: entered.presence,
+            };
+            self.wait(request, stage);
+            return Step::Run(Task::JoinHistory { room_id, replay });
+        };
+        let ready = Ready {
             room,
+            room_id,
             rejoin,
-            replay,
+            history,
             presence: entered.presence,
         };
-        self.wait(request, stage);
-        Step::Run(Task::JoinHistory { room_id, replay })
+        self.history_ready(request, ready, out)
     }
 
-    /// The three frames that answer a join, in one write.
+    /// The history is in hand: a connection resuming the room (its first
+    /// join of it here, with `since_id`) also needs the changes made since
+    /// to the messages it holds; a rejoin of a room it is in hears them
+    /// live.
+    fn history_ready(&mut self, request: Join, ready: Ready, out: &mut Replies) -> Step {
+        let Ready {
+            room,
+            room_id,
+            rejoin,
+            history,
+            presence,
+        } = ready;
+        match request.since_id {
+            Some(since) if !rejoin => {
+                let stage = Stage::ReadingChanges {
+                    room,
+                    rejoin,
+                    history,
+                    presence,
+                };
+                self.wait(request, stage);
+                Step::Run(Task::Changes { room_id, since })
+            }
+            _ => self.welcome(&request, room, history, [], presence, out),
+        }
+    }
+
+    /// A database answer for a join, or the join undone: a connection that
+    /// was not in the room before leaves it again.
+    fn or_leave<T>(
+        &mut self,
+        room: &RoomName,
+        rejoin: bool,
+        answer: Result<T, StoreError>,
+    ) -> Result<T, WsError> {
+        answer.map_err(|error| {
+            if !rejoin {
+                self.rooms.leave(room);
+            }
+            WsError::from(error).about(join_ref())
+        })
+    }
+
+    /// The frames that answer a join, in one write: welcome, history, the
+    /// changes a resume missed, presence.
     fn welcome(
         &mut self,
         request: &Join,
         room: RoomName,
         history: HistoryFrame,
+        changes: impl IntoIterator<Item = Utf8Bytes>,
         presence: Presence,
         out: &mut Replies,
     ) -> Step {
@@ -238,6 +327,7 @@ impl Session {
             timestamp: OffsetDateTime::now_utc(),
         })));
         out.push(history.frame.into());
+        out.extend(changes);
         out.push(encode(&ServerMessage::Presence(presence)));
         Step::Idle
     }

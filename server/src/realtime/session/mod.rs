@@ -15,11 +15,14 @@
 //! there.
 //!
 //! Each command has its own file: [`join`](self::join), [`send`](self::send),
-//! [`leave`](self::leave), [`history`](self::history), [`who`](self::who).
+//! [`leave`](self::leave), [`history`](self::history), [`who`](self::who),
+//! [`change`](self::change) (edit and delete), [`search`](self::search).
 
+mod change;
 mod history;
 mod join;
 mod leave;
+mod search;
 mod send;
 #[cfg(test)]
 mod tests;
@@ -28,7 +31,7 @@ mod who;
 use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{
     ClientId, ClientKind, ClientMessage, ErrorCode, ErrorRef, MAX_FRAME_BYTES, MessageView, Pong,
-    RoomName, Secret, ServerMessage, Username, decode_client,
+    RoomName, SearchQuery, Secret, ServerMessage, Username, decode_client,
 };
 
 use super::{
@@ -39,6 +42,7 @@ use crate::{
     accounts::{AuthError, Identity},
     chat::{ConnId, EncodedMessage, Hub, Membership, Outbox, Replay, Replayed},
     persist::WriteResult,
+    persist::changes::{Applied, Change, ChangeError},
     store::{NewMessage, StoreError},
 };
 
@@ -84,6 +88,22 @@ pub enum Task {
         before_id: Option<i64>,
         limit: u16,
     },
+    /// The changes a resuming join missed: to messages up to `since`, made
+    /// after it; [`Done::Changes`].
+    Changes { room_id: i64, since: i64 },
+    /// Edit or delete message `id` as `user_id`; [`Done::Changed`].
+    Change {
+        id: i64,
+        user_id: i64,
+        change: Change,
+    },
+    /// Messages matching `query`; [`Done::Found`].
+    Search {
+        query: SearchQuery,
+        room: Option<RoomName>,
+        before_id: Option<i64>,
+        limit: u16,
+    },
 }
 
 /// The outcome of a [`Task`].
@@ -95,6 +115,13 @@ pub enum Done {
     JoinHistory(Result<Replayed, StoreError>),
     /// Messages oldest first, and whether older ones exist.
     Page(Result<(Vec<MessageView>, bool), StoreError>),
+    /// Changed messages as they now read, with each change's seq, oldest
+    /// change first.
+    Changes(Result<Vec<(MessageView, i64)>, StoreError>),
+    /// The change made (boxed: a view and a frame), or why not.
+    Changed(Result<Box<Applied>, ChangeError>),
+    /// Matches, newest first, and whether older ones exist.
+    Found(Result<(Vec<MessageView>, bool), StoreError>),
 }
 
 /// What the caller does after handling an input (and sending the replies).
@@ -129,6 +156,10 @@ enum Awaiting {
     Join(Box<join::Pending>),
     /// A page of older messages for this room.
     Page(RoomName),
+    /// An edit or a delete (which of the two, for its errors).
+    Change(ClientKind),
+    /// A search for this query.
+    Search(SearchQuery),
 }
 
 /// One connection's protocol state.
@@ -244,6 +275,11 @@ impl Session {
             ClientMessage::Leave(request) => self.on_leave(request, out),
             ClientMessage::History(request) => self.on_history(request),
             ClientMessage::Who(request) => self.on_who(request, out),
+            ClientMessage::Edit(request) => {
+                Ok(self.on_change(request.id, Change::Edit(request.content)))
+            }
+            ClientMessage::Delete(request) => Ok(self.on_change(request.id, Change::Delete)),
+            ClientMessage::Search(request) => Ok(self.on_search(request)),
         }
     }
 
@@ -254,6 +290,10 @@ impl Session {
                 let page = page.map_err(Self::page_failed)?;
                 Ok(self.page_read(room, page, out))
             }
+            (Some(Awaiting::Change(kind)), Done::Changed(applied)) => {
+                self.change_made(kind, applied, out)
+            }
+            (Some(Awaiting::Search(query)), Done::Found(found)) => self.found(query, found, out),
             (awaiting, done) => {
                 // The pump hands back exactly the outcome of the task asked
                 // for; anything else is a bug, refused without a panic.

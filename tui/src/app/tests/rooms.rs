@@ -66,3 +66,48 @@ fn server_text_cannot_reach_the_terminal_as_escape_sequences() {
     };
     assert_eq!(form.error.as_deref(), Some("bad\u{fffd}[31m"));
 }
+
+#[test]
+fn an_edit_and_a_delete_change_the_lines_shown_in_place() {
+    let mut s = online(
+        vec![msg(1, "bob", "typo hre"), msg(2, "bob", "oops secret")],
+        &[],
+    );
+    frame(
+        &mut s,
+        ServerMessage::Edited(sapa_protocol::Edited {
+            room: "general".parse().unwrap(),
+            id: 1,
+            content: "typo here".parse().unwrap(),
+            edited_at: at(3),
+            seq: 3,
+        }),
+    );
+    frame(
+        &mut s,
+        ServerMessage::Deleted(sapa_protocol::Deleted {
+            room: "general".parse().unwrap(),
+            id: 2,
+            seq: 4,
+        }),
+    );
+    let shown: Vec<String> = s
+        .layout()
+        .last_rows(3)
+        .iter()
+        .map(|row| row.iter().map(|seg| seg.text.as_str()).collect())
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "10:01 bob typo here (edited)",
+            "10:02 bob message deleted",
+            "10:45 * Welcome alice!"
+        ]
+    );
+    let views: Vec<&sapa_protocol::MessageView> = s.room().messages().collect();
+    assert!(
+        views[1].content.is_erased(),
+        "the text is gone from memory too"
+    );
+}

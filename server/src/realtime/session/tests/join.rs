@@ -234,4 +234,40 @@ fn a_resume_asks_for_everything_after_since_id() {
         ),
         "{step:?}"
     );
+    // Then the changes made since to the messages it holds, replayed after
+    // the history and before presence.
+    let page = Replayed::encode(&[view(42, "general", "new")], false);
+    let (replies, step) = alice.done(Done::JoinHistory(Ok(page)));
+    assert!(replies.is_empty());
+    assert!(
+        matches!(
+            step,
+            Step::Run(Task::Changes {
+                room_id: 1,
+                since: 41
+            })
+        ),
+        "{step:?}"
+    );
+    let mut edited = view(40, "general", "fixed");
+    edited.edited_at = Some(time::OffsetDateTime::UNIX_EPOCH);
+    let mut gone = view(39, "general", "x");
+    gone.content = sapa_protocol::MessageText::erased();
+    gone.deleted = true;
+    let (replies, step) = alice.done(Done::Changes(Ok(vec![(edited, 43), (gone, 44)])));
+    assert!(matches!(step, Step::Idle));
+    assert_eq!(
+        kinds(&replies),
+        ["welcome", "history", "edited", "deleted", "presence"]
+    );
+}
+
+#[test]
+fn a_rejoin_of_a_room_already_joined_replays_no_changes() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    alice.join("alice", "general", 1);
+    let (replies, step) = alice.send(json!({"type": "join", "username": "alice", "since_id": 0}));
+    assert!(matches!(step, Step::Idle), "served from memory: {step:?}");
+    assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
 }

@@ -4,6 +4,7 @@
 //! hands in what it got; the hub is real, so presence and fan-out are
 //! observed in other connections' outboxes.
 
+mod change;
 mod frames;
 mod join;
 mod rooms;
@@ -101,6 +102,7 @@ impl Client {
                 Step::Run(Task::JoinHistory { .. }) => {
                     Done::JoinHistory(Ok(Replayed::encode(&[], false)))
                 }
+                Step::Run(Task::Changes { .. }) => Done::Changes(Ok(Vec::new())),
                 other => panic!("unexpected step {other:?}"),
             };
             let (replies, next) = self.done(done);
@@ -171,6 +173,8 @@ fn view(id: i64, room: &str, text: &str) -> MessageView {
         content: text.parse().unwrap(),
         timestamp: OffsetDateTime::UNIX_EPOCH,
         client_id: None,
+        edited_at: None,
+        deleted: false,
     }
 }
 
@@ -196,6 +200,9 @@ fn kinds(replies: &[ServerMessage]) -> Vec<&'static str> {
             ServerMessage::Error(_) => "error",
             ServerMessage::Pong(_) => "pong",
             ServerMessage::Who(_) => "who",
+            ServerMessage::Edited(_) => "edited",
+            ServerMessage::Deleted(_) => "deleted",
+            ServerMessage::SearchResults(_) => "search_results",
         })
         .collect()
 }

@@ -1,0 +1,61 @@
+//! `GET /search`: the `search` frame over REST.
+
+use axum::{Json, extract::State};
+use sapa_protocol::{
+    RoomName, SearchLimit, SearchQuery, SearchResults, ServerMessage, rest::ErrorBody,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{
+    bearer::Bearer,
+    error::{ApiError, ApiQuery},
+};
+use crate::state::AppState;
+
+/// What to look for.
+#[derive(Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Words (quotes for a phrase, `-word` to exclude, `or`), or a
+    /// substring of three or more characters in any script.
+    pub q: String,
+    /// Only this room.
+    pub room: Option<String>,
+    /// 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// Only matches older than this id (the next page).
+    pub before_id: Option<i64>,
+}
+
+/// Messages matching `q`, newest first, never deleted ones: the same
+/// object as the `search_results` frame, `type` included.
+#[utoipa::path(get, path = "/search", tag = "Messages", params(SearchParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the matches", body = Object),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "an empty query, a bad room name or limit", body = ErrorBody),
+        (status = 503, body = ErrorBody),
+    ))]
+pub async fn search(
+    State(state): State<AppState>,
+    _caller: Bearer,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<ServerMessage>, ApiError> {
+    let query = SearchQuery::parse(params.q)?;
+    let room = params.room.map(RoomName::parse).transpose()?;
+    let limit = params
+        .limit
+        .map(SearchLimit::parse)
+        .transpose()?
+        .unwrap_or_default();
+    let (messages, has_more) = state
+        .store
+        .search(&query, room.as_ref(), params.before_id, limit.get())
+        .await?;
+    Ok(Json(ServerMessage::SearchResults(SearchResults {
+        q: query.into(),
+        messages,
+        has_more,
+    })))
+}
