@@ -1,9 +1,11 @@
 //! Every text that lists keys and commands, generated from the keymap
 //! ([`super::keymap`]): the help overlay's table and its short form, the
-//! paragraph of `sapa --help` about the client, and the README's tables
-//! (which a test compares with the README itself). Words only: drawing the
+//! paragraph of `sapa --help` about the client, the README's tables
+//! (which a test compares with the README itself), and the rows for keys a
+//! config file changed. Words only: drawing the
 //! overlay is [`crate::view`]'s.
 
+use super::bindings::{Keymap, action_name, chord_label};
 use super::keymap::{COMMANDS, Doc, KEYMAP, LITERAL_SLASH, Scope};
 use super::layout::wrap;
 
@@ -30,6 +32,25 @@ pub fn overlay_short() -> Vec<Doc> {
         .filter(|b| on_chat_screen(b.scope))
         .filter_map(|b| b.short);
     keys.chain(COMMANDS.iter().filter_map(|c| c.short))
+        .collect()
+}
+
+/// The help overlay's rows for the keys a config file changed, after the
+/// table's: the keys (or "no key") and the action's name.
+pub fn rebound(keymap: &Keymap) -> Vec<(String, String)> {
+    keymap
+        .rebound()
+        .iter()
+        .map(|r| {
+            let keys: Vec<String> = r.keys.iter().map(|c| chord_label(*c)).collect();
+            let keys = if keys.is_empty() {
+                "no key".to_owned()
+            } else {
+                keys.join(", ")
+            };
+            let name = action_name(r.action).unwrap_or("?");
+            (keys, format!("{name} (config.toml)"))
+        })
         .collect()
 }
 

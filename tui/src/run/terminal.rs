@@ -1,7 +1,7 @@
 //! The interactive client: puts the terminal in raw mode on the alternate
-//! screen (with mouse wheel and bracketed paste), merges keys, resizes,
-//! ticks and the [`Driver`]'s events into one stream, and redraws after
-//! each event.
+//! screen (with mouse wheel, bracketed paste and focus reports), merges
+//! keys, resizes, focus changes, ticks and the [`Driver`]'s events into one
+//! stream, and redraws after each event.
 //!
 //! The terminal is restored on every way out: a normal quit and an error
 //! return drop the [`TerminalGuard`]; a panic runs the hook installed by
@@ -16,8 +16,9 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event as TermEvent, EventStream, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, Event as TermEvent, EventStream, KeyEvent, KeyEventKind,
+    KeyModifiers, MouseEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -50,6 +51,7 @@ pub fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(
         io::stdout(),
+        DisableFocusChange,
         DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
@@ -76,7 +78,8 @@ impl TerminalGuard {
             io::stdout(),
             EnterAlternateScreen,
             EnableMouseCapture,
-            EnableBracketedPaste
+            EnableBracketedPaste,
+            EnableFocusChange
         )?;
         Ok(guard)
     }
@@ -89,7 +92,7 @@ impl Drop for TerminalGuard {
 }
 
 /// The terminal's event in the state machine's words; `None` for what it
-/// does not react to (key releases, mouse moves and clicks, focus).
+/// does not react to (key releases, mouse moves and clicks).
 fn from_terminal(event: TermEvent) -> Option<Event> {
     match event {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => Some(Event::Key(key(k))),
@@ -100,6 +103,8 @@ fn from_terminal(event: TermEvent) -> Option<Event> {
             _ => None,
         },
         TermEvent::Resize(w, h) => Some(Event::Resize(Size::new(w, h))),
+        TermEvent::FocusGained => Some(Event::Focus(true)),
+        TermEvent::FocusLost => Some(Event::Focus(false)),
         _ => None,
     }
 }
@@ -150,6 +155,7 @@ pub async fn main(target: Target, utc_offset: UtcOffset) -> ExitCode {
         utc_offset,
         now: std::time::Instant::now(),
         wall: time::OffsetDateTime::now_utc(),
+        prefs: Default::default(),
     });
     let socket = target.socket();
     let driver = Driver::new(state, &target.server, socket, target.store, target.password);
