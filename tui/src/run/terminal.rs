@@ -36,7 +36,7 @@ use crate::app::layout::Size;
 use crate::app::{Event, Options, State};
 use crate::client::driver::Driver;
 use crate::client::url::server_key;
-use crate::view;
+use crate::view::{self, Theme};
 
 /// Most waiting events taken in between two frames.
 const BATCH: usize = 512;
@@ -183,7 +183,7 @@ async fn run(mut driver: Driver) -> anyhow::Result<()> {
     let stop = terminated();
     tokio::pin!(stop);
     while !quit {
-        terminal.draw(|f| view::draw(f, &driver.state))?;
+        terminal.draw(|f| view::draw(f, &driver.state, &Theme::dark()))?;
         let event = tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(ev)) => match from_terminal(ev) {
