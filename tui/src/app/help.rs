@@ -5,7 +5,7 @@
 //! config file changed. Words only: drawing the
 //! overlay is [`crate::view`]'s.
 
-use super::bindings::{Keymap, action_name, chord_label};
+use super::bindings::{ACTIONS, Keymap, action_name, chord_label};
 use super::keymap::{COMMANDS, Doc, KEYMAP, LITERAL_SLASH, Scope};
 use super::layout::wrap;
 
@@ -69,6 +69,25 @@ pub fn cli_summary() -> String {
 pub fn readme_keys() -> String {
     let rows = KEYMAP.iter().filter_map(|b| b.readme);
     table("key", rows.map(|d| (d.keys.to_owned(), d.what)))
+}
+
+/// The README's table of the action names a config file binds keys to,
+/// with their default keys, as Markdown.
+pub fn readme_actions() -> String {
+    let keymap = Keymap::default();
+    let rows = ACTIONS.iter().map(|(name, action)| {
+        let keys: Vec<String> = keymap
+            .keys_of(*action)
+            .into_iter()
+            .map(chord_label)
+            .collect();
+        (format!("`{name}`"), keys.join(", "))
+    });
+    let mut out = "| action | default keys |\n| --- | --- |\n".to_owned();
+    for (name, keys) in rows {
+        out.push_str(&format!("| {name} | {keys} |\n"));
+    }
+    out
 }
 
 /// The README's table of commands, as Markdown.
