@@ -106,12 +106,12 @@ checked!(ColorValue, Color, parse_color);
 checked!(StyleValue, Style, parse_style);
 checked!(ActionValue, Action, action_named);
 checked!(ElementValue, String, |s| {
-    if Theme::has_element(s) {
+    if Theme::ELEMENTS.contains(&s) {
         Ok(s.to_owned())
     } else {
         Err(format!(
             "no element called {s:?}; elements: {}",
-            Theme::ELEMENTS[..Theme::ELEMENTS.len() - 1].join(", ")
+            Theme::ELEMENTS.join(", ")
         ))
     }
 });
@@ -277,13 +277,21 @@ pub fn parse(text: &str) -> Result<FileConfig, FileError> {
     Ok(file)
 }
 
-/// One key does one thing: no key may be given to two actions.
+/// One key does one thing: no key may be given to two actions. And
+/// quitting keeps a key: the login screen has no other way out.
 fn check_keys(text: &str, file: &FileConfig) -> Result<(), FileError> {
     let mut seen: Vec<(Chord, &str)> = Vec::new();
     for (action, keys) in &file.keys {
         let name = action.key();
+        if action.0 == Action::Quit && keys.0.is_empty() {
+            return Err(FileError {
+                line: line_of(text, "keys", name),
+                key: Some(name.to_owned()),
+                message: "quit needs a key: the login screen has no other way out".to_owned(),
+            });
+        }
         for chord in &keys.0 {
-            if let Some((_, other)) = seen.iter().find(|(c, _)| c == chord) {
+            if let Some((_, other)) = seen.iter().find(|(c, a)| c == chord && *a != name) {
                 return Err(FileError {
                     line: line_of(text, "keys", name),
                     key: Some(name.to_owned()),

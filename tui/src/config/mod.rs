@@ -143,9 +143,6 @@ pub struct Settings {
     pub desktop: Sourced<DesktopChoice>,
     /// The keymap with the file's bindings.
     pub keymap: Keymap,
-    /// The file's values, for its colours (applied by [`Settings::theme`]
-    /// once it is known whether there is colour).
-    theme_file: Option<FileConfig>,
 }
 
 fn pick<T>(
@@ -229,7 +226,6 @@ impl Settings {
             keymap.rebind(action.0, keys.0.clone());
         }
         Self {
-            theme_file: file.config().cloned(),
             file,
             server,
             user,
@@ -260,7 +256,7 @@ impl Settings {
         } else {
             Theme::plain()
         };
-        if let Some(f) = &self.theme_file {
+        if let Some(f) = self.file.config() {
             for (element, style) in &f.colors {
                 // Checked when the file was read.
                 let _ = theme.set(&element.0, style.0);

@@ -180,6 +180,13 @@ fn one_key_for_two_actions_is_refused_where_the_second_is() {
 }
 
 #[test]
+fn quit_keeps_a_key_and_a_key_listed_twice_for_one_action_is_fine() {
+    let e = error("[keys]\n\nquit = []\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("quit")), "{e}");
+    assert!(parse("[keys]\nhelp = [\"f2\", \"F2\"]\n").is_ok());
+}
+
+#[test]
 fn a_broken_file_starts_with_the_defaults_and_says_where() {
     let dir = scratch("broken");
     let file = dir.join("config.toml");

@@ -10,6 +10,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{Theme, centered};
 use crate::app::State;
+use crate::app::bindings::chord_label;
+use crate::app::keymap::Action;
 use crate::app::login::{LoginField, LoginForm};
 
 /// Draws the login form centred in `area`.
@@ -67,8 +69,15 @@ pub(super) fn draw(
     } else {
         lines.push(Line::raw(""));
     }
+    // Quitting is the one key here a config file can move.
+    let quit = state
+        .prefs
+        .keymap
+        .keys_of(Action::Quit)
+        .first()
+        .map_or_else(|| "/quit".to_owned(), |c| chord_label(*c));
     lines.push(Line::from(Span::styled(
-        "Enter signs in · Tab switches field · Ctrl-C quits",
+        format!("Enter signs in · Tab switches field · {quit} quits"),
         theme.hint,
     )));
     lines.push(Line::from(Span::styled(

@@ -231,8 +231,9 @@ impl Theme {
         self.colourless
     }
 
-    /// The elements a config file can restyle, by name.
-    pub const ELEMENTS: [&'static str; 20] = [
+    /// The elements a config file can restyle, by name (the colours of
+    /// names are a list of their own, [`Theme::set_names`]).
+    pub const ELEMENTS: [&'static str; 19] = [
         "status",
         "idle",
         "connecting",
@@ -252,7 +253,6 @@ impl Theme {
         "prompt",
         "help_key",
         "hint",
-        "names",
     ];
 
     fn slot(&mut self, element: &str) -> Option<&mut Style> {
@@ -278,12 +278,6 @@ impl Theme {
             "hint" => &mut self.hint,
             _ => return None,
         })
-    }
-
-    /// Whether a config file may name `element` (see [`Theme::ELEMENTS`];
-    /// `names` takes a list of colours, [`Theme::set_names`]).
-    pub fn has_element(element: &str) -> bool {
-        Self::ELEMENTS.contains(&element) && element != "names"
     }
 
     /// Gives `element` the look `style`, instead of the theme's. Without

@@ -161,3 +161,16 @@ fn the_light_theme_writes_no_light_or_yellow_text() {
         }
     }
 }
+
+#[test]
+fn the_login_screen_names_the_quit_key_in_force() {
+    use crate::app::bindings::{Keymap, parse_chord};
+    use crate::app::keymap::Action;
+    let mut s = client();
+    let mut keymap = Keymap::default();
+    keymap.rebind(Action::Quit, vec![parse_chord("ctrl-q").unwrap()]);
+    s.prefs.keymap = keymap;
+    s.update(Event::LoginNeeded(None));
+    let buf = buffer(&s, &Theme::dark(), 80, 24);
+    find(&buf, "Tab switches field · Ctrl-Q quits");
+}
