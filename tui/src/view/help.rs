@@ -1,7 +1,7 @@
 //! The help overlay (F1, `/help`): the keys and commands as the keymap
-//! lists them ([`crate::app::help`]), then the keys a config file changed,
-//! as a table, or as a flowing paragraph of short forms on a terminal too
-//! small for the table.
+//! lists them with the keys in force ([`crate::app::help`]), as a table,
+//! or as a flowing paragraph of short forms on a terminal too small for
+//! the table.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -16,11 +16,7 @@ use crate::app::help;
 /// Draws the overlay over `area`.
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, theme: &Theme, keymap: &Keymap) {
     let key_style = theme.help_key;
-    let mut rows: Vec<(String, String)> = help::overlay()
-        .into_iter()
-        .map(|d| (d.keys.to_owned(), d.what.to_owned()))
-        .collect();
-    rows.extend(help::rebound(keymap));
+    let rows = help::overlay_for(keymap);
     let key_w = rows.iter().map(|r| r.0.width()).max().unwrap_or(0);
     let full_w = (key_w + 36) as u16;
     let fits = area.width >= full_w + 2 && area.height >= rows.len() as u16 + 2;

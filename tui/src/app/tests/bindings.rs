@@ -161,17 +161,30 @@ fn the_default_keymap_is_the_tables() {
 }
 
 #[test]
-fn the_help_overlay_lists_the_keys_the_config_changed() {
-    let s = with_keys(&[("next_room", &["alt-n", "ctrl-n"]), ("help", &[])]);
-    assert_eq!(
-        help::rebound(&s.prefs.keymap),
-        vec![
-            (
-                "Alt-n, Ctrl-N".to_owned(),
-                "next_room (config.toml)".to_owned()
-            ),
-            ("no key".to_owned(), "help (config.toml)".to_owned()),
-        ]
+fn the_help_overlay_lists_the_keys_in_force() {
+    let row = |keys: &str, what: &str| (keys.to_owned(), what.to_owned());
+    // Ctrl-P goes to the help: previous room loses it, next room keeps its own.
+    let s = with_keys(&[("help", &["ctrl-p", "f2"])]);
+    let rows = help::overlay_for(&s.prefs.keymap);
+    assert!(
+        rows.contains(&row("Ctrl-N", "next room (config.toml)")),
+        "{rows:#?}"
     );
-    assert!(help::rebound(&Keymap::default()).is_empty());
+    assert!(rows.contains(&row("(no key)", "prev room (config.toml)")));
+    assert!(rows.contains(&row("Ctrl-P, F2", "help (config.toml)")));
+    assert!(
+        !rows
+            .iter()
+            .any(|(keys, _)| keys.contains("Ctrl-N / Ctrl-P") || keys == "F1"),
+        "the table's rows for them are gone: {rows:#?}"
+    );
+    assert!(
+        rows.contains(&row("Enter", "send the line")),
+        "the rest as the table says"
+    );
+    let defaults: Vec<_> = help::overlay()
+        .into_iter()
+        .map(|d| row(d.keys, d.what))
+        .collect();
+    assert_eq!(help::overlay_for(&Keymap::default()), defaults);
 }
