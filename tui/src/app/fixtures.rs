@@ -29,7 +29,12 @@ pub fn name(s: &str) -> Username {
 
 /// alice on the chat screen of `localhost:3000`, not connected, 80x24.
 pub fn client() -> State {
-    State::new(Options {
+    State::new(options())
+}
+
+/// What [`client`] starts with.
+pub fn options() -> Options {
+    Options {
         server: "localhost:3000".into(),
         user: name("alice"),
         room: "general".parse().unwrap(),
@@ -37,7 +42,8 @@ pub fn client() -> State {
         utc_offset: UtcOffset::UTC,
         now: Instant::now(),
         wall: at(55),
-    })
+        prefs: Default::default(),
+    }
 }
 
 pub fn msg(id: i64, user: &str, text: &str) -> MessageView {

@@ -9,6 +9,7 @@ use sapa_protocol::{
     ServerMessage, Username, WhoPage,
 };
 
+use super::notify::{Calling, Reason};
 use super::rooms::{Arrival, Entry, NoticeKind, mentions};
 use super::{Conn, Effect, RETRY_AFTER, Settled, State};
 
@@ -229,6 +230,10 @@ impl State {
             view: view.clone(),
             mention,
         });
+        let calling = (arrival == Arrival::Live)
+            .then(|| Self::attention_for(own, mention))
+            .flatten()
+            .map(|reason| (reason, view.username.to_string(), view.content.to_string()));
         if self.rooms[i].insert(view, mention).is_none() {
             return; // already shown
         }
@@ -248,8 +253,27 @@ impl State {
         } else if !active && !own {
             room.unread += 1;
         }
-        if mention && arrival == Arrival::Live {
-            fx.push(Effect::Bell);
+        if let Some((reason, from, text)) = calling {
+            let name = self.rooms[i].name.clone();
+            let msg = Calling {
+                reason,
+                room: &name,
+                from: &from,
+                text: &text,
+            };
+            let now = self.clock.now;
+            fx.extend(self.attention.call(now, self.prefs.notify, msg));
+        }
+    }
+
+    /// Whether a message calls for the user's attention, and why: never
+    /// their own; a mention. (A direct message is where `Reason::Direct`
+    /// will come from.)
+    fn attention_for(own: bool, mention: bool) -> Option<Reason> {
+        match (own, mention) {
+            (true, _) => None,
+            (false, true) => Some(Reason::Mention),
+            (false, false) => None,
         }
     }
 }

@@ -12,29 +12,36 @@
 
 use super::keys::{Key, KeyCode};
 
-/// A key as a binding names it. Ctrl is the one modifier that tells
-/// bindings apart: a chord written with Ctrl needs Ctrl held, one written
-/// without it takes the key whatever is held, unless a Ctrl binding of the
-/// same key is there to take it first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A key as a binding names it. A chord written with Ctrl needs Ctrl
+/// held, one written without it takes the key whatever is held, unless a
+/// Ctrl binding of the same key is there to take it first. Alt chords
+/// (none by default; a config file may bind them) need Alt held and come
+/// before either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Chord {
     pub code: KeyCode,
     pub ctrl: bool,
+    pub alt: bool,
 }
 
 const fn key(code: KeyCode) -> Chord {
-    Chord { code, ctrl: false }
-}
-
-const fn ctrl(c: char) -> Chord {
     Chord {
-        code: KeyCode::Char(c),
-        ctrl: true,
+        code,
+        ctrl: false,
+        alt: false,
     }
 }
 
+const fn ctrl(c: char) -> Chord {
+    ctrl_key(KeyCode::Char(c))
+}
+
 const fn ctrl_key(code: KeyCode) -> Chord {
-    Chord { code, ctrl: true }
+    Chord {
+        code,
+        ctrl: true,
+        alt: false,
+    }
 }
 
 /// Where a binding works.
@@ -50,7 +57,7 @@ pub enum Scope {
 
 /// A change to the line being edited (the chat input, or the focused login
 /// field).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Edit {
     Left,
     Right,
@@ -64,7 +71,7 @@ pub enum Edit {
 }
 
 /// What a key does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Quit,
     /// Send the line, or run it as a command.
@@ -299,22 +306,35 @@ pub const KEYMAP: &[Binding] = &[
 ];
 
 /// What `key` does in `scope` (not counting [`Scope::Everywhere`], which
-/// the caller asks first), if anything.
+/// the caller asks first), if anything, with the default bindings. A
+/// config file's bindings are [`super::bindings::Keymap`]'s.
 pub fn action(scope: Scope, key: Key) -> Option<Action> {
-    let bound = |needs_ctrl: bool| {
-        KEYMAP
-            .iter()
-            .filter(|b| b.scope == scope)
-            .flat_map(|b| b.keys)
-            .find(|(chord, _)| chord.code == key.code && chord.ctrl == needs_ctrl)
-            .map(|(_, action)| *action)
+    let rows = KEYMAP
+        .iter()
+        .filter(|b| b.scope == scope)
+        .flat_map(|b| b.keys.iter().copied());
+    lookup(rows, key)
+}
+
+/// The action of the first chord in `rows` that takes `key`: an Alt chord
+/// with the same Ctrl, else as [`Chord`] says.
+pub fn lookup(rows: impl Iterator<Item = (Chord, Action)> + Clone, key: Key) -> Option<Action> {
+    let bound = |ctrl: bool, alt: bool| {
+        rows.clone()
+            .find(|(chord, _)| chord.code == key.code && chord.ctrl == ctrl && chord.alt == alt)
+            .map(|(_, action)| action)
     };
-    if key.ctrl
-        && let Some(action) = bound(true)
+    if key.alt
+        && let Some(action) = bound(key.ctrl, true)
     {
         return Some(action);
     }
-    bound(false)
+    if key.ctrl
+        && let Some(action) = bound(true, false)
+    {
+        return Some(action);
+    }
+    bound(false, false)
 }
 
 /// A line command.

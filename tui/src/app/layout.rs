@@ -15,12 +15,14 @@ use unicode_width::UnicodeWidthStr;
 
 use super::pending::Pending;
 use super::rooms::{Entry, NoticeKind, Older, Room};
+use super::stamp::TimeFormat;
 
 /// Width of the active-users pane, its separator included.
 pub const USERS_WIDTH: u16 = 18;
 /// Below this terminal width the users pane hides to leave room for text.
 pub const USERS_MIN_TERMINAL_WIDTH: u16 = 60;
-/// Continuation rows of a message start under the name, after `HH:MM `.
+/// Continuation rows of a message start under the name, after `HH:MM `
+/// (with the default time format; a wider one indents further).
 pub const INDENT: usize = 6;
 
 /// The terminal's size in cells. The state machine needs it to know how
@@ -137,20 +139,20 @@ fn seg(text: impl Into<String>, tone: Tone) -> Seg {
     }
 }
 
-/// `HH:MM` in the viewer's time zone.
-pub fn clock(t: time::OffsetDateTime, offset: UtcOffset) -> String {
-    t.to_offset(offset)
-        .format(format_description!("[hour]:[minute]"))
-        .unwrap_or_else(|_| "--:--".to_owned())
-}
-
 /// How a message's text looks: highlighted when it mentions the user.
 fn text_tone(mention: bool) -> Tone {
     if mention { Tone::Mention } else { Tone::Text }
 }
 
-/// The rows one entry takes at `width` columns.
-pub fn entry_rows(entry: &Entry, me: &Username, offset: UtcOffset, width: usize) -> Vec<Row> {
+/// The rows one entry takes at `width` columns, its time written in
+/// `format` for the time zone `offset`.
+pub fn entry_rows(
+    entry: &Entry,
+    me: &Username,
+    offset: UtcOffset,
+    format: &TimeFormat,
+    width: usize,
+) -> Vec<Row> {
     match entry {
         Entry::Message { view, mention } => {
             let own = me.same_account(view.username.as_str());
@@ -167,7 +169,7 @@ pub fn entry_rows(entry: &Entry, me: &Username, offset: UtcOffset, width: usize)
                 (view.content.as_str().to_owned(), text_tone(*mention))
             };
             message_rows(
-                &clock(view.timestamp, offset),
+                &format.format(view.timestamp, offset),
                 view.username.as_str(),
                 nick,
                 &text,
@@ -183,7 +185,7 @@ pub fn entry_rows(entry: &Entry, me: &Username, offset: UtcOffset, width: usize)
                 NoticeKind::Warn => ("!", Tone::Warn),
             };
             message_rows(
-                &clock(*time, offset),
+                &format.format(*time, offset),
                 marker,
                 tone.clone(),
                 text,
@@ -210,6 +212,7 @@ pub struct RoomLayout<'a> {
     pub pending: Vec<&'a Pending>,
     pub me: &'a Username,
     pub offset: UtcOffset,
+    pub time_format: &'a TimeFormat,
     /// The viewer's date: a first message from another day gets a marker.
     pub today: time::Date,
     pub width: usize,
@@ -253,17 +256,17 @@ impl RoomLayout<'_> {
             .pending
             .iter()
             .rev()
-            .map(|p| pending_rows(p, self.me, self.width));
+            .map(|p| pending_rows(p, self.me, self.time_format, self.width));
+        let rows_of =
+            move |e: &Entry| entry_rows(e, self.me, self.offset, self.time_format, self.width);
         let entries = (0..self.room.entries.len()).rev().flat_map(move |i| {
-            let rows = entry_rows(&self.room.entries[i], self.me, self.offset, self.width);
-            let marker = self
-                .day_before(i)
-                .map(|m| entry_rows(&m, self.me, self.offset, self.width));
+            let rows = rows_of(&self.room.entries[i]);
+            let marker = self.day_before(i).map(|m| rows_of(&m));
             std::iter::once(rows).chain(marker)
         });
         let start = (self.room.older == Older::AllShown).then(|| {
             let marker = Entry::Marker(format!("start of #{}", self.room.name));
-            entry_rows(&marker, self.me, self.offset, self.width)
+            rows_of(&marker)
         });
         pending.chain(entries).chain(start)
     }
@@ -293,10 +296,19 @@ impl RoomLayout<'_> {
     }
 }
 
-/// The rows of a pending (unconfirmed) message of the user's own.
-pub fn pending_rows(pending: &Pending, me: &Username, width: usize) -> Vec<Row> {
+/// The rows of a pending (unconfirmed) message of the user's own: `⋯`
+/// where its time will be.
+pub fn pending_rows(
+    pending: &Pending,
+    me: &Username,
+    format: &TimeFormat,
+    width: usize,
+) -> Vec<Row> {
+    let w = format.width().max(1);
+    let left = (w - 1) / 2;
+    let time = format!("{}⋯{}", " ".repeat(left), " ".repeat(w - 1 - left));
     message_rows(
-        "  ⋯  ",
+        &time,
         me.as_str(),
         Tone::OwnNick,
         pending.content.as_str(),
@@ -305,7 +317,8 @@ pub fn pending_rows(pending: &Pending, me: &Username, width: usize) -> Vec<Row> 
     )
 }
 
-/// `HH:MM nick text`, wrapped; continuation rows are indented by [`INDENT`].
+/// `HH:MM nick text`, wrapped; continuation rows start under the name
+/// ([`INDENT`] with the default time format, never past half the width).
 fn message_rows(
     time: &str,
     nick: &str,
@@ -315,10 +328,11 @@ fn message_rows(
     width: usize,
 ) -> Vec<Row> {
     let width = width.max(INDENT + 4);
+    let indent = (time.width() + 1).min(width / 2);
     let prefix_w = time.width() + 1 + nick.width() + 1;
     // A name too long for the pane still leaves room for some text.
     let first_w = width.saturating_sub(prefix_w).max(width / 3).max(1);
-    let rest_w = width - INDENT;
+    let rest_w = width - indent;
     let lines = wrap(text, first_w, rest_w);
     let mut rows = Vec::with_capacity(lines.len());
     for (i, line) in lines.into_iter().enumerate() {
@@ -332,7 +346,7 @@ fn message_rows(
             rows.push(row);
         } else {
             rows.push(vec![
-                seg(" ".repeat(INDENT), Tone::Text),
+                seg(" ".repeat(indent), Tone::Text),
                 seg(line, text_tone.clone()),
             ]);
         }

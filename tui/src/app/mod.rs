@@ -19,6 +19,9 @@
 //! - `commands`: the line commands and Tab completion
 //! - [`keymap`] and [`help`]: every key and command, and the texts listing them
 //! - `scroll`: scrolling and the rows it counts
+//! - [`notify`]: when a message rings the bell or notifies the desktop
+//! - [`prefs`], [`bindings`], [`stamp`]: the user's choices from the
+//!   config file (keys rebound, the time format, notifications)
 //! - [`login`], [`editor`], [`layout`], [`keys`], [`link`]: the pieces
 //!
 //! The linked modules hold types and know nothing of [`State`]; `sync`,
@@ -39,6 +42,7 @@ use sapa_protocol::{
 };
 use time::{OffsetDateTime, UtcOffset};
 
+pub mod bindings;
 mod commands;
 pub mod editor;
 mod frames;
@@ -48,9 +52,12 @@ pub mod keys;
 pub mod layout;
 pub mod link;
 pub mod login;
+pub mod notify;
 pub mod pending;
+pub mod prefs;
 pub mod rooms;
 mod scroll;
+pub mod stamp;
 mod sync;
 
 #[cfg(test)]
@@ -64,7 +71,9 @@ use keys::{Key, KeyCode, Wheel};
 use layout::Size;
 use link::Link;
 use login::LoginForm;
+use notify::{Attention, Notification};
 use pending::Outbox;
+use prefs::Prefs;
 use rooms::{Entry, NoticeKind, Room};
 
 pub use link::Conn;
@@ -98,6 +107,9 @@ pub enum Effect {
     ListRooms,
     /// Ring the terminal bell (a message mentioned the user).
     Bell,
+    /// Show a desktop notification (a message mentioned the user while the
+    /// terminal was not focused; see [`notify`]).
+    Notify(Notification),
     /// Leave the program.
     Quit,
     /// One of the user's messages is settled. The screen shows it already;
@@ -171,6 +183,11 @@ pub enum Event {
     /// Enter would (`sapa send` posts each line so). It is pending, and
     /// settled, like a typed line.
     Post(Content),
+    /// The terminal window gained (`true`) or lost focus.
+    Focus(bool),
+    /// Something local went wrong that the user should read (a config file
+    /// that could not be used): shown as a warning line.
+    Warn(String),
 }
 
 /// Which screen is up.
@@ -205,6 +222,8 @@ pub struct Options {
     pub utc_offset: UtcOffset,
     pub now: Instant,
     pub wall: OffsetDateTime,
+    /// Keys, time format, notifications, more rooms: the config file's.
+    pub prefs: Prefs,
 }
 
 /// Everything the client shows and remembers.
@@ -232,17 +251,26 @@ pub struct State {
     /// presence). `sapa send` turns it off: a script that posts a line and
     /// goes should not fill the room with its comings and goings.
     pub announce: bool,
+    pub prefs: Prefs,
+    /// Focus, and when the last bell or notification went out.
+    pub attention: Attention,
 }
 
 impl State {
     /// A client on the chat screen, not yet connected.
     pub fn new(options: Options) -> Self {
+        let mut rooms = vec![Room::new(options.room)];
+        for name in &options.prefs.also_join {
+            if !rooms.iter().any(|r| &r.name == name) {
+                rooms.push(Room::new(name.clone()));
+            }
+        }
         Self {
             server: options.server,
             user: options.user,
             screen: Screen::Chat,
             link: Link::new(),
-            rooms: vec![Room::new(options.room)],
+            rooms,
             active: 0,
             input: LineEditor::new(),
             completion: None,
@@ -256,6 +284,8 @@ impl State {
             after_welcome: None,
             announce: true,
             quit: false,
+            prefs: options.prefs,
+            attention: Attention::default(),
         }
     }
 
@@ -289,6 +319,7 @@ impl State {
                 self.clock.now = now;
                 self.clock.wall = wall;
                 self.retry_due(&mut fx);
+                fx.extend(self.attention.tick(now, self.prefs.notify));
             }
             Event::Net(net) => self.on_net(net, &mut fx),
             Event::LoginNeeded(reason) => {
@@ -327,6 +358,8 @@ impl State {
                 self.notice(format!("could not list rooms: {why}"), NoticeKind::Warn);
             }
             Event::Post(content) => self.post(content, &mut fx),
+            Event::Focus(focused) => self.attention.focus(focused),
+            Event::Warn(text) => self.notice(text, NoticeKind::Warn),
         }
         fx
     }
@@ -334,7 +367,7 @@ impl State {
     // ------------------------------------------------------------- keys
 
     fn on_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
-        if keymap::action(Scope::Everywhere, key) == Some(Action::Quit) {
+        if self.prefs.keymap.action(Scope::Everywhere, key) == Some(Action::Quit) {
             self.quit = true;
             fx.push(Effect::Quit);
             return;
@@ -352,7 +385,7 @@ impl State {
     }
 
     fn on_chat_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
-        let action = keymap::action(Scope::Chat, key);
+        let action = self.prefs.keymap.action(Scope::Chat, key);
         if action != Some(Action::Complete) {
             self.completion = None;
         }

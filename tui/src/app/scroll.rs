@@ -22,7 +22,9 @@ impl State {
 
     /// The rows `entry` takes in the messages pane.
     pub(super) fn rows_of(&self, entry: &Entry) -> usize {
-        layout::entry_rows(entry, &self.user, self.clock.utc_offset, self.pane_width()).len()
+        let offset = self.clock.utc_offset;
+        let format = &self.prefs.time_format;
+        layout::entry_rows(entry, &self.user, offset, format, self.pane_width()).len()
     }
 
     /// The active room's scrollback as laid out on screen.
@@ -33,6 +35,7 @@ impl State {
             pending: self.outbox.in_room(&room.name).collect(),
             me: &self.user,
             offset: self.clock.utc_offset,
+            time_format: &self.prefs.time_format,
             today: self.clock.wall.to_offset(self.clock.utc_offset).date(),
             width: self.pane_width(),
         }

@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use url::Url;
 
+use crate::app::notify::Notification;
 use crate::app::{Effect, Event, NetEvent, Screen, Settled, State};
 use crate::client::rest::{Rest, RestError};
 use crate::client::socket::{self, Socket, SocketConfig};
@@ -44,6 +45,8 @@ pub struct Outcome {
     pub quit: bool,
     /// Ring the terminal bell.
     pub bell: bool,
+    /// Desktop notifications to show, oldest first.
+    pub notify: Vec<Notification>,
     /// The user's messages that were stored or refused, for a caller that
     /// waits for them (`sapa send`); the screen shows them already.
     pub settled: Vec<Settled>,
@@ -54,6 +57,7 @@ impl Outcome {
     pub fn merge(&mut self, other: Outcome) {
         self.quit |= other.quit;
         self.bell |= other.bell;
+        self.notify.extend(other.notify);
         self.settled.extend(other.settled);
     }
 }
@@ -278,6 +282,7 @@ impl Driver {
                     }
                 }
                 Effect::Bell => out.bell = true,
+                Effect::Notify(n) => out.notify.push(n),
                 Effect::Quit => out.quit = true,
                 Effect::Settled(settled) => out.settled.push(settled),
             }

@@ -40,6 +40,7 @@ impl<'t> Headless<'t> {
             utc_offset,
             now: std::time::Instant::now(),
             wall: time::OffsetDateTime::now_utc(),
+            prefs: Default::default(),
         });
         let driver = Driver::new(
             state,

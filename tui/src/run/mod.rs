@@ -6,7 +6,9 @@
 //! into a [`Mode`] and a [`Target`] and calls [`main`].
 
 mod headless;
+pub mod notify;
 pub mod send;
+pub mod setup;
 pub mod tail;
 pub mod terminal;
 
@@ -130,8 +132,8 @@ impl Target {
 /// What `sapa` was asked to do.
 #[derive(Debug, Clone)]
 pub enum Mode {
-    /// The full-screen chat.
-    Chat,
+    /// The full-screen chat, with what the config file says of it.
+    Chat(Box<terminal::ChatSetup>),
     /// `sapa send`: these words as one line, or standard input when empty.
     Send { text: Vec<String> },
     /// `sapa tail`.
@@ -151,7 +153,7 @@ pub fn main(mode: Mode, target: Target, utc_offset: UtcOffset) -> ExitCode {
     };
     let code = runtime.block_on(async move {
         match mode {
-            Mode::Chat => terminal::main(target, utc_offset).await,
+            Mode::Chat(setup) => terminal::main(target, utc_offset, *setup).await,
             Mode::Send { text } => exit_code(send::main(&target, &text).await.map(drop)),
             Mode::Tail { history, json } => {
                 let options = tail::TailOptions {

@@ -1,7 +1,8 @@
 //! The interactive client: puts the terminal in raw mode on the alternate
-//! screen (with mouse wheel and bracketed paste), merges keys, resizes,
-//! ticks and the [`Driver`]'s events into one stream, and redraws after
-//! each event.
+//! screen (with mouse wheel, bracketed paste and focus reports), merges
+//! keys, resizes, focus changes, ticks and the [`Driver`]'s events into one
+//! stream, redraws after each event, and rings the bell or writes a
+//! desktop notification ([`super::notify`]) when the state machine says.
 //!
 //! The terminal is restored on every way out: a normal quit and an error
 //! return drop the [`TerminalGuard`]; a panic runs the hook installed by
@@ -16,8 +17,9 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event as TermEvent, EventStream, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, Event as TermEvent, EventStream, KeyEvent, KeyEventKind,
+    KeyModifiers, MouseEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -29,13 +31,15 @@ use ratatui::backend::CrosstermBackend;
 use time::UtcOffset;
 use tokio::time::interval;
 
+use super::notify::{self, Osc};
 use super::{CliError, TICK, Target, fail, terminated};
 use crate::app::keys::{Key, KeyCode, Wheel};
 use crate::app::layout::Size;
+use crate::app::prefs::Prefs;
 use crate::app::{Event, Options, State};
 use crate::client::driver::Driver;
 use crate::client::url::server_key;
-use crate::view;
+use crate::view::{self, Theme};
 
 /// Most waiting events taken in between two frames.
 const BATCH: usize = 512;
@@ -50,6 +54,7 @@ pub fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(
         io::stdout(),
+        DisableFocusChange,
         DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
@@ -76,7 +81,8 @@ impl TerminalGuard {
             io::stdout(),
             EnterAlternateScreen,
             EnableMouseCapture,
-            EnableBracketedPaste
+            EnableBracketedPaste,
+            EnableFocusChange
         )?;
         Ok(guard)
     }
@@ -89,7 +95,7 @@ impl Drop for TerminalGuard {
 }
 
 /// The terminal's event in the state machine's words; `None` for what it
-/// does not react to (key releases, mouse moves and clicks, focus).
+/// does not react to (key releases, mouse moves and clicks).
 fn from_terminal(event: TermEvent) -> Option<Event> {
     match event {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => Some(Event::Key(key(k))),
@@ -100,6 +106,8 @@ fn from_terminal(event: TermEvent) -> Option<Event> {
             _ => None,
         },
         TermEvent::Resize(w, h) => Some(Event::Resize(Size::new(w, h))),
+        TermEvent::FocusGained => Some(Event::Focus(true)),
+        TermEvent::FocusLost => Some(Event::Focus(false)),
         _ => None,
     }
 }
@@ -132,9 +140,21 @@ fn key(k: KeyEvent) -> Key {
     }
 }
 
+/// What the chat screen takes from the config file besides the target.
+#[derive(Debug, Clone, Default)]
+pub struct ChatSetup {
+    pub theme: Theme,
+    pub prefs: Prefs,
+    /// The sequence desktop notifications use; `None`: none are written.
+    pub desktop: Option<Osc>,
+    /// Shown as warnings once the screen is up (a config file that could
+    /// not be used).
+    pub warnings: Vec<String>,
+}
+
 /// The full-screen chat for `target`, until the user quits; refuses to
 /// start without a terminal.
-pub async fn main(target: Target, utc_offset: UtcOffset) -> ExitCode {
+pub async fn main(target: Target, utc_offset: UtcOffset, setup: ChatSetup) -> ExitCode {
     if !std::io::stdout().is_terminal() {
         return fail(&CliError::Usage(
             "the chat screen needs a terminal; in scripts use `sapa send` or `sapa tail`".into(),
@@ -150,10 +170,19 @@ pub async fn main(target: Target, utc_offset: UtcOffset) -> ExitCode {
         utc_offset,
         now: std::time::Instant::now(),
         wall: time::OffsetDateTime::now_utc(),
+        prefs: setup.prefs,
     });
     let socket = target.socket();
-    let driver = Driver::new(state, &target.server, socket, target.store, target.password);
-    match run(driver).await {
+    let mut driver = Driver::new(state, &target.server, socket, target.store, target.password);
+    for warning in setup.warnings {
+        driver.state.update(Event::Warn(warning));
+    }
+    let looks = Looks {
+        theme: setup.theme,
+        desktop: setup.desktop,
+        in_tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
+    };
+    match run(driver, &looks).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sapa: {e:#}");
@@ -162,8 +191,15 @@ pub async fn main(target: Target, utc_offset: UtcOffset) -> ExitCode {
     }
 }
 
+/// How the screen looks and how notifications are written.
+struct Looks {
+    theme: Theme,
+    desktop: Option<Osc>,
+    in_tmux: bool,
+}
+
 /// Runs the full-screen client until the user quits.
-async fn run(mut driver: Driver) -> anyhow::Result<()> {
+async fn run(mut driver: Driver, looks: &Looks) -> anyhow::Result<()> {
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
@@ -177,7 +213,7 @@ async fn run(mut driver: Driver) -> anyhow::Result<()> {
     let stop = terminated();
     tokio::pin!(stop);
     while !quit {
-        terminal.draw(|f| view::draw(f, &driver.state))?;
+        terminal.draw(|f| view::draw(f, &driver.state, &looks.theme))?;
         let event = tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(ev)) => match from_terminal(ev) {
@@ -202,15 +238,21 @@ async fn run(mut driver: Driver) -> anyhow::Result<()> {
             };
             out.merge(driver.step(event).await);
         }
-        if out.bell {
-            let mut stdout = io::stdout();
-            let _ = stdout.write_all(b"\x07");
-            let _ = stdout.flush();
-        }
+        signal(out.bell, &out.notify, looks);
         quit = out.quit;
     }
     driver.shutdown().await;
     drop(terminal);
     drop(guard);
     Ok(())
+}
+
+/// Rings the bell and writes the notifications an update asked for.
+fn signal(bell: bool, notes: &[crate::app::notify::Notification], looks: &Looks) {
+    let bytes = notify::signal_bytes(bell, notes, looks.desktop, looks.in_tmux);
+    if !bytes.is_empty() {
+        let mut stdout = io::stdout();
+        let _ = stdout.write_all(&bytes);
+        let _ = stdout.flush();
+    }
 }

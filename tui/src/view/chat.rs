@@ -2,29 +2,32 @@
 //! unread rooms), the messages pane, the users pane, the rule with its
 //! scroll hints, and the input line. The rows of the messages pane are laid
 //! out by [`crate::app::layout`] (the state machine counts the same rows);
-//! here they only get their colours.
+//! here they only get their looks, from the [`Theme`].
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::{name_color, rect};
+use super::{Theme, rect};
 use crate::app::layout::{self, Row, Size, Tone};
 use crate::app::{Conn, Screen, State};
 
 /// Draws the chat screen over the whole of `area`.
-pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let areas = layout::areas(Size::new(area.width, area.height));
-    frame.render_widget(Paragraph::new(status_line(state)), rect(area, areas.status));
-    draw_messages(frame, rect(area, areas.messages), state);
+    frame.render_widget(
+        Paragraph::new(status_line(state, theme)),
+        rect(area, areas.status),
+    );
+    draw_messages(frame, rect(area, areas.messages), state, theme);
     if let Some(users) = areas.users {
-        draw_users(frame, rect(area, users), state);
+        draw_users(frame, rect(area, users), state, theme);
     }
     frame.render_widget(
-        Paragraph::new(rule_line(state, areas.rule.width)),
+        Paragraph::new(rule_line(state, areas.rule.width, theme)),
         rect(area, areas.rule),
     );
     let input = rect(area, areas.input);
@@ -33,7 +36,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let view = state.input.view(width);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
-            Span::styled(prompt, Style::new().add_modifier(Modifier::BOLD)),
+            Span::styled(prompt, theme.prompt),
             Span::raw(view.text),
         ])),
         input,
@@ -43,26 +46,28 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
 }
 
-fn status_line(state: &State) -> Line<'static> {
-    let bar = Style::new().bg(Color::DarkGray).fg(Color::White);
+fn status_line(state: &State, theme: &Theme) -> Line<'static> {
+    let bar = theme.status;
     let room = state.room();
     let mut spans = vec![Span::styled(
         format!(" #{} ", room.name),
         bar.add_modifier(Modifier::BOLD),
     )];
     let (dot, text, color) = match &state.link.conn {
-        Conn::Idle => ("○", "not connected".to_owned(), Color::Gray),
-        Conn::Connecting { attempt: 1 } => ("◌", "connecting…".to_owned(), Color::Yellow),
-        Conn::Connecting { attempt } => {
-            ("◌", format!("reconnecting (try {attempt})…"), Color::Yellow)
-        }
+        Conn::Idle => ("○", "not connected".to_owned(), theme.idle),
+        Conn::Connecting { attempt: 1 } => ("◌", "connecting…".to_owned(), theme.connecting),
+        Conn::Connecting { attempt } => (
+            "◌",
+            format!("reconnecting (try {attempt})…"),
+            theme.connecting,
+        ),
         Conn::Online => {
             let rtt = state
                 .link
                 .rtt
                 .map(|d| format!(" {} ms", d.as_millis()))
                 .unwrap_or_default();
-            ("●", format!("online{rtt}"), Color::LightGreen)
+            ("●", format!("online{rtt}"), theme.online)
         }
         Conn::Offline {
             reason, retry_at, ..
@@ -72,11 +77,11 @@ fn status_line(state: &State) -> Line<'static> {
             (
                 "✖",
                 format!("offline, retry in {secs}s: {reason}"),
-                Color::LightRed,
+                theme.offline,
             )
         }
     };
-    spans.push(Span::styled(format!("│ {dot} {text} "), bar.fg(color)));
+    spans.push(Span::styled(format!("│ {dot} {text} "), bar.patch(color)));
     spans.push(Span::styled(
         format!("│ {}@{} ", state.user, state.server),
         bar,
@@ -90,7 +95,7 @@ fn status_line(state: &State) -> Line<'static> {
     if !unread.is_empty() {
         spans.push(Span::styled(
             format!("│ {} ", unread.join(" ")),
-            bar.fg(Color::LightYellow).add_modifier(Modifier::BOLD),
+            bar.patch(theme.unread),
         ));
     }
     // Fill the rest of the bar.
@@ -98,17 +103,14 @@ fn status_line(state: &State) -> Line<'static> {
     Line::from(spans)
 }
 
-fn rule_line(state: &State, width: u16) -> Line<'static> {
+fn rule_line(state: &State, width: u16, theme: &Theme) -> Line<'static> {
     let room = state.room();
-    let dim = Style::new().fg(Color::DarkGray);
+    let dim = theme.rule;
     let hint = if room.unseen > 0 {
         let s = if room.unseen == 1 { "" } else { "s" };
         Some((
             format!(" {} new message{s} ↓ End ", room.unseen),
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::LightYellow)
-                .add_modifier(Modifier::BOLD),
+            theme.new_messages,
         ))
     } else if room.fetching_older() {
         Some((" loading older messages… ".to_owned(), dim))
@@ -132,33 +134,28 @@ fn rule_line(state: &State, width: u16) -> Line<'static> {
     }
 }
 
-fn tone_style(tone: &Tone) -> Style {
+fn tone_style(tone: &Tone, theme: &Theme) -> Style {
     match tone {
-        Tone::Time => Style::new().fg(Color::DarkGray),
-        Tone::Nick(name) => Style::new()
-            .fg(name_color(name))
-            .add_modifier(Modifier::BOLD),
-        Tone::OwnNick => Style::new().add_modifier(Modifier::BOLD),
-        Tone::Text => Style::new(),
-        Tone::Mention => Style::new()
-            .fg(Color::Black)
-            .bg(Color::Yellow)
-            .add_modifier(Modifier::BOLD),
-        Tone::Dim => Style::new().fg(Color::DarkGray),
-        Tone::Warn => Style::new().fg(Color::LightRed),
-        Tone::Pending => Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC),
+        Tone::Time => theme.time,
+        Tone::Nick(name) => theme.name_style(name),
+        Tone::OwnNick => theme.own_name,
+        Tone::Text => theme.text,
+        Tone::Mention => theme.mention,
+        Tone::Dim => theme.notice,
+        Tone::Warn => theme.warning,
+        Tone::Pending => theme.pending,
     }
 }
 
-fn to_line(row: Row) -> Line<'static> {
+fn to_line(row: Row, theme: &Theme) -> Line<'static> {
     Line::from(
         row.into_iter()
-            .map(|seg| Span::styled(seg.text, tone_style(&seg.tone)))
+            .map(|seg| Span::styled(seg.text, tone_style(&seg.tone, theme)))
             .collect::<Vec<_>>(),
     )
 }
 
-fn draw_messages(frame: &mut Frame<'_>, area: Rect, state: &State) {
+fn draw_messages(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let width = usize::from(area.width);
     let height = usize::from(area.height);
     let room = state.room();
@@ -172,7 +169,7 @@ fn draw_messages(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .into_iter()
         .skip(start)
         .take(end - start)
-        .map(to_line)
+        .map(|row| to_line(row, theme))
         .collect();
     // Bottom-align: a short room hugs the input line, like a chat should.
     let top_pad = height.saturating_sub(shown.len());
@@ -185,11 +182,11 @@ fn draw_messages(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(shown), area);
 }
 
-fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State) {
+fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let room = state.room();
     let block = Block::new()
         .borders(Borders::LEFT)
-        .border_style(Style::new().fg(Color::DarkGray))
+        .border_style(theme.rule)
         .title(Line::from(Span::styled(
             format!(" users ({}) ", room.user_count()),
             Style::new().add_modifier(Modifier::BOLD),
@@ -207,9 +204,11 @@ fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .take(shown)
         .map(|u| {
             let style = if state.user.same_account(u.as_str()) {
-                Style::new().add_modifier(Modifier::BOLD)
+                theme.own_name
             } else {
-                Style::new().fg(name_color(u.as_str()))
+                theme
+                    .name_color(u.as_str())
+                    .map_or(Style::new(), |c| Style::new().fg(c))
             };
             Line::from(Span::styled(format!(" {u}"), style))
         })
@@ -217,14 +216,11 @@ fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if shown < room.users.len() {
         lines.push(Line::from(Span::styled(
             format!(" +{} more (/who)", room.users.len() - shown),
-            Style::new().fg(Color::DarkGray),
+            theme.rule,
         )));
     } else if room.count.is_some() {
         // A big room: the server sends the count, not the names.
-        lines.push(Line::from(Span::styled(
-            " a big room: /who",
-            Style::new().fg(Color::DarkGray),
-        )));
+        lines.push(Line::from(Span::styled(" a big room: /who", theme.rule)));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

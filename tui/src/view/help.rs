@@ -1,24 +1,23 @@
 //! The help overlay (F1, `/help`): the keys and commands as the keymap
-//! lists them ([`crate::app::help`]), as a table, or as a flowing paragraph
-//! of short forms on a terminal too small for the table.
+//! lists them with the keys in force ([`crate::app::help`]), as a table,
+//! or as a flowing paragraph of short forms on a terminal too small for
+//! the table.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::centered;
+use super::{Theme, centered};
+use crate::app::bindings::Keymap;
 use crate::app::help;
 
 /// Draws the overlay over `area`.
-pub(super) fn draw(frame: &mut Frame<'_>, area: Rect) {
-    let key_style = Style::new()
-        .fg(Color::LightCyan)
-        .add_modifier(Modifier::BOLD);
-    let rows = help::overlay();
-    let key_w = rows.iter().map(|r| r.keys.width()).max().unwrap_or(0);
+pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, theme: &Theme, keymap: &Keymap) {
+    let key_style = theme.help_key;
+    let rows = help::overlay_for(keymap);
+    let key_w = rows.iter().map(|r| r.0.width()).max().unwrap_or(0);
     let full_w = (key_w + 36) as u16;
     let fits = area.width >= full_w + 2 && area.height >= rows.len() as u16 + 2;
     let (popup, text) = if fits {
@@ -26,8 +25,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect) {
             .iter()
             .map(|r| {
                 Line::from(vec![
-                    Span::styled(format!(" {:<key_w$}  ", r.keys), key_style),
-                    Span::raw(r.what),
+                    Span::styled(format!(" {:<key_w$}  ", r.0), key_style),
+                    Span::raw(r.1.clone()),
                 ])
             })
             .collect();

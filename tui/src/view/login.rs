@@ -4,16 +4,24 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::centered;
+use super::{Theme, centered};
 use crate::app::State;
+use crate::app::bindings::chord_label;
+use crate::app::keymap::Action;
 use crate::app::login::{LoginField, LoginForm};
 
 /// Draws the login form centred in `area`.
-pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &LoginForm) {
+pub(super) fn draw(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    form: &LoginForm,
+    theme: &Theme,
+) {
     let popup = centered(area, 56, 11);
     let block = Block::bordered()
         .title(" sapa · sign in ")
@@ -35,7 +43,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &Logi
     let mut lines = vec![
         Line::from(Span::styled(
             format!("server   {}", state.server),
-            Style::new().fg(Color::Gray),
+            theme.idle,
         )),
         Line::raw(""),
         Line::from(vec![
@@ -55,25 +63,26 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &Logi
         Line::raw(""),
     ];
     if form.busy {
-        lines.push(Line::from(Span::styled(
-            "signing in…",
-            Style::new().fg(Color::Yellow),
-        )));
+        lines.push(Line::from(Span::styled("signing in…", theme.connecting)));
     } else if let Some(err) = &form.error {
-        lines.push(Line::from(Span::styled(
-            err.clone(),
-            Style::new().fg(Color::LightRed),
-        )));
+        lines.push(Line::from(Span::styled(err.clone(), theme.warning)));
     } else {
         lines.push(Line::raw(""));
     }
+    // Quitting is the one key here a config file can move.
+    let quit = state
+        .prefs
+        .keymap
+        .keys_of(Action::Quit)
+        .first()
+        .map_or_else(|| "/quit".to_owned(), |c| chord_label(*c));
     lines.push(Line::from(Span::styled(
-        "Enter signs in · Tab switches field · Ctrl-C quits",
-        Style::new().fg(Color::DarkGray),
+        format!("Enter signs in · Tab switches field · {quit} quits"),
+        theme.hint,
     )));
     lines.push(Line::from(Span::styled(
         "A new name is registered with this password.",
-        Style::new().fg(Color::DarkGray),
+        theme.hint,
     )));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     let (row, col) = match form.focus {

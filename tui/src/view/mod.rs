@@ -4,9 +4,8 @@
 //! scroll hints, and the input line; the login screen (`login`) and the
 //! help overlay (`help`) sit on top. Where each part goes is decided by
 //! [`crate::app::layout`], which the state machine reads too; this module
-//! only turns its areas into ratatui rectangles.
-
-use std::hash::{Hash, Hasher};
+//! only turns its areas into ratatui rectangles. How each part looks is
+//! the [`Theme`]'s ([`theme`]).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -18,54 +17,29 @@ use crate::app::{Screen, State};
 mod chat;
 mod help;
 mod login;
+pub mod theme;
+
+pub use theme::Theme;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod theme_tests;
 
-/// Names get one of these, always the same one for the same name.
-const PALETTE: [Color; 10] = [
-    Color::Red,
-    Color::Green,
-    Color::Yellow,
-    Color::Blue,
-    Color::Magenta,
-    Color::Cyan,
-    Color::LightRed,
-    Color::LightGreen,
-    Color::LightBlue,
-    Color::LightMagenta,
-];
-
-/// The stable colour of a name (case-insensitive, FNV-1a based so it does
-/// not change between runs or builds).
+/// The stable colour of a name in the default (dark) theme.
 pub fn name_color(name: &str) -> Color {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    name.to_ascii_lowercase().hash(&mut h);
-    PALETTE[(h.finish() % PALETTE.len() as u64) as usize]
+    Theme::dark().name_color(name).unwrap_or(Color::Reset)
 }
 
-struct Fnv(u64);
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-/// Draws the whole screen.
-pub fn draw(frame: &mut Frame<'_>, state: &State) {
+/// Draws the whole screen in `theme`'s looks.
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     let area = frame.area();
     match &state.screen {
-        Screen::Login(form) => login::draw(frame, area, state, form),
-        Screen::Chat => chat::draw(frame, area, state),
+        Screen::Login(form) => login::draw(frame, area, state, form, theme),
+        Screen::Chat => chat::draw(frame, area, state, theme),
         Screen::Help => {
-            chat::draw(frame, area, state);
-            help::draw(frame, area);
+            chat::draw(frame, area, state, theme);
+            help::draw(frame, area, theme, &state.prefs.keymap);
         }
     }
 }

@@ -21,7 +21,7 @@ fn render(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut state = state.clone();
     state.update(Event::Resize(Size::new(w, h)));
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| draw(f, &state)).unwrap();
+    terminal.draw(|f| draw(f, &state, &Theme::dark())).unwrap();
     terminal
 }
 

@@ -171,6 +171,7 @@ pub fn client(server: &str, user: &str, dir: &ConfigDir, password: Option<&str>)
         utc_offset: time::UtcOffset::UTC,
         now: std::time::Instant::now(),
         wall: time::OffsetDateTime::now_utc(),
+        prefs: Default::default(),
     });
     Driver::new(
         state,

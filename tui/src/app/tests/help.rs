@@ -3,7 +3,7 @@
 //! said, and the README's tables are the keymap's own (a README edited by
 //! hand, or a binding added without its words, fails here).
 
-use crate::app::help::{cli_summary, overlay, readme_commands, readme_keys};
+use crate::app::help::{cli_summary, overlay, readme_actions, readme_commands, readme_keys};
 use crate::app::keymap::{COMMANDS, KEYMAP, Scope, completions};
 
 /// The Markdown table that follows `heading` in the README, as written.
@@ -32,6 +32,11 @@ fn the_readme_key_table_is_the_keymaps() {
 #[test]
 fn the_readme_command_table_is_the_keymaps() {
     assert_eq!(readme_table("### Commands"), readme_commands());
+}
+
+#[test]
+fn the_readme_action_table_is_the_keymaps() {
+    assert_eq!(readme_table("### Key bindings"), readme_actions());
 }
 
 #[test]

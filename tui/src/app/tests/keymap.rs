@@ -48,7 +48,7 @@ fn every_bound_key_does_what_its_row_says() {
             let press = Key {
                 code: chord.code,
                 ctrl: chord.ctrl,
-                alt: false,
+                alt: chord.alt,
             };
             let got = action(binding.scope, press);
             assert_eq!(got, Some(*want), "{chord:?} in {:?}", binding.scope);

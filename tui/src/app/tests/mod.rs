@@ -4,15 +4,18 @@
 //! helpers here read what a user would notice: frames sent, ids shown, the
 //! last notice.
 
+mod bindings;
 mod commands;
 mod editor;
 mod help;
 mod keymap;
 mod layout;
 mod login;
+mod notify;
 mod pending;
 mod rooms;
 mod scroll;
+mod stamp;
 mod sync;
 
 use std::time::{Duration, Instant};

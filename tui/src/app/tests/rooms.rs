@@ -111,3 +111,39 @@ fn an_edit_and_a_delete_change_the_lines_shown_in_place() {
         "the text is gone from memory too"
     );
 }
+
+#[test]
+fn a_local_warning_shows_as_a_warning_line() {
+    let mut s = client();
+    s.update(Event::Warn(
+        "config file x: line 2, `theme`: no theme".into(),
+    ));
+    assert_eq!(last_notice(&s), "config file x: line 2, `theme`: no theme");
+    assert!(matches!(
+        s.room().entries.last(),
+        Some(Entry::Notice {
+            kind: crate::app::rooms::NoticeKind::Warn,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn rooms_from_the_config_are_joined_at_start_after_the_one_on_screen() {
+    let prefs = crate::app::prefs::Prefs {
+        also_join: vec!["ops".parse().unwrap(), "general".parse().unwrap()],
+        ..Default::default()
+    };
+    let mut s = State::new(crate::app::Options { prefs, ..options() });
+    let names: Vec<&str> = s.rooms.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["general", "ops"], "once each, the first on screen");
+    let fx = s.update(Event::Net(NetEvent::Connected));
+    let joins: Vec<String> = sent(&fx)
+        .iter()
+        .filter_map(|m| match m {
+            ClientMessage::Join(j) => j.room.as_ref().map(ToString::to_string),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(joins, ["general", "ops"]);
+}
