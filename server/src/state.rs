@@ -17,7 +17,7 @@ use crate::{
     accounts::Accounts,
     chat::Hub,
     config::Config,
-    persist::{LastSeen, Writer},
+    persist::{LastSeen, Writer, indexer::Indexer},
     store::Store,
 };
 
@@ -66,9 +66,11 @@ impl AppState {
         stop: CancellationToken,
     ) -> Self {
         let hub = Hub::new(usize::from(config.history_size), config.big_room);
+        let indexer = Indexer::spawn(store.clone(), background, stop.clone());
         let writer = Writer::spawn(
             store.clone(),
             hub.clone(),
+            indexer,
             config.batch_max,
             background,
             stop.clone(),

@@ -15,7 +15,10 @@
 use tokio::sync::oneshot;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use super::batcher::{Answers, Batcher, Job, Options};
+use super::{
+    batcher::{Answers, Batcher, Job, Options},
+    indexer::Indexer,
+};
 use crate::{
     chat::Hub,
     store::{NewMessage, Store, StoreError, StoredMessage},
@@ -52,6 +55,7 @@ impl Writer {
     pub fn spawn(
         store: Store,
         hub: Hub,
+        indexer: Indexer,
         batch_max: usize,
         tracker: &TaskTracker,
         stop: CancellationToken,
@@ -61,7 +65,12 @@ impl Writer {
             batch_max,
             linger: std::time::Duration::ZERO,
         };
-        let batcher = Batcher::spawn(StoreAndBroadcast { store, hub }, options, tracker, stop);
+        let job = StoreAndBroadcast {
+            store,
+            hub,
+            indexer,
+        };
+        let batcher = Batcher::spawn(job, options, tracker, stop);
         Self { batcher }
     }
 
@@ -87,6 +96,8 @@ pub fn outcome(reply: Result<WriteResult, oneshot::error::RecvError>) -> WriteRe
 struct StoreAndBroadcast {
     store: Store,
     hub: Hub,
+    /// Told after each batch, so search finds the new messages soon.
+    indexer: Indexer,
 }
 
 impl Job for StoreAndBroadcast {
@@ -100,6 +111,7 @@ impl Job for StoreAndBroadcast {
                 // can count on everyone else being sent it already.
                 self.hub
                     .broadcast(stored.iter().filter(|s| s.fresh).map(|s| &s.view));
+                self.indexer.wake();
                 answers.extend(stored.into_iter().map(Ok));
             }
             Err(error) => {

@@ -49,10 +49,12 @@ const EDIT: &str = "
           FROM target
          WHERE m.id = target.id AND target.user_id = $2
         RETURNING m.id, m.change_seq
+    ), searched AS (
+        UPDATE message_search s SET content = $3 FROM changed WHERE s.id = changed.id
     )
     SELECT changed.change_seq AS seq FROM target LEFT JOIN changed USING (id)";
 
-/// Delete: the same, erasing the text.
+/// Delete: the same, erasing the text (and search's copy of it).
 const DELETE: &str = "
     WITH target AS (
         SELECT id, user_id FROM messages WHERE id = $1 AND deleted_at IS NULL FOR UPDATE
@@ -62,6 +64,8 @@ const DELETE: &str = "
           FROM target
          WHERE m.id = target.id AND target.user_id = $2
         RETURNING m.id, m.change_seq
+    ), searched AS (
+        DELETE FROM message_search s USING changed WHERE s.id = changed.id
     )
     SELECT changed.change_seq AS seq FROM target LEFT JOIN changed USING (id)";
 

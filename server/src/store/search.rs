@@ -1,14 +1,17 @@
-//! Search: messages matching a query, newest first, never deleted ones.
+//! Search: messages matching a query, newest first, never deleted ones;
+//! and the indexer's batch that copies new messages into what search reads.
 //!
 //! Two ways to match, either one enough: whole words through full-text
 //! search (the `simple` configuration, so no stemming and no stop words:
 //! it works for any language that separates words with spaces; the query
 //! in `websearch_to_tsquery` syntax: quotes, `-word`, `or`), and the query
 //! as a substring of three or more characters through trigrams, which is
-//! what finds text in scripts without spaces (CJK). Both are GIN indexes
-//! over undeleted messages (see the migration). The statement is planned
-//! for each query's own text (not a generic plan), so the planner can read
-//! trigrams off the pattern and use the index.
+//! what finds text in scripts without spaces (CJK). Both are GIN indexes on
+//! `message_search`, a copy of the text of undeleted messages that the
+//! indexer (`persist/indexer.rs`) fills behind the message path (see the
+//! migration). The search statement is planned for each query's own text
+//! (not a generic plan), so the planner can read trigrams off the pattern
+//! and use the index.
 
 use sapa_protocol::{MessageView, RoomName, SearchQuery};
 
@@ -19,15 +22,44 @@ use super::{
 
 /// Matches of `$1` (words) or `$4` (a LIKE pattern, or null for no
 /// substring match), in the room named `$2` or any, below id `$3` if given;
-/// `$5` rows at most, newest first.
+/// the newest `$5`. The copy finds and orders them (the limit applies
+/// there, before any join); the message itself must not be deleted (a
+/// copy could outlive a delete by a moment).
 const SEARCH: &str = select_view!(
-    "WHERE m.deleted_at IS NULL
-       AND ($2::text IS NULL OR r.name = $2)
-       AND ($3::int8 IS NULL OR m.id < $3)
-       AND (to_tsvector('simple', m.content) @@ websearch_to_tsquery('simple', $1)
-            OR ($4::text IS NOT NULL AND m.content ILIKE $4))
-     ORDER BY m.id DESC LIMIT $5"
+    "WHERE m.id IN (
+         SELECT s.id FROM message_search s
+          WHERE ($2::text IS NULL OR s.room_id = (SELECT id FROM rooms WHERE name = $2))
+            AND ($3::int8 IS NULL OR s.id < $3)
+            AND (to_tsvector('simple', s.content) @@ websearch_to_tsquery('simple', $1)
+                 OR ($4::text IS NOT NULL AND s.content ILIKE $4))
+          ORDER BY s.id DESC LIMIT $5)
+       AND m.deleted_at IS NULL
+     ORDER BY m.id DESC"
 );
+
+/// Copies up to `$1` messages after the indexer's mark into the search
+/// copy (deleted ones are skipped) and moves the mark; how many it took.
+/// The messages are read `FOR SHARE`, so an edit or delete in flight either
+/// lands first (and its text is copied) or waits for the copy (and then
+/// updates it).
+const INDEX_BATCH: &str = "
+    WITH progress AS (
+        SELECT indexed_up_to FROM search_progress FOR UPDATE
+    ), batch AS (
+        SELECT m.id, m.room_id, m.content, m.deleted_at
+          FROM messages m, progress
+         WHERE m.id > progress.indexed_up_to
+         ORDER BY m.id LIMIT $1
+           FOR SHARE OF m
+    ), copied AS (
+        INSERT INTO message_search (id, room_id, content)
+        SELECT id, room_id, content FROM batch WHERE deleted_at IS NULL
+        ON CONFLICT (id) DO NOTHING
+    ), moved AS (
+        UPDATE search_progress SET indexed_up_to = (SELECT max(id) FROM batch)
+         WHERE EXISTS (SELECT 1 FROM batch)
+    )
+    SELECT count(*) FROM batch";
 
 /// Shortest query matched as a substring: trigrams need three characters.
 const SUBSTRING_MIN: usize = 3;
@@ -48,6 +80,19 @@ fn substring_pattern(text: &str) -> String {
 }
 
 impl Store {
+    /// Copies up to `most` not yet indexed messages into the search copy;
+    /// how many it took (fewer than `most`: all are indexed now).
+    ///
+    /// The mark only moves forward, so this relies on messages committing
+    /// in id order, which one node's single writer gives.
+    pub async fn index_batch(&self, most: i64) -> Result<i64, StoreError> {
+        let (taken,): (i64,) = sqlx::query_as(INDEX_BATCH)
+            .bind(most)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(taken)
+    }
+
     /// Up to `limit` undeleted messages matching `query`, newest first, in
     /// `room` or every room, older than `before_id` if given; and whether
     /// there are more.

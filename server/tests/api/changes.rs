@@ -179,6 +179,19 @@ async fn found(app: &TestApp, token: &str, q: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits until search finds `word` (the last message sent): the indexer
+/// copies in id order, so everything sent before it is indexed too.
+async fn indexed(app: &TestApp, token: &str, word: &str) {
+    let deadline = tokio::time::Instant::now() + crate::helpers::DEADLINE;
+    while found(app, token, word).await.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{word} was not indexed within the deadline"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn search_finds_words_phrases_and_substrings_in_any_script_and_never_deleted_text(
     pool: PgPool,
@@ -195,6 +208,8 @@ async fn search_finds_words_phrases_and_substrings_in_any_script_and_never_delet
         bob.say(line).await;
     }
     let gone = bob.say("deploy secret token").await;
+    bob.say("zzsentinel").await;
+    indexed(&app, &token, "zzsentinel").await;
     bob.send(json!({"type": "delete", "id": gone.id})).await;
     next_change(&mut bob).await;
 
@@ -248,6 +263,23 @@ async fn search_finds_words_phrases_and_substrings_in_any_script_and_never_delet
     };
     assert_eq!(rest.messages.len(), 1);
     assert!(!rest.has_more);
+
+    // An edited message is found by its new text only.
+    let failed = rest.messages[0].id;
+    bob.send(json!({"type": "edit", "id": failed, "content": "the rollout failed on staging"}))
+        .await;
+    next_change(&mut bob).await;
+    assert_eq!(
+        found(&app, &token, "rollout").await,
+        ["the rollout failed on staging"]
+    );
+    assert_eq!(
+        found(&app, &token, "deploy").await,
+        [
+            "Deployment notes are in the wiki",
+            "deploy finished in production"
+        ]
+    );
 }
 
 #[sqlx::test(migrations = false)]
