@@ -9,7 +9,8 @@
 //! what finds text in scripts without spaces (CJK). Both are GIN indexes on
 //! `message_search`, a copy of the text of undeleted messages that the
 //! indexer (`persist/indexer.rs`) fills behind the message path (see the
-//! migration). The search statement is planned for each query's own text
+//! migration); the few messages it has not copied yet are searched where
+//! they are, so nothing stored is ever missing from the results. The search statement is planned for each query's own text
 //! (not a generic plan), so the planner can read trigrams off the pattern
 //! and use the index.
 
@@ -22,19 +23,30 @@ use super::{
 
 /// Matches of `$1` (words) or `$4` (a LIKE pattern, or null for no
 /// substring match), in the room named `$2` or any, below id `$3` if given;
-/// the newest `$5`. The copy finds and orders them (the limit applies
-/// there, before any join); the message itself must not be deleted (a
-/// copy could outlive a delete by a moment).
+/// the newest `$5`. Two places to look, each ordered and limited before
+/// any join: the copy, through its GIN indexes, and the messages the
+/// indexer has not reached yet (a few, read by id), so a message is found
+/// the moment it is stored. The message itself must not be deleted (the
+/// copy is cleaned in the delete's own statement; this is for the tail).
 const SEARCH: &str = select_view!(
     "WHERE m.id IN (
-         SELECT s.id FROM message_search s
-          WHERE ($2::text IS NULL OR s.room_id = (SELECT id FROM rooms WHERE name = $2))
-            AND ($3::int8 IS NULL OR s.id < $3)
-            AND (to_tsvector('simple', s.content) @@ websearch_to_tsquery('simple', $1)
-                 OR ($4::text IS NOT NULL AND s.content ILIKE $4))
-          ORDER BY s.id DESC LIMIT $5)
+         (SELECT s.id FROM message_search s
+           WHERE ($2::text IS NULL OR s.room_id = (SELECT id FROM rooms WHERE name = $2))
+             AND ($3::int8 IS NULL OR s.id < $3)
+             AND (to_tsvector('simple', s.content) @@ websearch_to_tsquery('simple', $1)
+                  OR ($4::text IS NOT NULL AND s.content ILIKE $4))
+           ORDER BY s.id DESC LIMIT $5)
+         UNION ALL
+         (SELECT t.id FROM messages t
+           WHERE t.id > (SELECT indexed_up_to FROM search_progress)
+             AND t.deleted_at IS NULL
+             AND ($2::text IS NULL OR t.room_id = (SELECT id FROM rooms WHERE name = $2))
+             AND ($3::int8 IS NULL OR t.id < $3)
+             AND (to_tsvector('simple', t.content) @@ websearch_to_tsquery('simple', $1)
+                  OR ($4::text IS NOT NULL AND t.content ILIKE $4))
+           ORDER BY t.id DESC LIMIT $5))
        AND m.deleted_at IS NULL
-     ORDER BY m.id DESC"
+     ORDER BY m.id DESC LIMIT $5"
 );
 
 /// Copies up to `$1` messages after the indexer's mark into the search

@@ -1,5 +1,6 @@
 //! The store against real PostgreSQL, without a server: the batched insert
-//! the writer relies on (order, ids, retried client_ids).
+//! the writer relies on (order, ids, retried client_ids), and search before
+//! and after the indexer has copied a message.
 
 use sapa_protocol::{ClientId, RoomName, Username};
 use sapa_server::store::{NewMessage, Store, StoredMessage};
@@ -175,4 +176,60 @@ async fn the_batched_insert_draws_ids_from_the_columns_own_sequence(pool: PgPool
         .await
         .unwrap();
     assert_eq!(sequence, "public.messages_id_seq");
+}
+
+#[sqlx::test(migrations = false)]
+async fn search_finds_a_message_the_moment_it_is_stored_and_the_same_once_indexed(pool: PgPool) {
+    let f = fixture(pool).await;
+    let batch = [
+        message(&f.general, &f.alice, "the deploy failed", None),
+        message(&f.other, &f.bob, "deploy again tomorrow", None),
+        message(&f.general, &f.bob, "lunch?", None),
+    ];
+    let stored = f.store.insert_messages(&batch).await.unwrap();
+    let query = "deploy".parse().unwrap();
+    let search = |room: Option<RoomName>| {
+        let (store, query) = (f.store.clone(), &query);
+        async move {
+            let (found, _) = store.search(query, room.as_ref(), None, 20).await.unwrap();
+            found
+                .iter()
+                .map(|m| m.content.as_str().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let copied = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM message_search")
+            .fetch_one(&f.pool)
+            .await
+            .unwrap()
+    };
+
+    // Not indexed yet: found where it is stored.
+    assert_eq!(copied().await, 0);
+    assert_eq!(
+        search(None).await,
+        ["deploy again tomorrow", "the deploy failed"]
+    );
+    assert_eq!(
+        search(Some(f.general.1.clone())).await,
+        ["the deploy failed"]
+    );
+
+    // Indexed: found through the copy, the same.
+    assert_eq!(f.store.index_batch(2).await.unwrap(), 2);
+    assert_eq!(f.store.index_batch(2).await.unwrap(), 1, "all caught up");
+    assert_eq!(copied().await, 3);
+    assert_eq!(
+        search(None).await,
+        ["deploy again tomorrow", "the deploy failed"]
+    );
+
+    // A delete takes the copy with it.
+    f.store
+        .delete_message(stored[1].view.id, f.bob.0)
+        .await
+        .unwrap();
+    assert_eq!(copied().await, 2);
+    assert_eq!(search(None).await, ["the deploy failed"]);
 }
