@@ -110,6 +110,8 @@ pub struct ErrorFrame {
     pub content: String,
     /// The frame that caused it.
     pub reference: Option<ErrorRef>,
+    /// With `rate_limited`: whole seconds until trying again can succeed.
+    pub retry_after: Option<u32>,
 }
 
 /// [`ErrorFrame`] as it travels: `ref` is a plain string.
@@ -119,6 +121,8 @@ struct WireError {
     content: String,
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u32>,
 }
 
 impl From<WireError> for ErrorFrame {
@@ -127,6 +131,7 @@ impl From<WireError> for ErrorFrame {
             code: wire.code,
             content: wire.content,
             reference: wire.reference.map(|r| ErrorRef::parse(wire.code, r)),
+            retry_after: wire.retry_after,
         }
     }
 }
@@ -140,13 +145,31 @@ impl From<ErrorFrame> for WireError {
                 ErrorRef::Frame(kind) => kind.as_str().to_owned(),
                 ErrorRef::ClientId(text) | ErrorRef::UnknownType(text) => text,
             }),
+            retry_after: frame.retry_after,
         }
     }
+}
+
+/// A wait as `retry_after` (and HTTP's `Retry-After`) say it: whole
+/// seconds, rounded up, at least one, so a client that waits that long is
+/// never early.
+pub fn retry_secs(wait: std::time::Duration) -> u32 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    u32::try_from(secs.max(1)).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wait_is_told_in_whole_seconds_rounded_up() {
+        use std::time::Duration;
+        assert_eq!(retry_secs(Duration::ZERO), 1);
+        assert_eq!(retry_secs(Duration::from_millis(10)), 1);
+        assert_eq!(retry_secs(Duration::from_secs(2)), 2);
+        assert_eq!(retry_secs(Duration::from_millis(2001)), 3);
+    }
 
     #[test]
     fn error_codes_display_as_on_the_wire() {
@@ -175,6 +198,7 @@ mod tests {
                 code,
                 content: "why".into(),
                 reference: Some(reference),
+                retry_after: None,
             };
             let json = serde_json::to_string(&frame).unwrap();
             assert_eq!(serde_json::from_str::<ErrorFrame>(&json).unwrap(), frame);

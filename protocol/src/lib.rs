@@ -29,7 +29,7 @@ pub use client::{
     Ping, SearchLimit, SearchRequest, SendMessage, WhoRequest,
 };
 pub use decode::{DecodeError, decode_client};
-pub use errors::{ErrorCode, ErrorFrame, ErrorRef};
+pub use errors::{ErrorCode, ErrorFrame, ErrorRef, retry_secs};
 pub use names::{
     ClientId, Content, MessageText, NewPassword, RoomName, SearchQuery, Secret, Username,
     ValidationError,

@@ -59,6 +59,22 @@ impl ServerMessage {
             code,
             content: content.into(),
             reference,
+            retry_after: None,
+        })
+    }
+
+    /// `rate_limited`: refused for rate, with the seconds until a retry can
+    /// succeed (at least one).
+    pub fn rate_limited(
+        content: impl Into<String>,
+        reference: Option<ErrorRef>,
+        retry_after: std::time::Duration,
+    ) -> Self {
+        Self::Error(ErrorFrame {
+            code: ErrorCode::RateLimited,
+            content: content.into(),
+            reference,
+            retry_after: Some(crate::errors::retry_secs(retry_after)),
         })
     }
 }

@@ -7,6 +7,8 @@ use std::{net::SocketAddr, time::Duration};
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
+use crate::limits::LimitConfig;
+
 /// How the server is run. `sapa-server --help` lists every knob.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -61,7 +63,8 @@ pub struct Config {
     pub outbound_queue: usize,
 
     /// Messages one connection may send per second (sustained; bursts of
-    /// twice this are allowed). Over it a sender gets `rate_limited`.
+    /// twice this are allowed). Over it a sender gets `rate_limited`; 0:
+    /// no limit.
     #[arg(long, env = "SAPA_RATE_LIMIT", default_value_t = 200)]
     pub messages_per_second: u32,
 
@@ -81,6 +84,10 @@ pub struct Config {
     /// Seconds a closing server waits for sockets and pending writes.
     #[arg(long, env = "SAPA_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+
+    /// The abuse limits per client address and account.
+    #[command(flatten)]
+    pub limits: LimitConfig,
 }
 
 impl Config {

@@ -11,6 +11,8 @@
 //! - [`chat`]: rooms in memory: the hub (membership, fan-out), presence
 //!   rules, each room's recent messages, each connection's outbox.
 //! - [`accounts`]: identities, passwords and login tokens; no HTTP types.
+//! - [`limits`]: the abuse limits per client address and account (who the
+//!   client is behind trusted proxies, keyed rates, failed-login delays).
 //! - [`persist`]: the one generic batcher and what runs on it: the message
 //!   writer (store, then broadcast, then answer), the last-seen recorder
 //!   (and the token look-ups of `accounts`).
@@ -30,6 +32,7 @@ pub mod app;
 pub mod chat;
 pub mod config;
 pub mod http;
+pub mod limits;
 pub mod persist;
 pub mod realtime;
 pub mod state;

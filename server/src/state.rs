@@ -17,6 +17,7 @@ use crate::{
     accounts::Accounts,
     chat::Hub,
     config::Config,
+    limits::{Limits, LoginGuard},
     persist::{LastSeen, Writer, indexer::Indexer},
     store::Store,
 };
@@ -44,6 +45,8 @@ pub struct Shared {
     pub writer: Writer,
     /// Records when users go offline, in batches.
     pub last_seen: LastSeen,
+    /// The abuse limits per client address the HTTP layer applies.
+    pub limits: Arc<Limits>,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Every WebSocket task, so shutdown can wait for them.
@@ -77,12 +80,17 @@ impl AppState {
         );
         let last_seen = LastSeen::spawn(store.clone(), background, stop.clone());
         background.spawn(hub.clone().run_presence_ticks(stop.clone()));
+        let limits = Arc::new(Limits::new(&config.limits));
+        let guard = LoginGuard::new(&config.limits);
+        background.spawn(limits.clone().run_pruning(guard.clone(), stop.clone()));
         Self(Arc::new(Shared {
             last_seen,
+            limits,
             accounts: Accounts::new(
                 store.clone(),
                 config.hash_concurrency,
                 config.token_ttl(),
+                guard,
                 background,
                 stop,
             ),

@@ -2,6 +2,10 @@
 //! logging in with a password, and login tokens. [`Accounts`] is the one
 //! handle the rest of the server uses, over REST and WebSocket alike.
 //!
+//! Every password check passes the login guard first
+//! ([`crate::limits::LoginGuard`]), which slows a guesser per account and
+//! per client address, before any hashing is spent on it.
+//!
 //! Password hashing (argon2id on a bounded blocking pool) is in
 //! `passwords.rs`; issuing, checking and revoking tokens, with their cache
 //! and batched look-ups, in `tokens.rs`. Nothing here knows about HTTP or
@@ -15,10 +19,15 @@ mod tokens;
 pub use passwords::HashError;
 pub use tokens::IssuedToken;
 
+use std::net::IpAddr;
+
 use sapa_protocol::{NewPassword, Username};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::store::{SessionUser, Store, StoreError, UserRecord};
+use crate::{
+    limits::{Limited, LoginGuard},
+    store::{SessionUser, Store, StoreError, UserRecord},
+};
 use passwords::Passwords;
 use tokens::Tokens;
 
@@ -53,6 +62,9 @@ pub enum AuthError {
     /// Hashing failed (a bug); logged by the caller.
     #[error(transparent)]
     Hashing(#[from] HashError),
+    /// Too many attempts: nothing was checked; try again after the wait.
+    #[error("{}", .0.message())]
+    Throttled(Limited),
 }
 
 /// The one answer to a wrong name or a wrong password: which was wrong is
@@ -68,15 +80,18 @@ pub struct Accounts {
     store: Store,
     passwords: Passwords,
     tokens: Tokens,
+    guard: LoginGuard,
 }
 
 impl Accounts {
-    /// `hash_concurrency` hashes may run at once; tokens live `token_ttl`.
-    /// The token look-up task runs on `tracker` until `stop`.
+    /// `hash_concurrency` hashes may run at once; tokens live `token_ttl`;
+    /// `guard` decides who may try a password. The token look-up task runs
+    /// on `tracker` until `stop`.
     pub fn new(
         store: Store,
         hash_concurrency: usize,
         token_ttl: time::Duration,
+        guard: LoginGuard,
         tracker: &TaskTracker,
         stop: CancellationToken,
     ) -> Self {
@@ -84,11 +99,25 @@ impl Accounts {
             passwords: Passwords::new(hash_concurrency),
             tokens: Tokens::new(store.clone(), token_ttl, tracker, stop),
             store,
+            guard,
         }
     }
 
-    /// Creates an account; `Ok(None)` if the name is taken.
+    /// Creates an account for a client at `ip`; `Ok(None)` if the name is
+    /// taken.
     pub async fn register(
+        &self,
+        username: &Username,
+        password: &NewPassword,
+        ip: IpAddr,
+    ) -> Result<Option<Identity>, AuthError> {
+        self.guard
+            .admit(username.as_str(), ip)
+            .map_err(AuthError::Throttled)?;
+        self.create(username, password).await
+    }
+
+    async fn create(
         &self,
         username: &Username,
         password: &NewPassword,
@@ -101,27 +130,46 @@ impl Accounts {
         }))
     }
 
-    /// Checks a name and password.
-    pub async fn login(&self, username: &str, password: &str) -> Result<Identity, AuthError> {
-        match self.store.find_user(username).await? {
-            Some(user) => self.check_password(user, password).await,
-            None => Err(WRONG_LOGIN),
-        }
+    /// Checks a name and password from a client at `ip`.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        ip: IpAddr,
+    ) -> Result<Identity, AuthError> {
+        self.guard
+            .admit(username, ip)
+            .map_err(AuthError::Throttled)?;
+        let user = self.store.find_user(username).await?;
+        self.check_password(username, user, password, ip).await
     }
 
-    /// The account's identity if `password` is its password.
+    /// The account's identity if `password` is its password; the guard
+    /// hears how it went (an unknown name fails like a wrong password).
     async fn check_password(
         &self,
-        user: UserRecord,
+        username: &str,
+        user: Option<UserRecord>,
         password: &str,
+        ip: IpAddr,
     ) -> Result<Identity, AuthError> {
-        if !self.passwords.verify(password, &user.password_hash).await? {
-            return Err(WRONG_LOGIN);
+        let right = match &user {
+            Some(user) => self.passwords.verify(password, &user.password_hash).await?,
+            None => false,
+        };
+        match user {
+            Some(user) if right => {
+                self.guard.succeeded(username, ip);
+                Ok(Identity {
+                    user_id: user.id,
+                    username: user.username,
+                })
+            }
+            _ => {
+                self.guard.failed(username, ip);
+                Err(WRONG_LOGIN)
+            }
         }
-        Ok(Identity {
-            user_id: user.id,
-            username: user.username,
-        })
     }
 
     /// What a WebSocket join with a password does: log in to an existing
@@ -130,16 +178,26 @@ impl Accounts {
         &self,
         username: &Username,
         password: &str,
+        ip: IpAddr,
     ) -> Result<Identity, AuthError> {
+        self.guard
+            .admit(username.as_str(), ip)
+            .map_err(AuthError::Throttled)?;
         if let Some(user) = self.store.find_user(username.as_str()).await? {
-            return self.check_password(user, password).await;
+            return self
+                .check_password(username.as_str(), Some(user), password, ip)
+                .await;
         }
         let new_password = NewPassword::parse(sapa_protocol::Secret::new(password))
             .map_err(|e| AuthError::Invalid(e.0))?;
-        match self.register(username, &new_password).await? {
+        match self.create(username, &new_password).await? {
             Some(identity) => Ok(identity),
             // Someone registered the name between our lookup and insert.
-            None => self.login(username.as_str(), password).await,
+            None => {
+                let user = self.store.find_user(username.as_str()).await?;
+                self.check_password(username.as_str(), user, password, ip)
+                    .await
+            }
         }
     }
 

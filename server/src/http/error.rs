@@ -13,14 +13,17 @@ use axum::{
         FromRequest, FromRequestParts, Request,
         rejection::{JsonRejection, QueryRejection},
     },
-    http::{StatusCode, request::Parts},
+    http::{HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
-use sapa_protocol::{ErrorCode, ValidationError, rest::ErrorBody};
+use std::time::Duration;
+
+use sapa_protocol::{ErrorCode, ValidationError, rest::ErrorBody, retry_secs};
 use serde::de::DeserializeOwned;
 
 use crate::{
     accounts::AuthError,
+    limits::Limited,
     persist::{WriteError, changes::ChangeError},
     store::StoreError,
 };
@@ -31,6 +34,8 @@ pub struct ApiError {
     status: StatusCode,
     code: ErrorCode,
     message: String,
+    /// Sent as `Retry-After` (429s).
+    retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -40,6 +45,19 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429: over a limit; try again after `wait`.
+    pub fn rate_limited(message: impl Into<String>, wait: Duration) -> Self {
+        Self {
+            retry_after: Some(wait),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                message,
+            )
         }
     }
 
@@ -115,7 +133,14 @@ impl From<AuthError> for ApiError {
             AuthError::Invalid(why) => Self::validation(why),
             AuthError::Store(error) => error.into(),
             error @ AuthError::Hashing(_) => Self::internal(error),
+            AuthError::Throttled(limited) => limited.into(),
         }
+    }
+}
+
+impl From<Limited> for ApiError {
+    fn from(limited: Limited) -> Self {
+        Self::rate_limited(limited.message(), limited.wait)
     }
 }
 
@@ -150,7 +175,13 @@ impl IntoResponse for ApiError {
             error: self.code,
             message: self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(wait) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_secs(wait)));
+        }
+        response
     }
 }
 

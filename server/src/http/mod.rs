@@ -10,6 +10,7 @@
 //! answer; no SQL and no password or token logic lives here.
 
 mod bearer;
+mod client_ip;
 pub mod error;
 mod health;
 mod messages;
@@ -36,6 +37,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use bearer::Bearer;
+pub use client_ip::ClientIp;
 pub use error::{ApiError, ApiJson, ApiQuery};
 
 use crate::state::AppState;
@@ -51,6 +53,13 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(messages::edit, messages::delete))
         .routes(routes!(search::search))
         .routes(routes!(rooms::list))
+        // The routes above count against the REST limit per address; the
+        // health checks are free, and the WebSocket upgrades have limits of
+        // their own (connections per address).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::rest_limit,
+        ))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(ws::info))
@@ -75,7 +84,14 @@ pub fn router(state: AppState) -> Router {
 
 fn cors(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
-        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([
             axum::http::header::AUTHORIZATION,
             axum::http::header::CONTENT_TYPE,

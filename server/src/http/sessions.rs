@@ -5,6 +5,7 @@ use sapa_protocol::rest::{Credentials, ErrorBody, Session};
 
 use super::{
     bearer::Bearer,
+    client_ip::ClientIp,
     error::{ApiError, ApiJson},
 };
 use crate::state::AppState;
@@ -13,14 +14,16 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/sessions", tag = "Sessions", request_body = Credentials, responses(
     (status = 200, body = Session),
     (status = 401, description = "wrong username or password", body = ErrorBody),
+    (status = 429, description = "too many attempts from this address or for this account; see Retry-After", body = ErrorBody),
 ))]
 pub async fn login(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Session>, ApiError> {
     let identity = state
         .accounts
-        .login(&body.username, body.password.expose())
+        .login(&body.username, body.password.expose(), ip.0)
         .await?;
     let issued = state.accounts.issue_token(identity.user_id).await?;
     Ok(Json(Session {

@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 
 use super::{
     bearer::Bearer,
+    client_ip::ClientIp,
     error::{ApiError, ApiJson, ApiQuery},
 };
 use crate::state::AppState;
@@ -19,14 +20,16 @@ use crate::state::AppState;
     (status = 201, description = "registered", body = Registered),
     (status = 409, description = "the name is taken", body = ErrorBody),
     (status = 422, description = "invalid name or password", body = ErrorBody),
+    (status = 429, description = "too many registrations or logins from this address; see Retry-After", body = ErrorBody),
 ))]
 pub async fn register(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
     let username = Username::parse(body.username)?;
     let password = NewPassword::parse(body.password)?;
-    let Some(identity) = state.accounts.register(&username, &password).await? else {
+    let Some(identity) = state.accounts.register(&username, &password, ip.0).await? else {
         return Err(ApiError::conflict(format!("the name {username} is taken")));
     };
     let issued = state.accounts.issue_token(identity.user_id).await?;

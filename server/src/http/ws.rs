@@ -1,7 +1,7 @@
 //! The WebSocket endpoints (`/ws`, `/chat/{room}`) and `GET /ws-info`, which
 //! tells a client where to connect and what to send.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use axum::{
     Json,
@@ -14,8 +14,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ApiError, ApiQuery};
+use super::{
+    client_ip::ClientIp,
+    error::{ApiError, ApiQuery},
+};
 use crate::{
+    limits::{LimitKind, Limited},
     realtime::socket::{self, Upgrade},
     state::AppState,
 };
@@ -81,15 +85,21 @@ pub struct WsQuery {
 /// Opens a WebSocket speaking protocol v1 (see GET /ws-info).
 #[utoipa::path(get, path = "/ws", tag = "WebSocket", params(WsQuery), responses(
     (status = 101, description = "switching to the WebSocket protocol"),
+    (status = 429, description = "too many connections from this address; see Retry-After", body = ErrorBody),
     (status = 503, description = "too many connections", body = ErrorBody),
 ))]
 pub async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client_ip: ClientIp,
     ApiQuery(query): ApiQuery<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    accept(state, peer, query.token, RoomName::general(), ws)
+    let client = Client {
+        peer,
+        ip: client_ip,
+    };
+    accept(state, client, query.token, RoomName::general(), ws)
 }
 
 /// The same protocol, with `room` as the room a join enters by default.
@@ -98,22 +108,38 @@ pub async fn upgrade(
     responses(
         (status = 101, description = "switching to the WebSocket protocol"),
         (status = 422, description = "invalid room name", body = ErrorBody),
+        (status = 429, description = "too many connections from this address; see Retry-After", body = ErrorBody),
         (status = 503, description = "too many connections", body = ErrorBody),
     ))]
 pub async fn upgrade_room(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client_ip: ClientIp,
     Path(room): Path<String>,
     ApiQuery(query): ApiQuery<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let room = RoomName::parse(room)?;
-    accept(state, peer, query.token, room, ws)
+    let client = Client {
+        peer,
+        ip: client_ip,
+    };
+    accept(state, client, query.token, room, ws)
 }
+
+/// Who is asking to connect: the socket's peer, and the client behind it.
+struct Client {
+    peer: SocketAddr,
+    ip: ClientIp,
+}
+
+/// How long an address over its connection limit is told to wait: an
+/// estimate (a slot frees when one of its connections closes).
+const CONNECTIONS_WAIT: Duration = Duration::from_secs(5);
 
 fn accept(
     state: AppState,
-    peer: SocketAddr,
+    client: Client,
     token: Option<Secret>,
     default_room: RoomName,
     ws: WebSocketUpgrade,
@@ -121,6 +147,24 @@ fn accept(
     if state.shutdown.is_cancelled() {
         return Err(ApiError::unavailable("shutting down"));
     }
+    // The concurrent count first: a refused upgrade should not also use up
+    // the address's new connections for the minute.
+    let ip_permit = state
+        .limits
+        .ws_open
+        .try_open(client.ip.key())
+        .ok_or(Limited {
+            kind: LimitKind::WsConnections,
+            wait: CONNECTIONS_WAIT,
+        })?;
+    state
+        .limits
+        .ws_connects
+        .check(&client.ip.key())
+        .map_err(|wait| Limited {
+            kind: LimitKind::WsConnectRate,
+            wait,
+        })?;
     let permit = state
         .connection_slots
         .clone()
@@ -131,8 +175,10 @@ fn accept(
         state,
         default_room,
         token,
-        peer,
+        peer: client.peer,
+        client_ip: client.ip.0,
         permit,
+        ip_permit,
     });
     Ok(ws
         // Idle sockets should be cheap: a small read buffer (tungstenite

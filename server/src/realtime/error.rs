@@ -5,6 +5,8 @@
 //! store) becomes a [`WsError`] through `From`, so each is mapped to a code
 //! in exactly one place; [`WsError::to_frame`] is where it becomes a frame.
 
+use std::time::Duration;
+
 use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{DecodeError, ErrorCode, ErrorRef, ServerMessage};
 
@@ -58,6 +60,8 @@ pub struct WsError {
     pub reference: Option<ErrorRef>,
     /// Set when the connection ends after the error frame.
     pub close: Option<Close>,
+    /// With `rate_limited`: how long until a retry can succeed.
+    pub retry_after: Option<Duration>,
 }
 
 impl WsError {
@@ -68,6 +72,15 @@ impl WsError {
             message: message.into(),
             reference: None,
             close: None,
+            retry_after: None,
+        }
+    }
+
+    /// `rate_limited`: refused for rate; a retry after `wait` can succeed.
+    pub fn rate_limited(message: impl Into<String>, wait: Duration) -> Self {
+        Self {
+            retry_after: Some(wait),
+            ..Self::new(ErrorCode::RateLimited, message)
         }
     }
 
@@ -85,7 +98,12 @@ impl WsError {
 
     /// The `error` frame.
     pub fn to_frame(&self) -> ServerMessage {
-        ServerMessage::error(self.code, self.message.clone(), self.reference.clone())
+        match self.retry_after {
+            Some(wait) => {
+                ServerMessage::rate_limited(self.message.clone(), self.reference.clone(), wait)
+            }
+            None => ServerMessage::error(self.code, self.message.clone(), self.reference.clone()),
+        }
     }
 
     /// The `error` frame, encoded.
@@ -101,6 +119,7 @@ impl From<DecodeError> for WsError {
             message: error.to_string(),
             reference: error.reference(),
             close: None,
+            retry_after: None,
         }
     }
 }
@@ -133,6 +152,7 @@ impl From<AuthError> for WsError {
                 tracing::error!(%error, "authentication failed");
                 Self::new(ErrorCode::Internal, "internal error")
             }
+            AuthError::Throttled(limited) => Self::rate_limited(limited.message(), limited.wait),
         }
     }
 }

@@ -1,13 +1,15 @@
 //! How fast one connection may send messages, and when a sender that keeps
 //! ignoring the limit counts as abusive.
 //!
-//! The rate is a GCRA limiter from `governor`: `per_second` messages a
-//! second sustained, bursts of twice that, starting full (a client that
-//! reconnects may re-send what it had pending at once). A refused message is
-//! not stored and its sender is told `rate_limited`; after
-//! [`ABUSE_LIMIT`] refusals in a row the connection is closed (1008).
+//! The rate is a GCRA limiter from `governor` (the mechanism of the
+//! per-address limits in `crate::limits`, here per connection):
+//! `per_second` messages a second sustained, bursts of twice that, starting
+//! full (a client that reconnects may re-send what it had pending at once);
+//! 0 is no limit. A refused message is not stored and its sender is told
+//! `rate_limited` with how long to wait; after [`ABUSE_LIMIT`] refusals in
+//! a row the connection is closed (1008).
 
-use std::num::NonZeroU32;
+use std::{num::NonZeroU32, time::Duration};
 
 use governor::{
     Quota, RateLimiter,
@@ -25,8 +27,8 @@ pub const ABUSE_LIMIT: u32 = 100;
 pub enum Verdict {
     /// Store it.
     Allowed,
-    /// Refuse it; the connection stays.
-    Refused,
+    /// Refuse it; the connection stays, and may send again after this.
+    Refused(Duration),
     /// Refuse it and close: the sender has ignored [`ABUSE_LIMIT`] refusals.
     Abusive,
 }
@@ -34,41 +36,52 @@ pub enum Verdict {
 /// One connection's message rate limit.
 #[derive(Debug)]
 pub struct SendLimit<C: Clock = MonotonicClock> {
-    limiter: RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<C::Instant>>,
+    /// `None`: no limit.
+    limiter: Option<RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<C::Instant>>>,
+    clock: C,
     /// Messages refused since the last one allowed.
     refused_in_a_row: u32,
 }
 
 impl SendLimit {
-    /// `per_second` messages a second (at least one), bursts of twice that.
+    /// `per_second` messages a second, bursts of twice that; 0: no limit.
     pub fn per_second(per_second: u32) -> Self {
         Self::with_clock(per_second, MonotonicClock)
     }
 }
 
-impl<C: Clock> SendLimit<C> {
+impl<C: Clock + Clone> SendLimit<C> {
     /// The same limit on another clock (tests move a fake one by hand).
     pub fn with_clock(per_second: u32, clock: C) -> Self {
-        let rate = NonZeroU32::new(per_second.max(1)).expect("at least one");
-        let burst = rate.saturating_mul(NonZeroU32::new(2).expect("two"));
-        let quota = Quota::per_second(rate).allow_burst(burst);
+        let limiter = NonZeroU32::new(per_second).map(|rate| {
+            let burst = rate.saturating_mul(NonZeroU32::new(2).expect("two"));
+            let quota = Quota::per_second(rate).allow_burst(burst);
+            RateLimiter::direct_with_clock(quota, clock.clone())
+        });
         Self {
-            limiter: RateLimiter::direct_with_clock(quota, clock),
+            limiter,
+            clock,
             refused_in_a_row: 0,
         }
     }
 
     /// Counts one message against the limit.
     pub fn check(&mut self) -> Verdict {
-        if self.limiter.check().is_ok() {
-            self.refused_in_a_row = 0;
+        let Some(limiter) = &self.limiter else {
             return Verdict::Allowed;
-        }
+        };
+        let wait = match limiter.check() {
+            Ok(()) => {
+                self.refused_in_a_row = 0;
+                return Verdict::Allowed;
+            }
+            Err(not_until) => not_until.wait_time_from(self.clock.now()),
+        };
         self.refused_in_a_row += 1;
         if self.refused_in_a_row > ABUSE_LIMIT {
             Verdict::Abusive
         } else {
-            Verdict::Refused
+            Verdict::Refused(wait)
         }
     }
 }
@@ -88,10 +101,14 @@ mod tests {
         for n in 0..10 {
             assert_eq!(limit.check(), Verdict::Allowed, "message {n} of the burst");
         }
-        assert_eq!(limit.check(), Verdict::Refused);
+        assert_eq!(
+            limit.check(),
+            Verdict::Refused(Duration::from_millis(200)),
+            "the next one is due in 1/5 s"
+        );
         clock.advance(Duration::from_millis(200));
         assert_eq!(limit.check(), Verdict::Allowed, "one more after 1/5 s");
-        assert_eq!(limit.check(), Verdict::Refused);
+        assert!(matches!(limit.check(), Verdict::Refused(_)));
         clock.advance(Duration::from_secs(2));
         for n in 0..10 {
             assert_eq!(limit.check(), Verdict::Allowed, "a full burst again ({n})");
@@ -105,20 +122,22 @@ mod tests {
         assert_eq!(limit.check(), Verdict::Allowed);
         assert_eq!(limit.check(), Verdict::Allowed);
         for _ in 0..ABUSE_LIMIT {
-            assert_eq!(limit.check(), Verdict::Refused);
+            assert!(matches!(limit.check(), Verdict::Refused(_)));
         }
         assert_eq!(limit.check(), Verdict::Abusive);
         clock.advance(Duration::from_secs(1));
         assert_eq!(limit.check(), Verdict::Allowed);
-        assert_eq!(limit.check(), Verdict::Refused, "the count starts over");
+        assert!(
+            matches!(limit.check(), Verdict::Refused(_)),
+            "the count starts over"
+        );
     }
 
     #[test]
-    fn a_rate_of_zero_still_lets_one_message_a_second_through() {
-        let clock = FakeRelativeClock::default();
-        let mut limit = SendLimit::with_clock(0, clock.clone());
-        assert_eq!(limit.check(), Verdict::Allowed);
-        assert_eq!(limit.check(), Verdict::Allowed);
-        assert_eq!(limit.check(), Verdict::Refused);
+    fn a_rate_of_zero_is_no_limit() {
+        let mut limit = SendLimit::with_clock(0, FakeRelativeClock::default());
+        for _ in 0..10_000 {
+            assert_eq!(limit.check(), Verdict::Allowed);
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! protocol meets the database and the password hasher. Each [`Task`] is
 //! answered with its [`Done`], handed back to the session.
 
+use std::net::IpAddr;
+
 use sapa_protocol::MAX_RESUME;
 
 use super::session::{Credential, Done, Task};
@@ -11,8 +13,9 @@ use crate::{
     state::AppState,
 };
 
-/// Performs `task` against the server's accounts and store.
-pub async fn perform(state: &AppState, task: Task) -> Done {
+/// Performs `task` against the server's accounts and store, for a client
+/// at `ip` (the login guard counts password attempts by address).
+pub async fn perform(state: &AppState, ip: IpAddr, task: Task) -> Done {
     match task {
         Task::Authenticate(Credential::Token(token)) => {
             Done::Authenticated(state.accounts.check_token(token.expose()).await)
@@ -20,7 +23,7 @@ pub async fn perform(state: &AppState, task: Task) -> Done {
         Task::Authenticate(Credential::Password { username, password }) => Done::Authenticated(
             state
                 .accounts
-                .login_or_register(&username, password.expose())
+                .login_or_register(&username, password.expose(), ip)
                 .await,
         ),
         Task::RoomId(room) => Done::RoomId(state.store.ensure_room(&room).await),

@@ -4,6 +4,7 @@
 
 mod changes;
 mod helpers;
+mod limits;
 mod presence;
 mod rest;
 mod store;

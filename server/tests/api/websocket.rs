@@ -463,7 +463,7 @@ async fn a_sender_over_the_rate_limit_is_told_and_nothing_extra_is_stored(pool: 
     while stored.len() + refused.len() < 3 {
         match alice.recv().await {
             ServerMessage::Message(m) => stored.push(m.content.as_str().to_owned()),
-            ServerMessage::Error(e) => refused.push((e.code, e.reference)),
+            ServerMessage::Error(e) => refused.push((e.code, e.reference, e.retry_after)),
             _ => {}
         }
     }
@@ -472,7 +472,8 @@ async fn a_sender_over_the_rate_limit_is_told_and_nothing_extra_is_stored(pool: 
         refused,
         [(
             ErrorCode::RateLimited,
-            Some(ErrorRef::ClientId("c2".into()))
+            Some(ErrorRef::ClientId("c2".into())),
+            Some(1)
         )]
     );
     assert_eq!(app.message_count().await, 2);

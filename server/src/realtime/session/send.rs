@@ -6,6 +6,8 @@
 //! everyone else's, so its answer needs no reply; a retried `client_id` is
 //! answered to its sender only, with the message stored the first time.
 
+use std::time::Duration;
+
 use sapa_protocol::{ClientId, ClientKind, ErrorCode, ErrorRef, SendMessage, ServerMessage};
 
 use super::{Replies, Session, Step, encode};
@@ -44,16 +46,16 @@ impl Session {
             .map_err(|why| WsError::new(ErrorCode::NotJoined, why).about(reference.clone()))?;
         match self.limit.check() {
             Verdict::Allowed => {}
-            Verdict::Refused => {
+            Verdict::Refused(wait) => {
                 let why = format!(
                     "slow down: at most {} messages per second; this one was not stored",
                     self.settings.messages_per_second
                 );
-                return Err(WsError::new(ErrorCode::RateLimited, why).about(reference));
+                return Err(WsError::rate_limited(why, wait).about(reference));
             }
             Verdict::Abusive => {
                 let why = "still sending after repeated rate_limited errors; closing";
-                return Err(WsError::new(ErrorCode::RateLimited, why)
+                return Err(WsError::rate_limited(why, Duration::from_secs(1))
                     .about(reference)
                     .closing(Close::ABUSE));
             }

@@ -14,7 +14,7 @@
 //! without a TCP connection.
 
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     pin::Pin,
     sync::atomic::Ordering,
     time::{Duration, Instant},
@@ -33,6 +33,7 @@ use super::{
 };
 use crate::{
     chat::{ConnId, Outbound, Outbox},
+    limits::IpPermit,
     persist::{WriteResult, outcome},
     state::AppState,
 };
@@ -60,8 +61,13 @@ pub struct Upgrade {
     /// A token from `?token=`, used when the first join carries none.
     pub token: Option<Secret>,
     pub peer: SocketAddr,
+    /// The client's address, as the limits see it (behind a trusted proxy,
+    /// not the peer).
+    pub client_ip: IpAddr,
     /// Held for the connection's life: bounds concurrent connections.
     pub permit: OwnedSemaphorePermit,
+    /// Held for the connection's life: bounds its address's connections.
+    pub ip_permit: IpPermit,
 }
 
 type PendingSend = Pin<Box<dyn Future<Output = (Option<ClientId>, WriteResult)> + Send + Sync>>;
@@ -84,8 +90,11 @@ struct Connection {
     /// Messages handed to the writer, awaiting its answer.
     pending: FuturesUnordered<PendingSend>,
     started: Instant,
-    /// Held for the connection's life: bounds concurrent connections.
-    _permit: OwnedSemaphorePermit,
+    /// The client's address, for the login guard.
+    client_ip: IpAddr,
+    /// Held for the connection's life: bound concurrent connections, in
+    /// all and per address.
+    _permits: (OwnedSemaphorePermit, IpPermit),
 }
 
 /// How long a closing socket may take to accept the close frame.
@@ -109,10 +118,12 @@ pub fn serve<S: Socket + 'static>(
         default_room,
         token,
         peer,
+        client_ip,
         permit,
+        ip_permit,
     } = *upgrade;
     let id = state.next_conn.fetch_add(1, Ordering::Relaxed);
-    tracing::info!(conn = id, %peer, "connection opened");
+    tracing::info!(conn = id, %peer, client = %client_ip, "connection opened");
     let outbox = Outbox::new(state.config.outbound_queue);
     let settings = Settings {
         messages_per_second: state.config.messages_per_second,
@@ -132,7 +143,8 @@ pub fn serve<S: Socket + 'static>(
         session,
         pending: FuturesUnordered::new(),
         started: Instant::now(),
-        _permit: permit,
+        client_ip,
+        _permits: (permit, ip_permit),
     });
     run(conn, socket, outbox, shutdown)
 }
@@ -221,7 +233,7 @@ impl Connection {
                 Step::Idle => break Flow::Continue,
                 Step::Close(close) => break Flow::Close(close),
                 Step::Run(task) => {
-                    let done = tasks::perform(&self.state, task).await;
+                    let done = tasks::perform(&self.state, self.client_ip, task).await;
                     step = self.session.handle(Input::Done(done), &mut replies);
                 }
                 Step::Submit(message) => {

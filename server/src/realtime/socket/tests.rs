@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{Upgrade, serve};
-use crate::{config::Config, state::AppState, store::Store};
+use crate::{config::Config, limits::ClientKey, state::AppState, store::Store};
 
 /// A socket made of two channels: what the test sends in, and what the
 /// pump writes out.
@@ -89,7 +89,13 @@ fn connect(state: &AppState) -> Peer {
         default_room: RoomName::general(),
         token: None,
         peer: "127.0.0.1:9".parse().unwrap(),
+        client_ip: "127.0.0.1".parse().unwrap(),
         permit,
+        ip_permit: state
+            .limits
+            .ws_open
+            .try_open(ClientKey::of("127.0.0.1".parse().unwrap()))
+            .unwrap(),
     });
     let pump = tokio::spawn(serve(Channels { incoming, outgoing }, upgrade));
     Peer {

@@ -87,6 +87,11 @@ fn a_sender_over_the_rate_is_refused_and_closed_when_it_keeps_on() {
     let (replies, step) = send(2);
     assert_code(&replies, ErrorCode::RateLimited);
     assert_eq!(
+        error(&replies).retry_after,
+        Some(1),
+        "told when to try again"
+    );
+    assert_eq!(
         error(&replies).reference,
         Some(ErrorRef::ClientId("c2".into()))
     );
