@@ -5,6 +5,7 @@
 mod changes;
 mod helpers;
 mod limits;
+mod outage;
 mod presence;
 mod rest;
 mod store;
