@@ -5,11 +5,11 @@ use std::{net::SocketAddr, time::Duration};
 
 use axum::{
     Json,
-    extract::{ConnectInfo, Path, State, WebSocketUpgrade},
-    http::{HeaderMap, header},
+    extract::{ConnectInfo, FromRequestParts, Path, State, WebSocketUpgrade},
+    http::{HeaderMap, StatusCode, header, request::Parts},
     response::Response,
 };
-use sapa_protocol::{MAX_FRAME_BYTES, RoomName, Secret, rest::ErrorBody};
+use sapa_protocol::{ErrorCode, RoomName, Secret, rest::ErrorBody};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -73,6 +73,9 @@ pub async fn info(State(state): State<AppState>, headers: HeaderMap) -> Json<WsI
     })
 }
 
+/// The largest frame read (and then refused if over [`MAX_FRAME_BYTES`]).
+pub const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
+
 /// Query parameters of the upgrade request.
 #[derive(Deserialize, IntoParams)]
 pub struct WsQuery {
@@ -85,6 +88,7 @@ pub struct WsQuery {
 /// Opens a WebSocket speaking protocol v1 (see GET /ws-info).
 #[utoipa::path(get, path = "/ws", tag = "WebSocket", params(WsQuery), responses(
     (status = 101, description = "switching to the WebSocket protocol"),
+    (status = 426, description = "not a WebSocket upgrade request (a plain GET, say)", body = ErrorBody),
     (status = 429, description = "too many connections from this address; see Retry-After", body = ErrorBody),
     (status = 503, description = "too many connections", body = ErrorBody),
 ))]
@@ -93,7 +97,7 @@ pub async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     client_ip: ClientIp,
     ApiQuery(query): ApiQuery<WsQuery>,
-    ws: WebSocketUpgrade,
+    Upgrading(ws): Upgrading,
 ) -> Result<Response, ApiError> {
     let client = Client {
         peer,
@@ -108,6 +112,7 @@ pub async fn upgrade(
     responses(
         (status = 101, description = "switching to the WebSocket protocol"),
         (status = 422, description = "invalid room name", body = ErrorBody),
+        (status = 426, description = "not a WebSocket upgrade request (a plain GET, say)", body = ErrorBody),
         (status = 429, description = "too many connections from this address; see Retry-After", body = ErrorBody),
         (status = 503, description = "too many connections", body = ErrorBody),
     ))]
@@ -117,7 +122,7 @@ pub async fn upgrade_room(
     client_ip: ClientIp,
     Path(room): Path<String>,
     ApiQuery(query): ApiQuery<WsQuery>,
-    ws: WebSocketUpgrade,
+    Upgrading(ws): Upgrading,
 ) -> Result<Response, ApiError> {
     let room = RoomName::parse(room)?;
     let client = Client {
@@ -125,6 +130,30 @@ pub async fn upgrade_room(
         ip: client_ip,
     };
     accept(state, client, query.token, room, ws)
+}
+
+/// `WebSocketUpgrade` whose rejection (a plain GET, a missing header) is
+/// 426 with the JSON error body instead of axum's plain text.
+pub struct Upgrading(WebSocketUpgrade);
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrading {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        WebSocketUpgrade::from_request_parts(parts, state)
+            .await
+            .map(Self)
+            .map_err(|rejection| {
+                ApiError::new(
+                    StatusCode::UPGRADE_REQUIRED,
+                    ErrorCode::Validation,
+                    format!(
+                        "{}; this route speaks only WebSocket (see GET /ws-info)",
+                        rejection.body_text()
+                    ),
+                )
+            })
+    }
 }
 
 /// Who is asking to connect: the socket's peer, and the client behind it.
@@ -190,9 +219,10 @@ fn accept(
         // room); at 4 KiB a burst costs a write per 4 KiB instead of one.
         .read_buffer_size(512)
         .write_buffer_size(4 * 1024)
-        // Frames up to 1 MiB are read so an oversized one gets a proper
-        // `too_large` error; beyond that the library drops the connection.
-        .max_message_size(16 * MAX_FRAME_BYTES)
-        .max_frame_size(16 * MAX_FRAME_BYTES)
+        // Frames up to 16 MiB are read so an oversized one gets a proper
+        // `too_large` error; beyond that the library refuses to read on and
+        // the connection still gets its 1009 close (realtime/socket).
+        .max_message_size(MAX_READ_BYTES)
+        .max_frame_size(MAX_READ_BYTES)
         .on_upgrade(move |socket| tracker.track_future(socket::serve(socket, upgrade))))
 }

@@ -71,6 +71,16 @@ async fn axum_rejections_use_the_json_error_body(pool: PgPool) {
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(missing.json::<Value>().await.unwrap()["error"], "not_found");
+
+    for route in ["/ws", "/chat/general"] {
+        let plain = app.http.get(app.url(route)).send().await.unwrap();
+        assert_eq!(plain.status(), StatusCode::UPGRADE_REQUIRED, "{route}");
+        assert_eq!(
+            plain.json::<Value>().await.unwrap()["error"],
+            "validation",
+            "{route}"
+        );
+    }
 }
 
 #[sqlx::test(migrations = false)]

@@ -60,8 +60,12 @@ pub struct Settings {
 pub enum Input<'a> {
     /// A text frame from the client.
     Text(&'a str),
-    /// A binary frame from the client (the protocol is JSON text).
-    Binary,
+    /// A binary frame from the client (the protocol is JSON text), of
+    /// this many bytes.
+    Binary(usize),
+    /// A frame too large for the socket to read at all (of this many
+    /// bytes, when known).
+    TooLarge(Option<usize>),
     /// The outcome of the [`Task`] the last step asked for.
     Done(Done),
     /// The writer's answer to a message this connection sent.
@@ -226,10 +230,12 @@ impl Session {
     pub fn handle(&mut self, input: Input<'_>, out: &mut Replies) -> Step {
         let handled = match input {
             Input::Text(text) => self.on_text(text, out),
-            Input::Binary => Err(WsError::new(
+            Input::Binary(size) if size > MAX_FRAME_BYTES => Err(too_large(Some(size))),
+            Input::Binary(_) => Err(WsError::new(
                 ErrorCode::InvalidJson,
                 "binary frames are not supported; send JSON text",
             )),
+            Input::TooLarge(size) => Err(too_large(size)),
             Input::Done(done) => self.on_done(done, out),
             Input::Stored { client_id, result } => self.on_stored(client_id, result, out),
         };
@@ -241,14 +247,7 @@ impl Session {
 
     fn on_text(&mut self, text: &str, out: &mut Replies) -> Result<Step, WsError> {
         if text.len() > MAX_FRAME_BYTES {
-            return Err(WsError::new(
-                ErrorCode::TooLarge,
-                format!(
-                    "frames are limited to {MAX_FRAME_BYTES} bytes, got {}",
-                    text.len()
-                ),
-            )
-            .closing(Close::TOO_LARGE));
+            return Err(too_large(Some(text.len())));
         }
         let frame = decode_client(text).map_err(|error| {
             let failed_first_join =
@@ -333,6 +332,16 @@ impl Session {
             .expect("frames other than join and ping wait for a join")
             .username
     }
+}
+
+/// A frame over the size limit: refused, and the connection closed (1009).
+fn too_large(size: Option<usize>) -> WsError {
+    let got = size.map_or_else(String::new, |size| format!(", got {size}"));
+    WsError::new(
+        ErrorCode::TooLarge,
+        format!("frames are limited to {MAX_FRAME_BYTES} bytes{got}"),
+    )
+    .closing(Close::TOO_LARGE)
 }
 
 /// A frame, encoded for sending.

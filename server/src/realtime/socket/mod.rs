@@ -77,6 +77,10 @@ enum Flow {
     Continue,
     /// The server ends the connection with this close frame.
     Close(Close),
+    /// The same, while the client is still sending a frame the server will
+    /// not read: it lingers before letting go, so that closing with unread
+    /// data (a reset) does not swallow the close frame.
+    CloseUnread(Close),
     /// The client sent a close frame; the library has queued the reply.
     ClientClosed,
     /// The socket ended without a close frame.
@@ -99,6 +103,10 @@ struct Connection {
 
 /// How long a closing socket may take to accept the close frame.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long the server holds a socket it stopped reading after sending
+/// the close frame, so the client can read it before the connection goes.
+const UNREAD_LINGER: Duration = Duration::from_secs(1);
 
 /// Runs one connection to its end.
 ///
@@ -200,6 +208,9 @@ impl Connection {
                 // needs far more state than waiting does, and every idle
                 // socket would otherwise carry that space.
                 Some(Ok(message)) => Box::pin(self.on_message(socket, message)).await,
+                Some(Err(error)) if beyond_read_limit(&error) => {
+                    Box::pin(self.too_large_to_read(socket)).await
+                }
                 Some(Err(error)) => Err(error),
                 None => Ok(Flow::PeerGone),
             },
@@ -213,7 +224,7 @@ impl Connection {
     ) -> Result<Flow, axum::Error> {
         match message {
             Message::Text(text) => self.handle(socket, Input::Text(text.as_str())).await,
-            Message::Binary(_) => self.handle(socket, Input::Binary).await,
+            Message::Binary(bytes) => self.handle(socket, Input::Binary(bytes.len())).await,
             Message::Close(_) => Ok(Flow::ClientClosed),
             Message::Ping(_) | Message::Pong(_) => Ok(Flow::Continue),
         }
@@ -247,6 +258,19 @@ impl Connection {
         };
         write(socket, replies).await?;
         Ok(flow)
+    }
+
+    /// A frame too large for the library to read: the session's answer to
+    /// any frame over the limit (`too_large`, then close 1009). Nothing more
+    /// can be read from the socket: the rest of that frame is still coming.
+    async fn too_large_to_read<S: Socket>(&mut self, socket: &mut S) -> Result<Flow, axum::Error> {
+        let mut replies = Replies::new();
+        let step = self.session.handle(Input::TooLarge(None), &mut replies);
+        write(socket, replies).await?;
+        Ok(match step {
+            Step::Close(close) => Flow::CloseUnread(close),
+            _ => Flow::CloseUnread(Close::TOO_LARGE),
+        })
     }
 
     /// Writes what the hub queued, then flushes once.
@@ -294,16 +318,14 @@ impl Connection {
         // presence change it caused.
         self.session.leave_all();
         let how = match ended {
-            Ok(Flow::Close(Close { code, reason })) => {
-                let frame = CloseFrame {
-                    code,
-                    reason: Utf8Bytes::from_static(reason),
-                };
-                // A peer that stopped reading cannot take the close frame either.
-                let _ =
-                    tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame))))
-                        .await;
-                format!("closed by server ({code}: {reason})")
+            Ok(Flow::Close(close)) => {
+                send_close(&mut socket, close).await;
+                format!("closed by server ({}: {})", close.code, close.reason)
+            }
+            Ok(Flow::CloseUnread(close)) => {
+                send_close(&mut socket, close).await;
+                tokio::time::sleep(UNREAD_LINGER).await;
+                format!("closed by server ({}: {})", close.code, close.reason)
             }
             Ok(Flow::ClientClosed) => {
                 // Flushes the close reply tungstenite queued when it read theirs.
@@ -324,6 +346,24 @@ impl Connection {
             "connection {how}"
         );
     }
+}
+
+/// Sends the close frame, giving up on a peer that does not take it.
+async fn send_close<S: Socket>(socket: &mut S, Close { code, reason }: Close) {
+    let frame = CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    };
+    // A peer that stopped reading cannot take the close frame either.
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+}
+
+/// Whether a read failed because the frame is over the most the library
+/// was told to read (`http/ws.rs` sets it).
+fn beyond_read_limit(error: &axum::Error) -> bool {
+    std::error::Error::source(error)
+        .and_then(|cause| cause.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|cause| matches!(cause, tungstenite::Error::Capacity(_)))
 }
 
 /// Writes `replies` and flushes once; nothing at all when there are none.

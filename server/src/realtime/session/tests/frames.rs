@@ -47,7 +47,7 @@ fn an_unknown_type_is_refused_naming_the_type() {
 fn a_binary_frame_is_refused_as_not_json_text() {
     let hub = hub();
     let mut alice = client(&hub, 1);
-    let (replies, step) = alice.input(Input::Binary);
+    let (replies, step) = alice.input(Input::Binary(12));
     assert_code(&replies, ErrorCode::InvalidJson);
     assert!(error(&replies).content.contains("binary"), "{replies:?}");
     assert!(matches!(step, Step::Idle));
@@ -62,6 +62,16 @@ fn a_frame_over_the_size_limit_is_refused_and_closes_with_1009() {
     assert_code(&replies, ErrorCode::TooLarge);
     assert!(is_close(&step, Close::TOO_LARGE), "{step:?}");
     assert_eq!(Close::TOO_LARGE.code, 1009);
+
+    // The same for binary frames, and for one too large to be read at all.
+    let mut bob = client(&hub, 2);
+    let (replies, step) = bob.input(Input::Binary(MAX_FRAME_BYTES + 1));
+    assert_code(&replies, ErrorCode::TooLarge);
+    assert!(is_close(&step, Close::TOO_LARGE), "{step:?}");
+    let mut carol = client(&hub, 3);
+    let (replies, step) = carol.input(Input::TooLarge(None));
+    assert_code(&replies, ErrorCode::TooLarge);
+    assert!(is_close(&step, Close::TOO_LARGE), "{step:?}");
 }
 
 #[test]
