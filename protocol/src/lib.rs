@@ -22,6 +22,8 @@ pub mod decode;
 pub mod errors;
 pub mod names;
 pub mod rest;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod server;
 
 pub use client::{

@@ -19,9 +19,10 @@ use crate::timestamp;
 #[cfg_attr(feature = "openapi", schema(example = json!({"username": "alice", "password": "correct horse"})))]
 pub struct Credentials {
     /// 1-32 ASCII letters, digits, `_`, `-`, `.`; unique ignoring case.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::names::Username))]
     pub username: String,
     /// 8-256 characters.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::names::NewPassword))]
     pub password: Secret,
 }
 
@@ -30,7 +31,7 @@ pub struct Credentials {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registered {
     pub id: i64,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "alice"))]
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
     pub username: Username,
     /// A bearer token (also valid for WebSocket joins).
     pub token: String,
@@ -54,7 +55,7 @@ pub struct Session {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// A stable code, shared with WebSocket error frames.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "validation"))]
+    #[cfg_attr(feature = "openapi", schema(example = "validation"))]
     pub error: ErrorCode,
     /// What went wrong, for people.
     #[cfg_attr(feature = "openapi", schema(example = "what went wrong, in words"))]
@@ -67,7 +68,6 @@ pub struct ErrorBody {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"name": "general", "online": 3})))]
 pub struct RoomInfo {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub name: RoomName,
     pub online: u64,
 }
@@ -78,12 +78,15 @@ pub struct RoomInfo {
 #[cfg_attr(feature = "openapi", schema(example = json!({"content": "hello from REST", "room": "general", "client_id": "rest-1"})))]
 pub struct PostMessage {
     /// 1-4000 characters, not blank, no control characters but newline and tab.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::names::Content))]
     pub content: String,
     /// The room (default `general`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<RoomName>))]
     pub room: Option<String>,
     /// Makes retries idempotent: the same client_id is stored once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::names::ClientId>))]
     pub client_id: Option<String>,
 }
 
@@ -93,5 +96,6 @@ pub struct PostMessage {
 #[cfg_attr(feature = "openapi", schema(example = json!({"content": "hello, world!"})))]
 pub struct EditMessage {
     /// 1-4000 characters, not blank, no control characters but newline and tab.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::names::Content))]
     pub content: String,
 }

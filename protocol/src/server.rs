@@ -102,7 +102,6 @@ pub struct MessageView {
     pub room: RoomName,
     pub username: Username,
     /// The latest text; empty for a deleted message.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub content: MessageText,
     #[serde(with = "timestamp")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]

@@ -2,12 +2,7 @@
 //! delivered to the room's WebSocket clients like any other message), and
 //! `PATCH`/`DELETE /messages/{id}` (edit or delete one's own).
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-    response::IntoResponse,
-};
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use sapa_protocol::{
     ClientId, Content, MessageView, PageLimit, RoomName, ServerMessage,
     rest::{EditMessage, ErrorBody, PostMessage},
@@ -18,7 +13,7 @@ use utoipa::IntoParams;
 
 use super::{
     bearer::Bearer,
-    error::{ApiError, ApiJson, ApiQuery},
+    error::{ApiError, ApiJson, ApiPath, ApiQuery},
 };
 use crate::{
     persist::changes::{self, Change},
@@ -28,13 +23,27 @@ use crate::{
 
 /// Which page of history.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// The room (default `general`).
+    #[param(value_type = Option<RoomName>)]
     pub room: Option<String>,
     /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
-    /// Only messages older than this id.
+    /// Only messages older than this id (a message id, 1 or more).
+    #[param(minimum = 1)]
     pub before_id: Option<i64>,
+}
+
+/// `before_id` as the routes take it: a message id, so 1 or more.
+pub(super) fn before_id(value: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match value {
+        Some(id) if id < 1 => Err(ApiError::validation(format!(
+            "before_id must be a message id (1 or more), got {id}"
+        ))),
+        value => Ok(value),
+    }
 }
 
 /// Message views as `message` frames (each with `"type":"message"`).
@@ -59,6 +68,7 @@ pub async fn list(
     _caller: Bearer,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<MessageList>, ApiError> {
+    let before_id = before_id(query.before_id)?;
     let room = query
         .room
         .map(RoomName::parse)
@@ -78,7 +88,7 @@ pub async fn list(
     };
     let (messages, _) = state
         .store
-        .history_before(room_id, query.before_id, limit.get())
+        .history_before(room_id, before_id, limit.get())
         .await?;
     Ok(Json(MessageList(messages)))
 }
@@ -132,7 +142,7 @@ pub async fn post(
 /// Changes the text of one of the caller's messages; the room hears
 /// `edited`.
 #[utoipa::path(patch, path = "/messages/{id}", tag = "Messages", request_body = EditMessage,
-    params(("id" = i64, Path, description = "the message")),
+    params(("id" = i64, Path, minimum = 1, description = "the message")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "edited: the message as it now reads", body = MessageView),
@@ -145,7 +155,7 @@ pub async fn post(
 pub async fn edit(
     State(state): State<AppState>,
     caller: Bearer,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<EditMessage>,
 ) -> Result<Json<ServerMessage>, ApiError> {
     let content = Content::parse(body.content)?;
@@ -163,19 +173,20 @@ pub async fn edit(
 /// Deletes one of the caller's messages: its text is erased and a
 /// tombstone stays; the room hears `deleted`.
 #[utoipa::path(delete, path = "/messages/{id}", tag = "Messages",
-    params(("id" = i64, Path, description = "the message")),
+    params(("id" = i64, Path, minimum = 1, description = "the message")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "deleted"),
         (status = 401, body = ErrorBody),
         (status = 403, description = "someone else's message", body = ErrorBody),
         (status = 404, description = "no such message, or deleted already", body = ErrorBody),
+        (status = 422, description = "the id is not a message id", body = ErrorBody),
         (status = 503, description = "database down: nothing changed", body = ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Bearer,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     changes::apply(
         &state.store,

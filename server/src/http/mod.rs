@@ -45,21 +45,24 @@ use crate::state::AppState;
 /// Every route, with CORS, request tracing and JSON errors for unknown paths.
 pub fn router(state: AppState) -> Router {
     let cors = cors(&state.config.cors_origins);
-    let (api, spec) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    // These routes count against the REST limit per address; the health
+    // checks are free, and the WebSocket upgrades have limits of their own
+    // (connections per address).
+    let mut rest = OpenApiRouter::new()
         .routes(routes!(users::register))
         .routes(routes!(users::active))
         .routes(routes!(sessions::login, sessions::logout))
         .routes(routes!(messages::list, messages::post))
         .routes(routes!(messages::edit, messages::delete))
         .routes(routes!(search::search))
-        .routes(routes!(rooms::list))
-        // The routes above count against the REST limit per address; the
-        // health checks are free, and the WebSocket upgrades have limits of
-        // their own (connections per address).
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            client_ip::rest_limit,
-        ))
+        .routes(routes!(rooms::list));
+    openapi::rate_limited(rest.get_openapi_mut());
+    let rest = rest.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        client_ip::rest_limit,
+    ));
+    let (api, mut spec) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(rest)
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(ws::info))
@@ -67,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(ws::upgrade_room))
         .with_state(state.clone())
         .split_for_parts();
+    openapi::shared_responses(&mut spec);
 
     api.merge(tester::router())
         .merge(SwaggerUi::new("/swagger").url("/openapi.json", spec))

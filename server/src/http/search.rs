@@ -15,15 +15,20 @@ use crate::state::AppState;
 
 /// What to look for.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words (quotes for a phrase, `-word` to exclude, `or`), or a
     /// substring of three or more characters in any script.
+    #[param(value_type = SearchQuery)]
     pub q: String,
     /// Only this room.
+    #[param(value_type = Option<RoomName>)]
     pub room: Option<String>,
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
-    /// Only matches older than this id (the next page).
+    /// Only matches older than this id (the next page; 1 or more).
+    #[param(minimum = 1)]
     pub before_id: Option<i64>,
 }
 
@@ -42,6 +47,7 @@ pub async fn search(
     _caller: Bearer,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<ServerMessage>, ApiError> {
+    let before_id = super::messages::before_id(params.before_id)?;
     let query = SearchQuery::parse(params.q)?;
     let room = params.room.map(RoomName::parse).transpose()?;
     let limit = params
@@ -51,7 +57,7 @@ pub async fn search(
         .unwrap_or_default();
     let (messages, has_more) = state
         .store
-        .search(&query, room.as_ref(), params.before_id, limit.get())
+        .search(&query, room.as_ref(), before_id, limit.get())
         .await?;
     Ok(Json(ServerMessage::SearchResults(SearchResults {
         q: query.into(),

@@ -15,6 +15,7 @@ use crate::state::AppState;
     (status = 200, body = Session),
     (status = 401, description = "wrong username or password", body = ErrorBody),
     (status = 429, description = "too many attempts from this address or for this account; see Retry-After", body = ErrorBody),
+    (status = 503, description = "the database is down", body = ErrorBody),
 ))]
 pub async fn login(
     State(state): State<AppState>,

@@ -21,6 +21,7 @@ use crate::state::AppState;
     (status = 409, description = "the name is taken", body = ErrorBody),
     (status = 422, description = "invalid name or password", body = ErrorBody),
     (status = 429, description = "too many registrations or logins from this address; see Retry-After", body = ErrorBody),
+    (status = 503, description = "the database is down: no account was made", body = ErrorBody),
 ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -46,8 +47,10 @@ pub async fn register(
 
 /// Which room to ask about.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RoomQuery {
     /// A room name; all rooms when absent.
+    #[param(value_type = Option<RoomName>)]
     pub room: Option<String>,
 }
 

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use axum::{
     Json,
-    extract::{ConnectInfo, FromRequestParts, Path, State, WebSocketUpgrade},
+    extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header, request::Parts},
     response::Response,
 };
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{
     client_ip::ClientIp,
-    error::{ApiError, ApiQuery},
+    error::{ApiError, ApiPath, ApiQuery},
 };
 use crate::{
     limits::{LimitKind, Limited},
@@ -73,11 +73,13 @@ pub async fn info(State(state): State<AppState>, headers: HeaderMap) -> Json<WsI
     })
 }
 
-/// The largest frame read (and then refused if over [`MAX_FRAME_BYTES`]).
+/// The largest frame read (and then refused if over
+/// [`sapa_protocol::MAX_FRAME_BYTES`]).
 pub const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
 
 /// Query parameters of the upgrade request.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WsQuery {
     /// A bearer token, for clients that cannot set headers; a join may then
     /// omit its password.
@@ -108,7 +110,7 @@ pub async fn upgrade(
 
 /// The same protocol, with `room` as the room a join enters by default.
 #[utoipa::path(get, path = "/chat/{room}", tag = "WebSocket",
-    params(("room" = String, Path, description = "the default room"), WsQuery),
+    params(("room" = RoomName, Path, description = "the default room"), WsQuery),
     responses(
         (status = 101, description = "switching to the WebSocket protocol"),
         (status = 422, description = "invalid room name", body = ErrorBody),
@@ -120,11 +122,11 @@ pub async fn upgrade_room(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     client_ip: ClientIp,
-    Path(room): Path<String>,
+    // Before the upgrade, so a bad room name is 422 even on a plain GET.
+    ApiPath(room): ApiPath<RoomName>,
     ApiQuery(query): ApiQuery<WsQuery>,
     Upgrading(ws): Upgrading,
 ) -> Result<Response, ApiError> {
-    let room = RoomName::parse(room)?;
     let client = Client {
         peer,
         ip: client_ip,

@@ -3,6 +3,7 @@
 //! store's trickier statements against the same fresh databases.
 
 mod changes;
+mod contract;
 mod helpers;
 mod limits;
 mod outage;
