@@ -106,6 +106,80 @@ async function waitMessage(page, text, who) {
   }
 }
 
+/** The data-id of the log line whose text is exactly `text`. */
+async function idOf(page, text) {
+  const id = await page.$$eval(
+    "#log li.message",
+    (els, t) => {
+      const e = els.find((x) => x.querySelector(".text").textContent === t);
+      return e ? e.dataset.id : null;
+    },
+    text,
+  );
+  check(id, `no line with ${JSON.stringify(text)} in the log`);
+  return id;
+}
+
+/** What each log line of message `id` shows. */
+async function linesOf(page, id) {
+  return page.$$eval(`#log li.message[data-id="${id}"]`, (els) =>
+    els.map((e) => ({
+      text: e.querySelector(".text").textContent,
+      flag: e.querySelector(".flag").textContent,
+      deleted: e.classList.contains("deleted"),
+      buttons: e.querySelectorAll("button.edit, button.delete").length,
+    })),
+  );
+}
+
+/** Waits until message `id` is in the log and every line of it shows `want` ({text, flag, deleted}). */
+async function waitLine(page, id, want, whose) {
+  try {
+    await page.waitForFunction(
+      ([i, w]) => {
+        const els = [...document.querySelectorAll(`#log li.message[data-id="${i}"]`)];
+        return els.length > 0 && els.every((e) =>
+          e.querySelector(".text").textContent === w.text && e.querySelector(".flag").textContent === w.flag
+          && e.classList.contains("deleted") === w.deleted);
+      },
+      [id, want],
+      { timeout: WAIT },
+    );
+  } catch (_) {
+    throw new Error(`${whose} page shows message ${id} as ${JSON.stringify(await linesOf(page, id))}, expected ${JSON.stringify(want)}`);
+  }
+}
+
+/** Waits for a line in the raw frames pane ("in" or "out") containing `needle`. */
+async function waitFrame(page, dir, needle) {
+  try {
+    await page.waitForFunction(
+      ([d, n]) => [...document.querySelectorAll(`#frames li.${d}`)].some((e) => e.textContent.includes(n)),
+      [dir, needle],
+      { timeout: WAIT },
+    );
+  } catch (_) {
+    throw new Error(`the raw frames pane shows no ${dir === "in" ? "incoming" : "outgoing"} frame with ${needle}`);
+  }
+}
+
+async function countFrames(page, dir, needle) {
+  return page.$$eval(`#frames li.${dir}`, (els, n) => els.filter((e) => e.textContent.includes(n)).length, needle);
+}
+
+/** Search results on the page: id, room, name and text of each. */
+async function resultsOf(page) {
+  return page.$$eval("#search-results li", (els) =>
+    els.map((e) => ({
+      id: e.dataset.id,
+      room: e.querySelector(".room").textContent,
+      who: e.querySelector(".who").textContent,
+      text: e.querySelector(".text").textContent,
+      flag: e.querySelector(".flag").textContent,
+    })),
+  );
+}
+
 async function sendFromPage(page, text) {
   await page.fill("#message", text);
   await page.click("#send");
@@ -303,6 +377,8 @@ async function testerChecks(context) {
       return `${said.length} messages, oldest first`;
     });
 
+    await editDeleteSearchChecks(context, { pageA, pageB, room, alice, pw });
+
     await steps.run("tester: loads nothing from another host, raises no script error, shows no password", async () => {
       for (const [page, seen, who] of [[pageA, seenA, alice], [pageB, seenB, bob]]) {
         check(seen.foreign.length === 0, `${who}'s page requested ${seen.foreign[0]}`);
@@ -317,6 +393,126 @@ async function testerChecks(context) {
     if (a && b) console.log(`# screenshots: ${a} ${b}`);
   }
   return { pageA, room, alice };
+}
+
+/**
+ * Edit, delete and search through the page's own controls: A edits and
+ * deletes a line, B watches it change; B searches for a word and finds
+ * another message, never the deleted one; a later join shows both from history.
+ */
+async function editDeleteSearchChecks(context, { pageA, pageB, room, alice, pw }) {
+  // A word no other run has used, letters only, so search finds this run's lines alone.
+  const word = "zq" + uniq().replace(/[0-9]/g, (d) => "abcdefghij"[d]);
+  const original = `a line with a tpyo ${uniq()}`;
+  const fixed = `a line without typo, ${word} ${uniq()}`;
+  const other = `another line that says ${word} too ${uniq()}`;
+  const otherEdited = `another line, edited, still ${word} ${uniq()}`;
+  let id = null;
+  let otherId = null;
+  const lineA = (i) => pageA.locator(`#log li.message[data-id="${i}"]`).first();
+
+  const ready = await steps.run("tester: one's own lines have Edit and Delete, other people's do not", async () => {
+    await sendFromPage(pageA, original);
+    await waitMessage(pageA, original, alice);
+    await waitMessage(pageB, original, alice);
+    id = await idOf(pageA, original);
+    const onA = await linesOf(pageA, id);
+    check(onA.every((l) => l.buttons === 2), `alice's own line has ${onA[0].buttons} of Edit/Delete`);
+    const onB = await linesOf(pageB, id);
+    check(onB.every((l) => l.buttons === 0), "bob's page offers Edit/Delete on alice's line");
+    const bobsOwn = await pageB.$$eval("#log li.message.mine", (els) =>
+      els.map((e) => e.querySelectorAll("button.edit, button.delete").length));
+    check(bobsOwn.length > 0 && bobsOwn.every((n) => n === 2), `bob's own lines have buttons ${JSON.stringify(bobsOwn)}`);
+  });
+  if (!ready) return;
+
+  const edited = await steps.run("tester: Esc cancels an edit; Enter sends it and the other page shows the new text and (edited)", async () => {
+    const field = lineA(id).locator("input.edit-field");
+    await lineA(id).locator("button.edit").click();
+    await field.waitFor({ timeout: WAIT });
+    check((await field.inputValue()) === original, `the edit field holds ${JSON.stringify(await field.inputValue())}`);
+    await field.press("Escape");
+    await field.waitFor({ state: "detached", timeout: WAIT });
+    check((await countFrames(pageA, "out", '"type":"edit"')) === 0, "Esc sent an edit frame");
+    check((await linesOf(pageA, id))[0].text === original, "Esc changed the line");
+
+    await lineA(id).locator("button.edit").click();
+    await field.fill(fixed);
+    await field.press("Enter");
+    await waitLine(pageB, id, { text: fixed, flag: "(edited)", deleted: false }, "bob's");
+    await waitLine(pageA, id, { text: fixed, flag: "(edited)", deleted: false }, "alice's");
+    await waitFrame(pageA, "out", '"type":"edit"');
+    await waitFrame(pageB, "in", '"type":"edited"');
+  });
+  if (!edited) return;
+
+  const deleted = await steps.run("tester: Delete reaches the other page as \"message deleted\", dimmed", async () => {
+    await lineA(id).locator("button.delete").click();
+    await waitLine(pageB, id, { text: "message deleted", flag: "", deleted: true }, "bob's");
+    await waitLine(pageA, id, { text: "message deleted", flag: "", deleted: true }, "alice's");
+    check((await linesOf(pageA, id)).every((l) => l.buttons === 0), "the deleted line still offers Edit/Delete");
+    const style = await pageB.$eval(`#log li.message[data-id="${id}"] .text`, (e) => getComputedStyle(e).fontStyle);
+    check(style === "italic", `the deleted line is not set apart (font-style ${style})`);
+    await waitFrame(pageA, "out", '"type":"delete"');
+    await waitFrame(pageB, "in", '"type":"deleted"');
+  });
+  if (!deleted) return;
+
+  const found = await steps.run("tester: the search box finds another message by a word, never the deleted one", async () => {
+    await sendFromPage(pageA, other);
+    await waitMessage(pageB, other, alice);
+    otherId = await idOf(pageB, other);
+    await pageB.fill("#search", word);
+    await pageB.click("#search-go");
+    try {
+      await pageB.waitForFunction(
+        (i) => [...document.querySelectorAll("#search-results li")].some((e) => e.dataset.id === i),
+        otherId,
+        { timeout: WAIT },
+      );
+    } catch (_) {
+      throw new Error(`no result for ${word}; the list holds ${JSON.stringify(await resultsOf(pageB))}`);
+    }
+    const results = await resultsOf(pageB);
+    check(!results.some((r) => r.id === id), `the deleted message is among the results: ${JSON.stringify(results)}`);
+    check(results.length === 1, `expected one result for ${word}, got ${JSON.stringify(results)}`);
+    const [r] = results;
+    check(r.room === `#${room}` && r.who === alice && r.text === other, `the result shows ${JSON.stringify(r)}`);
+    const marks = await pageB.$$eval("#search-results mark", (els) => els.map((e) => e.textContent.toLowerCase()));
+    check(marks.includes(word), `the word is not highlighted (marks ${JSON.stringify(marks)})`);
+    await waitFrame(pageB, "out", '"type":"search"');
+    await waitFrame(pageB, "in", '"type":"search_results"');
+    return `1 result for ${word}`;
+  });
+  if (!found) return;
+
+  await steps.run("tester: an edit updates an open search result, and a later join shows the edit and the tombstone", async () => {
+    await lineA(otherId).locator("button.edit").click();
+    await lineA(otherId).locator("input.edit-field").fill(otherEdited);
+    await lineA(otherId).locator("input.edit-field").press("Enter");
+    await waitLine(pageB, otherId, { text: otherEdited, flag: "(edited)", deleted: false }, "bob's");
+    await pageB.waitForFunction(
+      ([i, t]) => [...document.querySelectorAll("#search-results li")].some((e) =>
+        e.dataset.id === i && e.querySelector(".text").textContent === t && e.querySelector(".flag").textContent === "(edited)"),
+      [otherId, otherEdited],
+      { timeout: WAIT },
+    ).catch(async () => {
+      throw new Error(`the search result did not follow the edit: ${JSON.stringify(await resultsOf(pageB))}`);
+    });
+    // Alice on a second page: only history can show these lines there.
+    const pageC = await context.newPage();
+    try {
+      await joinAs(pageC, alice, pw, room);
+      await waitLine(pageC, id, { text: "message deleted", flag: "", deleted: true }, "a later");
+      await waitLine(pageC, otherId, { text: otherEdited, flag: "(edited)", deleted: false }, "a later");
+      const tomb = await linesOf(pageC, id);
+      check(tomb.every((l) => l.buttons === 0), "the tombstone from history offers Edit/Delete");
+      const live = await linesOf(pageC, otherId);
+      check(live.every((l) => l.buttons === 2), "alice's edited line from history lacks Edit/Delete");
+    } finally {
+      await pageC.close();
+    }
+  });
 }
 
 async function swaggerChecks(context, tester) {
