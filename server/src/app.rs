@@ -42,6 +42,7 @@ impl App {
 
     async fn build_with_store(config: Config, store: Store) -> anyhow::Result<Self> {
         store.migrate().await?;
+        warn_unless_trigrams_see_cjk(&store).await;
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
@@ -124,5 +125,20 @@ impl App {
         store.close().await;
         tracing::info!("sapa-server stopped");
         Ok(())
+    }
+}
+
+/// Says so at start when the database's locale keeps substring search in
+/// Japanese or Chinese off its index (see `Store::trigrams_see_cjk`): the
+/// results are the same, but each such search reads every message.
+async fn warn_unless_trigrams_see_cjk(store: &Store) {
+    match store.trigrams_see_cjk().await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            "this database was created with the C locale: searches for text in scripts \
+             without spaces (Japanese, Chinese) will read every message instead of the \
+             index; create it with a UTF-8 locale (initdb --locale=C.UTF-8) for speed"
+        ),
+        Err(error) => tracing::warn!(%error, "could not check the database's locale for search"),
     }
 }

@@ -218,6 +218,11 @@ async fn search_finds_a_message_the_moment_it_is_stored_and_the_same_once_indexe
 
     // Indexed: found through the copy, the same.
     assert_eq!(f.store.index_batch(2).await.unwrap(), 2);
+    assert_eq!(
+        search(None).await,
+        ["deploy again tomorrow", "the deploy failed"],
+        "half indexed: some found in the copy, the rest where they are stored"
+    );
     assert_eq!(f.store.index_batch(2).await.unwrap(), 1, "all caught up");
     assert_eq!(copied().await, 3);
     assert_eq!(
@@ -232,4 +237,20 @@ async fn search_finds_a_message_the_moment_it_is_stored_and_the_same_once_indexe
         .unwrap();
     assert_eq!(copied().await, 2);
     assert_eq!(search(None).await, ["the deploy failed"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_query_in_search_syntax_is_not_also_matched_as_literal_text(pool: PgPool) {
+    // `-staging` excludes the word; the same characters as a substring
+    // would find exactly the line it excludes.
+    let f = fixture(pool).await;
+    let batch = [
+        message(&f.general, &f.alice, "deploy -staging was the flag", None),
+        message(&f.general, &f.bob, "deploy to production", None),
+    ];
+    f.store.insert_messages(&batch).await.unwrap();
+    let query = "deploy -staging".parse().unwrap();
+    let (found, _) = f.store.search(&query, None, None, 20).await.unwrap();
+    let found: Vec<_> = found.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(found, ["deploy to production"]);
 }
