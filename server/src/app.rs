@@ -4,20 +4,27 @@
 //! [`App::build`] connects to the database, applies migrations, starts the
 //! background tasks (the message writer, the last-seen recorder, the token
 //! look-ups, the presence ticks) and binds the listener (port 0 allowed, so
-//! tests get a free port from [`App::port`]); [`App::run`] serves until the
-//! shutdown token fires. Shutdown goes in this order: stop accepting, tell
+//! tests get a free port from [`App::port`]), speaking TLS when the
+//! configuration names a certificate (see [`crate::tls`]; SIGHUP reloads
+//! it); [`App::run`] serves until the shutdown token fires. Shutdown goes in this order: stop accepting, tell
 //! every WebSocket task to close with 1001 and wait for them, then let the
 //! writer and the other batchers handle what is queued, then close the
 //! pool.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{config::Config, http, state::AppState, store::Store};
+use crate::{
+    config::Config,
+    http,
+    state::AppState,
+    store::Store,
+    tls::{self, Certificates, TlsListener},
+};
 
 /// A bound, ready-to-run server.
 pub struct App {
@@ -25,6 +32,8 @@ pub struct App {
     state: AppState,
     background_stop: CancellationToken,
     background: TaskTracker,
+    /// Set when the listener speaks TLS.
+    certificates: Option<Arc<Certificates>>,
 }
 
 impl App {
@@ -42,6 +51,13 @@ impl App {
 
     async fn build_with_store(config: Config, store: Store) -> anyhow::Result<Self> {
         store.migrate().await?;
+        let certificates = match config.tls_files() {
+            Some((cert, key)) => {
+                tls::install_provider();
+                Some(Certificates::load(cert, key)?)
+            }
+            None => None,
+        };
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
@@ -53,6 +69,7 @@ impl App {
             state,
             background_stop,
             background,
+            certificates,
         })
     }
 
@@ -68,6 +85,12 @@ impl App {
             .expect("a bound listener has an address")
     }
 
+    /// The certificates a TLS listener serves (`None` for plain HTTP):
+    /// [`Certificates::reload`] is what SIGHUP calls.
+    pub fn certificates(&self) -> Option<Arc<Certificates>> {
+        self.certificates.clone()
+    }
+
     /// Cancelling this token shuts the server down gracefully.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.state.shutdown.clone()
@@ -80,28 +103,45 @@ impl App {
             state,
             background_stop,
             background,
+            certificates,
         } = self;
         let shutdown = state.shutdown.clone();
         let connections = state.connections.clone();
         let store = state.store.clone();
         let grace = state.config.shutdown_grace();
-        tracing::info!(addr = %listener.local_addr()?, "sapa-server listening");
-
+        let addr = listener.local_addr()?;
         let router = http::router(state);
-        // Frames are already gathered into one write per wake, so Nagle's
-        // algorithm would only hold a write back until the client's delayed
-        // ACK (up to 40 ms) whenever the previous one is unacknowledged.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "could not set TCP_NODELAY");
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let stopped = shutdown.clone().cancelled_owned();
+        match certificates {
+            None => {
+                tracing::info!(%addr, "sapa-server listening (HTTP, WS)");
+                // Frames are already gathered into one write per wake, so
+                // Nagle's algorithm would only hold a write back until the
+                // client's delayed ACK (up to 40 ms) whenever the previous
+                // one is unacknowledged.
+                let listener = listener.tap_io(|tcp| {
+                    if let Err(error) = tcp.set_nodelay(true) {
+                        tracing::debug!(%error, "could not set TCP_NODELAY");
+                    }
+                });
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
             }
-        });
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await
+            Some(certificates) => {
+                tracing::info!(%addr, cert = %certificates.cert_path().display(), "sapa-server listening (HTTPS, WSS)");
+                #[cfg(unix)]
+                background.spawn(certificates.clone().reload_on_hangup(shutdown.clone()));
+                // TCP_NODELAY is set before each handshake (tls/listener.rs);
+                // the no-op tap is what gives handlers the peer's address
+                // (axum's connect-info for any listener of `SocketAddr`s).
+                let listener = TlsListener::new(listener, certificates.server_config()?).tap_io(|_| {});
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+        }
         .context("serving HTTP")?;
 
         // axum does not wait for upgraded WebSockets; their tasks saw the

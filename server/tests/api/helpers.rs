@@ -26,6 +26,8 @@ pub struct TestApp {
     pub pool: PgPool,
     pub shutdown: CancellationToken,
     pub server: JoinHandle<anyhow::Result<()>>,
+    /// What a TLS listener serves (reloadable), when it speaks TLS.
+    pub certificates: Option<std::sync::Arc<sapa_server::tls::Certificates>>,
 }
 
 pub async fn spawn_app(pool: PgPool) -> TestApp {
@@ -40,6 +42,7 @@ pub async fn spawn_app_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> Te
         .expect("app builds");
     let addr = app.local_addr();
     let shutdown = app.shutdown_token();
+    let certificates = app.certificates();
     let server = tokio::spawn(app.run());
     TestApp {
         addr,
@@ -47,6 +50,7 @@ pub async fn spawn_app_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> Te
         pool,
         shutdown,
         server,
+        certificates,
     }
 }
 
