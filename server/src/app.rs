@@ -23,6 +23,7 @@ use crate::{
     http,
     state::AppState,
     store::Store,
+    telemetry,
     tls::{self, Certificates, TlsListener},
 };
 
@@ -34,6 +35,8 @@ pub struct App {
     background: TaskTracker,
     /// Set when the listener speaks TLS.
     certificates: Option<Arc<Certificates>>,
+    /// /metrics's own listener (plain HTTP), when configured.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
@@ -51,6 +54,7 @@ impl App {
 
     async fn build_with_store(config: Config, store: Store) -> anyhow::Result<Self> {
         store.migrate().await?;
+        telemetry::install();
         let certificates = match config.tls_files() {
             Some((cert, key)) => {
                 tls::install_provider();
@@ -61,8 +65,17 @@ impl App {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} for /metrics"))?,
+            ),
+            None => None,
+        };
         let background = TaskTracker::new();
         let background_stop = CancellationToken::new();
+        background.spawn(telemetry::run_upkeep(background_stop.clone()));
         let state = AppState::start(config, store, &background, background_stop.clone());
         Ok(Self {
             listener,
@@ -70,6 +83,7 @@ impl App {
             background_stop,
             background,
             certificates,
+            metrics_listener,
         })
     }
 
@@ -91,6 +105,13 @@ impl App {
         self.certificates.clone()
     }
 
+    /// The address /metrics's own listener bound, when it has one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+    }
+
     /// Cancelling this token shuts the server down gracefully.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.state.shutdown.clone()
@@ -104,12 +125,23 @@ impl App {
             background_stop,
             background,
             certificates,
+            metrics_listener,
         } = self;
         let shutdown = state.shutdown.clone();
         let connections = state.connections.clone();
         let store = state.store.clone();
         let grace = state.config.shutdown_grace();
         let addr = listener.local_addr()?;
+        if let Some(metrics) = metrics_listener {
+            tracing::info!(addr = %metrics.local_addr()?, "/metrics listening (HTTP)");
+            let serve = axum::serve(metrics, http::metrics::router(state.clone()))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+            background.spawn(async move {
+                if let Err(error) = serve.await {
+                    tracing::error!(%error, "the /metrics listener failed");
+                }
+            });
+        }
         let router = http::router(state);
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let stopped = shutdown.clone().cancelled_owned();

@@ -31,6 +31,11 @@ pub struct Config {
     #[arg(long, env = "SAPA_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Serve /metrics (Prometheus) only on this address, on a listener of
+    /// its own; unset, it is served on the main listener.
+    #[arg(long, env = "SAPA_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     /// PostgreSQL connection URL; migrations are applied at start.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,

@@ -38,6 +38,7 @@ pub mod persist;
 pub mod realtime;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod tls;
 
 pub use app::App;

@@ -22,6 +22,7 @@ use super::{
 use crate::{
     chat::Hub,
     store::{NewMessage, Store, StoreError, StoredMessage},
+    telemetry,
 };
 
 /// Why a message was not stored.
@@ -105,12 +106,21 @@ impl Job for StoreAndBroadcast {
     type Answer = WriteResult;
 
     async fn run(&mut self, batch: &[NewMessage], answers: &mut Answers<'_, WriteResult>) {
-        match self.store.insert_messages(batch).await {
+        let started = std::time::Instant::now();
+        let inserted = self.store.insert_messages(batch).await;
+        let fresh = inserted
+            .as_ref()
+            .ok()
+            .map(|stored| stored.iter().filter(|s| s.fresh).count());
+        telemetry::store_batch(batch.len(), started.elapsed(), fresh);
+        match inserted {
             Ok(stored) => {
                 // Broadcast before answering: a sender that hears "stored"
                 // can count on everyone else being sent it already.
-                self.hub
+                let delivered = self
+                    .hub
                     .broadcast(stored.iter().filter(|s| s.fresh).map(|s| &s.view));
+                telemetry::delivered(delivered);
                 self.indexer.wake();
                 answers.extend(stored.into_iter().map(Ok));
             }
