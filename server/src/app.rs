@@ -133,7 +133,7 @@ impl App {
         let grace = state.config.shutdown_grace();
         let addr = listener.local_addr()?;
         if let Some(metrics) = metrics_listener {
-            tracing::info!(addr = %metrics.local_addr()?, "/metrics listening (HTTP)");
+            tracing::info!(metrics_addr = %metrics.local_addr()?, "/metrics listening (HTTP)");
             let serve = axum::serve(metrics, http::metrics::router(state.clone()))
                 .with_graceful_shutdown(shutdown.clone().cancelled_owned());
             background.spawn(async move {

@@ -117,18 +117,35 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 impl Certificates {
-    /// Reloads on every SIGHUP until `stop`, logging the outcome; a bad
-    /// file leaves the certificate in force.
+    /// Takes over SIGHUP now (so a signal sent once this returns is not
+    /// the default's end of the process) and returns the task that reloads
+    /// on every one until `stop`, logging the outcome; a bad file leaves
+    /// the certificate in force.
     #[cfg(unix)]
-    pub async fn reload_on_hangup(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
+    pub fn reload_on_hangup(
+        self: Arc<Self>,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> impl Future<Output = ()> + Send + 'static {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut hangups = match signal(SignalKind::hangup()) {
-            Ok(hangups) => hangups,
-            Err(error) => {
-                tracing::warn!(%error, "no SIGHUP handler: the certificate cannot be reloaded");
-                return;
-            }
-        };
+        let hangups = signal(SignalKind::hangup());
+        async move {
+            let mut hangups = match hangups {
+                Ok(hangups) => hangups,
+                Err(error) => {
+                    tracing::warn!(%error, "no SIGHUP handler: the certificate cannot be reloaded");
+                    return;
+                }
+            };
+            self.reload_on_each(&mut hangups, stop).await;
+        }
+    }
+
+    #[cfg(unix)]
+    async fn reload_on_each(
+        &self,
+        hangups: &mut tokio::signal::unix::Signal,
+        stop: tokio_util::sync::CancellationToken,
+    ) {
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,

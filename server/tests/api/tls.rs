@@ -1,5 +1,6 @@
 //! The listener over TLS (`--tls-cert`/`--tls-key`): WSS and HTTPS with a
-//! private CA, the certificate reloaded in place (what SIGHUP calls), and
+//! private CA, the certificate reloaded in place (by the call SIGHUP makes,
+//! and by a real SIGHUP), and
 //! plain HTTP to the TLS port closed rather than left hanging.
 
 use std::{sync::Arc, time::Duration};
@@ -151,4 +152,38 @@ async fn plain_http_to_the_tls_port_is_closed_not_left_hanging(pool: PgPool) {
     .await
     .expect("plain HTTP fails without hanging");
     assert!(plain.is_err(), "plain HTTP was answered: {plain:?}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_real_sighup_reloads_the_certificate(pool: PgPool) {
+    let (old_ca, new_ca) = (TestCa::new("old"), TestCa::new("new"));
+    let files = CertFiles::signed_by(&old_ca);
+    let (app, _) = spawn_tls_app(pool, &files).await;
+    // Connected: the server is serving, so it has taken over SIGHUP (the
+    // handler is installed before the first accept), and the signal cannot
+    // end this test process.
+    let mut alice = wss(&app, old_ca.client_config()).await.unwrap();
+    alice.join("alice", "general").await;
+
+    files.replace_with(&new_ca);
+    // Every TLS server of this test process reloads its own files; only
+    // this one's changed.
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut bob = loop {
+        match wss(&app, new_ca.client_config()).await {
+            Ok(bob) => break bob,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(error) => panic!("SIGHUP did not bring the new certificate: {error}"),
+        }
+    };
+    bob.join("bob", "general").await;
+    let sent = alice.say("after the signal").await;
+    assert_eq!(bob.next_message().await.id, sent.id);
 }
