@@ -70,6 +70,7 @@ impl Writer {
             store,
             hub,
             indexer,
+            metrics: telemetry::WriterMetrics::new(),
         };
         let batcher = Batcher::spawn(job, options, tracker, stop);
         Self { batcher }
@@ -99,6 +100,7 @@ struct StoreAndBroadcast {
     hub: Hub,
     /// Told after each batch, so search finds the new messages soon.
     indexer: Indexer,
+    metrics: telemetry::WriterMetrics,
 }
 
 impl Job for StoreAndBroadcast {
@@ -112,7 +114,7 @@ impl Job for StoreAndBroadcast {
             .as_ref()
             .ok()
             .map(|stored| stored.iter().filter(|s| s.fresh).count());
-        telemetry::store_batch(batch.len(), started.elapsed(), fresh);
+        self.metrics.batch(batch.len(), started.elapsed(), fresh);
         match inserted {
             Ok(stored) => {
                 // Broadcast before answering: a sender that hears "stored"
@@ -120,7 +122,7 @@ impl Job for StoreAndBroadcast {
                 let delivered = self
                     .hub
                     .broadcast(stored.iter().filter(|s| s.fresh).map(|s| &s.view));
-                telemetry::delivered(delivered);
+                self.metrics.delivered(delivered);
                 self.indexer.wake();
                 answers.extend(stored.into_iter().map(Ok));
             }

@@ -162,3 +162,62 @@ impl Certificates {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rcgen::{CertifiedKey as Made, generate_simple_self_signed};
+
+    use super::*;
+
+    fn made() -> Made<rcgen::KeyPair> {
+        generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap()
+    }
+
+    /// A directory of its own with `server.crt` and `server.key`.
+    fn files(tag: &str, cert: &str, key: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("sapa-certs-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert_path, key_path) = (dir.join("server.crt"), dir.join("server.key"));
+        std::fs::write(&cert_path, cert).unwrap();
+        std::fs::write(&key_path, key).unwrap();
+        (cert_path, key_path)
+    }
+
+    #[test]
+    fn a_matching_pair_loads_and_a_key_of_another_certificate_does_not() {
+        let (one, other) = (made(), made());
+        let (cert, key) = files("pair", &one.cert.pem(), &one.signing_key.serialize_pem());
+        let certificates = Certificates::load(&cert, &key).unwrap();
+        let before = certificates.resolve_current();
+
+        std::fs::write(&key, other.signing_key.serialize_pem()).unwrap();
+        let error = format!("{:#}", certificates.reload().unwrap_err());
+        assert!(error.contains("do not make a usable pair"), "{error}");
+        assert!(Arc::ptr_eq(&before, &certificates.resolve_current()));
+        let _ = std::fs::remove_dir_all(cert.parent().unwrap());
+    }
+
+    #[test]
+    fn a_missing_or_empty_file_is_named_in_the_error() {
+        let one = made();
+        let (cert, key) = files("empty", "", &one.signing_key.serialize_pem());
+        let error = format!("{:#}", Certificates::load(&cert, &key).unwrap_err());
+        assert!(
+            error.contains("server.crt") && error.contains("no CERTIFICATE"),
+            "{error}"
+        );
+        let missing = cert.with_file_name("nowhere.crt");
+        let error = format!("{:#}", Certificates::load(&missing, &key).unwrap_err());
+        assert!(
+            error.contains("reading") && error.contains("nowhere.crt"),
+            "{error}"
+        );
+        let _ = std::fs::remove_dir_all(cert.parent().unwrap());
+    }
+
+    impl Certificates {
+        fn resolve_current(&self) -> Arc<CertifiedKey> {
+            self.current.read().unwrap().clone()
+        }
+    }
+}
