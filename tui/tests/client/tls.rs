@@ -1,4 +1,4 @@
-//! The client over TLS: `sapa send --server https://... --ca-cert CA.pem`
+//! The client over TLS: `sapa send` and `sapa tail --server https://...` with `--ca-cert CA.pem` (or `SAPA_CA_CERT`)
 //! against a server whose certificate a private CA (made here with rcgen)
 //! signed, and the one line a script gets when the certificate is refused.
 
@@ -117,5 +117,50 @@ async fn a_refused_certificate_is_one_clear_line(pool: PgPool) {
         "{err}"
     );
     assert!(stored(&pool).await.is_empty());
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn tail_over_tls_prints_what_send_stored(pool: PgPool) {
+    use tokio::io::AsyncBufReadExt;
+    let dir = ConfigDir::new("tls-tail");
+    let pki = pki(&dir);
+    let server = tls_server(&pool, &pki).await;
+    let url = format!("https://localhost:{}", server.addr.port());
+    let ca = pki.ca.to_str().unwrap();
+    let (code, err) = run_sapa(
+        &dir,
+        Some(PASSWORD),
+        [&url, "alice"],
+        &["--ca-cert", ca, "send", "before"],
+        "",
+    )
+    .await;
+    assert_eq!((code, err.as_str()), (exit::OK, ""));
+
+    // The CA from the environment this time (SAPA_CA_CERT).
+    let mut child = tokio::process::Command::new(SAPA)
+        .args(["--server", &url, "--user", "bob", "tail", "--history", "1"])
+        .env("SAPA_CONFIG_DIR", &dir.0)
+        .env("SAPA_PASSWORD", PASSWORD)
+        .env("SAPA_CA_CERT", ca)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(strip(next_line(&mut lines).await), "alice: before");
+    let (code, _) = run_sapa(
+        &dir,
+        None,
+        [&url, "alice"],
+        &["--ca-cert", ca, "send", "live over wss"],
+        "",
+    )
+    .await;
+    assert_eq!(code, exit::OK);
+    assert_eq!(strip(next_line(&mut lines).await), "alice: live over wss");
+    child.kill().await.unwrap();
     server.stop().await;
 }
