@@ -1,6 +1,7 @@
-//! The client over TLS: `sapa send` and `sapa tail --server https://...` with `--ca-cert CA.pem` (or `SAPA_CA_CERT`)
-//! against a server whose certificate a private CA (made here with rcgen)
-//! signed, and the one line a script gets when the certificate is refused.
+//! The client over TLS: `sapa send` and `sapa tail` with `--server
+//! https://...` and `--ca-cert CA.pem` (or `SAPA_CA_CERT`), against a
+//! server whose certificate a private CA (made here with rcgen) signed; and
+//! the one line a script gets when the certificate is refused.
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 
