@@ -4,20 +4,28 @@
 //! [`App::build`] connects to the database, applies migrations, starts the
 //! background tasks (the message writer, the last-seen recorder, the token
 //! look-ups, the presence ticks) and binds the listener (port 0 allowed, so
-//! tests get a free port from [`App::port`]); [`App::run`] serves until the
-//! shutdown token fires. Shutdown goes in this order: stop accepting, tell
+//! tests get a free port from [`App::port`]), speaking TLS when the
+//! configuration names a certificate (see [`crate::tls`]; SIGHUP reloads
+//! it); [`App::run`] serves until the shutdown token fires. Shutdown goes in this order: stop accepting, tell
 //! every WebSocket task to close with 1001 and wait for them, then let the
 //! writer and the other batchers handle what is queued, then close the
 //! pool.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{config::Config, http, state::AppState, store::Store};
+use crate::{
+    config::Config,
+    http,
+    state::AppState,
+    store::Store,
+    telemetry,
+    tls::{self, Certificates, TlsListener},
+};
 
 /// A bound, ready-to-run server.
 pub struct App {
@@ -25,6 +33,10 @@ pub struct App {
     state: AppState,
     background_stop: CancellationToken,
     background: TaskTracker,
+    /// Set when the listener speaks TLS.
+    certificates: Option<Arc<Certificates>>,
+    /// /metrics's own listener (plain HTTP), when configured.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
@@ -43,17 +55,36 @@ impl App {
     async fn build_with_store(config: Config, store: Store) -> anyhow::Result<Self> {
         store.migrate().await?;
         warn_unless_trigrams_see_cjk(&store).await;
+        telemetry::install();
+        let certificates = match config.tls_files() {
+            Some((cert, key)) => {
+                tls::install_provider();
+                Some(Certificates::load(cert, key)?)
+            }
+            None => None,
+        };
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} for /metrics"))?,
+            ),
+            None => None,
+        };
         let background = TaskTracker::new();
         let background_stop = CancellationToken::new();
+        background.spawn(telemetry::run_upkeep(background_stop.clone()));
         let state = AppState::start(config, store, &background, background_stop.clone());
         Ok(Self {
             listener,
             state,
             background_stop,
             background,
+            certificates,
+            metrics_listener,
         })
     }
 
@@ -69,6 +100,19 @@ impl App {
             .expect("a bound listener has an address")
     }
 
+    /// The certificates a TLS listener serves (`None` for plain HTTP):
+    /// [`Certificates::reload`] is what SIGHUP calls.
+    pub fn certificates(&self) -> Option<Arc<Certificates>> {
+        self.certificates.clone()
+    }
+
+    /// The address /metrics's own listener bound, when it has one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+    }
+
     /// Cancelling this token shuts the server down gracefully.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.state.shutdown.clone()
@@ -81,28 +125,56 @@ impl App {
             state,
             background_stop,
             background,
+            certificates,
+            metrics_listener,
         } = self;
         let shutdown = state.shutdown.clone();
         let connections = state.connections.clone();
         let store = state.store.clone();
         let grace = state.config.shutdown_grace();
-        tracing::info!(addr = %listener.local_addr()?, "sapa-server listening");
-
+        let addr = listener.local_addr()?;
+        if let Some(metrics) = metrics_listener {
+            tracing::info!(metrics_addr = %metrics.local_addr()?, "/metrics listening (HTTP)");
+            let serve = axum::serve(metrics, http::metrics::router(state.clone()))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+            background.spawn(async move {
+                if let Err(error) = serve.await {
+                    tracing::error!(%error, "the /metrics listener failed");
+                }
+            });
+        }
         let router = http::router(state);
-        // Frames are already gathered into one write per wake, so Nagle's
-        // algorithm would only hold a write back until the client's delayed
-        // ACK (up to 40 ms) whenever the previous one is unacknowledged.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "could not set TCP_NODELAY");
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let stopped = shutdown.clone().cancelled_owned();
+        match certificates {
+            None => {
+                tracing::info!(%addr, "sapa-server listening (HTTP, WS)");
+                // Frames are already gathered into one write per wake, so
+                // Nagle's algorithm would only hold a write back until the
+                // client's delayed ACK (up to 40 ms) whenever the previous
+                // one is unacknowledged.
+                let listener = listener.tap_io(|tcp| {
+                    if let Err(error) = tcp.set_nodelay(true) {
+                        tracing::debug!(%error, "could not set TCP_NODELAY");
+                    }
+                });
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
             }
-        });
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await
+            Some(certificates) => {
+                tracing::info!(%addr, cert = %certificates.cert_path().display(), "sapa-server listening (HTTPS, WSS)");
+                #[cfg(unix)]
+                background.spawn(certificates.clone().reload_on_hangup(shutdown.clone()));
+                // TCP_NODELAY is set before each handshake (tls/listener.rs);
+                // the no-op tap is what gives handlers the peer's address
+                // (axum's connect-info for any listener of `SocketAddr`s).
+                let listener = TlsListener::new(listener, certificates.server_config()?).tap_io(|_| {});
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+        }
         .context("serving HTTP")?;
 
         // axum does not wait for upgraded WebSockets; their tasks saw the

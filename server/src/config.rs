@@ -3,7 +3,7 @@
 //! with only a database URL is a working server. Nothing here reads files or
 //! talks to the network.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
@@ -20,6 +20,21 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "SAPA_BIND", default_value = "0.0.0.0:3000")]
     pub bind: SocketAddr,
+
+    /// The certificate chain (PEM, the server's certificate first). With
+    /// `--tls-key`, the listener speaks only HTTPS and WSS; SIGHUP reads
+    /// both files again (a bad file is logged and the old certificate stays).
+    #[arg(long, env = "SAPA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "SAPA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve /metrics (Prometheus) only on this address, on a listener of
+    /// its own; unset, it is served on the main listener.
+    #[arg(long, env = "SAPA_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
 
     /// PostgreSQL connection URL; migrations are applied at start.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
@@ -105,6 +120,11 @@ impl Config {
             database_url,
         ]);
         Self::from_arg_matches(&matches).expect("the defaults make a valid configuration")
+    }
+
+    /// The certificate and key files, when the listener speaks TLS.
+    pub fn tls_files(&self) -> Option<(&PathBuf, &PathBuf)> {
+        self.tls_cert.as_ref().zip(self.tls_key.as_ref())
     }
 
     /// How long a new token is valid.

@@ -25,7 +25,8 @@
 //! Beside them, [`config`] (flags and `SAPA_*` variables) and [`state`]
 //! ([`AppState`], the handles every layer shares: a leaf that imports none
 //! of the layers that use it). [`App`] builds the state, binds, and shuts
-//! down in order; it is what `main` and the tests start.
+//! down in order; it is what `main` and the tests start. [`tls`] is the
+//! listener's TLS (certificates reloaded on SIGHUP), used only by `app.rs`.
 
 pub mod accounts;
 pub mod app;
@@ -37,6 +38,8 @@ pub mod persist;
 pub mod realtime;
 pub mod state;
 pub mod store;
+pub mod telemetry;
+pub mod tls;
 
 pub use app::App;
 pub use config::Config;

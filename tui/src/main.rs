@@ -57,6 +57,10 @@ struct Cli {
         default_value = config::DEFAULT_SERVER
     )]
     server: String,
+    /// A CA certificate (PEM) to trust instead of the public roots, for a
+    /// server whose certificate a private CA signed.
+    #[arg(long, global = true, env = "SAPA_CA_CERT", value_name = "PATH")]
+    ca_cert: Option<std::path::PathBuf>,
     /// Your name (default: $USER).
     #[arg(long, global = true, env = "SAPA_USER")]
     user: Option<String>,
@@ -150,7 +154,12 @@ fn main() -> ExitCode {
         };
     }
     let user = Some(settings.user.value.clone()).filter(|u| !u.is_empty());
-    let target = match Target::from_args(&settings.server.value, user, &settings.rooms.value[0]) {
+    let target = match Target::from_args(
+        &settings.server.value,
+        user,
+        &settings.rooms.value[0],
+        cli.ca_cert.as_deref(),
+    ) {
         Ok(t) => t,
         Err(e) => return run::fail(&e),
     };

@@ -167,6 +167,7 @@ impl Accounts {
             }
             _ => {
                 self.guard.failed(username, ip);
+                crate::telemetry::auth_failed("password");
                 Err(WRONG_LOGIN)
             }
         }
@@ -210,7 +211,10 @@ impl Accounts {
     pub async fn check_token(&self, token: &str) -> Result<Identity, AuthError> {
         match self.tokens.check(token).await? {
             Some(user) => Ok(Identity::from(user)),
-            None => Err(UNKNOWN_TOKEN),
+            None => {
+                crate::telemetry::auth_failed("token");
+                Err(UNKNOWN_TOKEN)
+            }
         }
     }
 

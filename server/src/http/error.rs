@@ -138,8 +138,10 @@ impl From<AuthError> for ApiError {
     }
 }
 
+/// Every REST refusal by a limit passes here, so it is counted here.
 impl From<Limited> for ApiError {
     fn from(limited: Limited) -> Self {
+        crate::telemetry::rate_limited(limited.kind.as_str());
         Self::rate_limited(limited.message(), limited.wait)
     }
 }

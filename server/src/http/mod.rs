@@ -2,7 +2,8 @@
 //! (here), the REST error type and JSON extractors ([`error`]), the bearer
 //! token extractor (`bearer.rs`), one file per REST resource, the WebSocket
 //! upgrade (`ws.rs`, handing the socket to [`crate::realtime`]), the tester
-//! page, and the OpenAPI document with Swagger UI. [`router`] builds it all
+//! page, the OpenAPI document with Swagger UI, and /metrics with the
+//! request counts behind it ([`metrics`]). [`router`] builds it all
 //! from an [`AppState`] without binding anything, so tests can call it
 //! directly.
 //!
@@ -14,6 +15,7 @@ mod client_ip;
 pub mod error;
 mod health;
 mod messages;
+pub mod metrics;
 pub mod openapi;
 mod rooms;
 mod search;
@@ -61,7 +63,12 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         client_ip::rest_limit,
     ));
-    let (api, mut spec) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let mut api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi());
+    // On its own listener, /metrics is neither here nor in the document.
+    if state.config.metrics_bind.is_none() {
+        api = api.routes(routes!(metrics::scrape));
+    }
+    let (api, mut spec) = api
         .merge(rest)
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -76,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/swagger").url("/openapi.json", spec))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(metrics::count_requests))
         .layer(
             // Paths only: query strings may hold a token, and headers the
             // Authorization; neither belongs in a log line.

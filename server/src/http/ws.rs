@@ -53,10 +53,12 @@ pub async fn info(State(state): State<AppState>, headers: HeaderMap) -> Json<WsI
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("localhost:3000");
-            let secure = headers
-                .get("x-forwarded-proto")
-                .and_then(|h| h.to_str().ok())
-                .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+            // This listener's own TLS, or a TLS-terminating proxy's word.
+            let secure = state.config.tls_files().is_some()
+                || headers
+                    .get("x-forwarded-proto")
+                    .and_then(|h| h.to_str().ok())
+                    .is_some_and(|p| p.eq_ignore_ascii_case("https"));
             format!("{}://{host}", if secure { "wss" } else { "ws" })
         }
     };

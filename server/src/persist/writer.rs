@@ -22,6 +22,7 @@ use super::{
 use crate::{
     chat::Hub,
     store::{NewMessage, Store, StoreError, StoredMessage},
+    telemetry,
 };
 
 /// Why a message was not stored.
@@ -69,6 +70,7 @@ impl Writer {
             store,
             hub,
             indexer,
+            metrics: telemetry::WriterMetrics::new(),
         };
         let batcher = Batcher::spawn(job, options, tracker, stop);
         Self { batcher }
@@ -98,6 +100,7 @@ struct StoreAndBroadcast {
     hub: Hub,
     /// Told after each batch, so search finds the new messages soon.
     indexer: Indexer,
+    metrics: telemetry::WriterMetrics,
 }
 
 impl Job for StoreAndBroadcast {
@@ -105,12 +108,21 @@ impl Job for StoreAndBroadcast {
     type Answer = WriteResult;
 
     async fn run(&mut self, batch: &[NewMessage], answers: &mut Answers<'_, WriteResult>) {
-        match self.store.insert_messages(batch).await {
+        let started = std::time::Instant::now();
+        let inserted = self.store.insert_messages(batch).await;
+        let fresh = inserted
+            .as_ref()
+            .ok()
+            .map(|stored| stored.iter().filter(|s| s.fresh).count());
+        self.metrics.batch(batch.len(), started.elapsed(), fresh);
+        match inserted {
             Ok(stored) => {
                 // Broadcast before answering: a sender that hears "stored"
                 // can count on everyone else being sent it already.
-                self.hub
+                let delivered = self
+                    .hub
                     .broadcast(stored.iter().filter(|s| s.fresh).map(|s| &s.view));
+                self.metrics.delivered(delivered);
                 self.indexer.wake();
                 answers.extend(stored.into_iter().map(Ok));
             }

@@ -152,7 +152,10 @@ impl From<AuthError> for WsError {
                 tracing::error!(%error, "authentication failed");
                 Self::new(ErrorCode::Internal, "internal error")
             }
-            AuthError::Throttled(limited) => Self::rate_limited(limited.message(), limited.wait),
+            AuthError::Throttled(limited) => {
+                crate::telemetry::rate_limited(limited.kind.as_str());
+                Self::rate_limited(limited.message(), limited.wait)
+            }
         }
     }
 }

@@ -55,9 +55,12 @@ impl From<sqlx::Error> for StoreError {
                 .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
             _ => false,
         };
+        // Every failed query passes through here, once.
         if unavailable {
+            crate::telemetry::database_error("unavailable");
             Self::Unavailable(Arc::new(error))
         } else {
+            crate::telemetry::database_error("other");
             Self::Other(Arc::new(error))
         }
     }

@@ -83,7 +83,17 @@ async fn the_document_states_the_rules_of_every_field(pool: PgPool) {
 async fn every_status_a_route_can_answer_is_documented(pool: PgPool) {
     let app = spawn_app(pool).await;
     let spec = document(&app).await;
-    let free = ["/healthz", "/readyz", "/ws-info", "/ws", "/chat/{room}"];
+    let free = [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/ws-info",
+        "/ws",
+        "/chat/{room}",
+    ];
+    // Prometheus text, not JSON.
+    let metrics = &spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"];
+    assert!(metrics["text/plain"].is_object(), "/metrics: {metrics}");
     for (path, method, operation) in operations(&spec) {
         let responses = operation["responses"].as_object().unwrap();
         let has = |status: &str| responses.contains_key(status);

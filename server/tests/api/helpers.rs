@@ -26,6 +26,12 @@ pub struct TestApp {
     pub pool: PgPool,
     pub shutdown: CancellationToken,
     pub server: JoinHandle<anyhow::Result<()>>,
+    /// What a TLS listener serves (reloadable), when it speaks TLS.
+    pub certificates: Option<std::sync::Arc<sapa_server::tls::Certificates>>,
+    /// /metrics's own listener, when the configuration asks for one (read
+    /// by tests/metrics.rs, which shares this file).
+    #[allow(dead_code)]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 pub async fn spawn_app(pool: PgPool) -> TestApp {
@@ -40,6 +46,8 @@ pub async fn spawn_app_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> Te
         .expect("app builds");
     let addr = app.local_addr();
     let shutdown = app.shutdown_token();
+    let certificates = app.certificates();
+    let metrics_addr = app.metrics_addr();
     let server = tokio::spawn(app.run());
     TestApp {
         addr,
@@ -47,6 +55,8 @@ pub async fn spawn_app_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> Te
         pool,
         shutdown,
         server,
+        certificates,
+        metrics_addr,
     }
 }
 

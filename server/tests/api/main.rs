@@ -2,6 +2,7 @@
 //! database per test (`#[sqlx::test]`), driven over real sockets; and the
 //! store's trickier statements against the same fresh databases.
 
+mod certs;
 mod changes;
 mod contract;
 mod helpers;
@@ -10,4 +11,5 @@ mod outage;
 mod presence;
 mod rest;
 mod store;
+mod tls;
 mod websocket;

@@ -112,7 +112,7 @@ impl Driver {
         let (net_tx, net_rx) = mpsc::channel(EVENT_QUEUE);
         Self {
             state,
-            rest: Rest::new(server.clone()),
+            rest: Rest::new(server.clone(), &socket.trust),
             credentials: Credentials {
                 store,
                 server_key: server_key(server),

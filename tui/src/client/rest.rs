@@ -13,6 +13,8 @@ use sapa_protocol::{
 };
 use url::Url;
 
+use super::tls::{Trust, certificate_problem};
+
 /// How long a REST call may take before the server counts as unreachable.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -42,12 +44,13 @@ pub struct Rest {
 }
 
 impl Rest {
-    /// A client for the server at `base` (`http://host:port`).
-    pub fn new(base: Url) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(HTTP_TIMEOUT)
+    /// A client for the server at `base` (`http://host:port`, or
+    /// `https://` whose certificate `trust` accepts).
+    pub fn new(base: Url, trust: &Trust) -> Self {
+        let http = trust
+            .apply(reqwest::Client::builder().timeout(HTTP_TIMEOUT))
             .build()
-            .expect("a plain HTTP client always builds");
+            .expect("an HTTP client with valid certificates always builds");
         Self { http, base }
     }
 
@@ -56,6 +59,12 @@ impl Rest {
     }
 
     fn unreachable(&self, e: &reqwest::Error) -> RestError {
+        if let Some(why) = certificate_problem(e) {
+            return RestError::Unreachable {
+                url: self.base.as_str().trim_end_matches('/').to_owned(),
+                why,
+            };
+        }
         let mut why = e.to_string();
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {

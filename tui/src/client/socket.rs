@@ -29,14 +29,17 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::tls::{Trust, certificate_problem};
 use crate::app::NetEvent;
 
 /// How the connection behaves; [`SocketConfig::new`] has the defaults, and
 /// tests shorten them.
 #[derive(Debug, Clone)]
 pub struct SocketConfig {
-    /// `ws://host:port/ws`.
+    /// `ws://host:port/ws` (or `wss://`).
     pub url: Url,
+    /// Whose certificates a `wss://` server may show.
+    pub trust: Trust,
     /// Added to every `join` frame.
     pub token: Secret,
     /// How often to ping an open connection.
@@ -57,6 +60,7 @@ impl SocketConfig {
     pub fn new(url: Url, token: Secret) -> Self {
         Self {
             url,
+            trust: Trust::default(),
             token,
             ping_every: Duration::from_secs(15),
             ping_timeout: Duration::from_secs(10),
@@ -133,7 +137,12 @@ async fn run(
             // server's delayed ACK of the previous frame.
             r = timeout(
                 config.connect_timeout,
-                tokio_tungstenite::connect_async_with_config(config.url.as_str(), None, true),
+                tokio_tungstenite::connect_async_tls_with_config(
+                    config.url.as_str(),
+                    None,
+                    true,
+                    config.trust.connector(),
+                ),
             ) => r,
         };
         let reason = match opened {
@@ -278,6 +287,9 @@ async fn session(
 /// which is the informative one: "Connection refused (os error 111)").
 fn describe(e: &tokio_tungstenite::tungstenite::Error) -> String {
     use tokio_tungstenite::tungstenite::Error;
+    if let Some(line) = certificate_problem(e) {
+        return line;
+    }
     match e {
         Error::Io(io) => io.to_string(),
         Error::Http(resp) => format!("HTTP {}", resp.status()),

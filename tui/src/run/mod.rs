@@ -12,6 +12,7 @@ pub mod setup;
 pub mod tail;
 pub mod terminal;
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use url::Url;
 use crate::app::printable;
 use crate::client::rest::{Rest, RestError};
 use crate::client::socket::SocketConfig;
+use crate::client::tls::Trust;
 use crate::client::tokens::TokenStore;
 use crate::client::url::{parse_server, server_key, ws_url};
 
@@ -90,13 +92,21 @@ pub struct Target {
     pub store: Option<TokenStore>,
     /// From `SAPA_PASSWORD`.
     pub password: Option<Secret>,
+    /// Whose certificates an `https://` server may show (`--ca-cert`).
+    pub trust: Trust,
 }
 
 impl Target {
     /// The target the command line names: `--server`, `--user` (else
-    /// `$USER`), `--room`, with `SAPA_PASSWORD` and the token file in its
-    /// usual place. Every value is checked here, before anything connects.
-    pub fn from_args(server: &str, user: Option<String>, room: &str) -> Result<Self, CliError> {
+    /// `$USER`), `--room`, `--ca-cert`, with `SAPA_PASSWORD` and the token
+    /// file in its usual place. Every value is checked here (the CA file
+    /// read), before anything connects.
+    pub fn from_args(
+        server: &str,
+        user: Option<String>,
+        room: &str,
+        ca_cert: Option<&Path>,
+    ) -> Result<Self, CliError> {
         let server = parse_server(server).map_err(CliError::Usage)?;
         ws_url(&server).map_err(CliError::Usage)?;
         let name = user.unwrap_or_else(|| std::env::var("USER").unwrap_or_default());
@@ -113,19 +123,26 @@ impl Target {
             .ok()
             .filter(|p| !p.is_empty())
             .map(Secret::new);
+        let trust = match ca_cert {
+            Some(path) => Trust::private_ca(path).map_err(CliError::Usage)?,
+            None => Trust::default(),
+        };
         Ok(Self {
             server,
             user,
             room,
             store: TokenStore::default_location(),
             password,
+            trust,
         })
     }
 
     /// The WebSocket settings for this server, with the default timings.
     pub fn socket(&self) -> SocketConfig {
         let url = ws_url(&self.server).expect("checked when the target was made");
-        SocketConfig::new(url, Secret::new(""))
+        let mut socket = SocketConfig::new(url, Secret::new(""));
+        socket.trust = self.trust.clone();
+        socket
     }
 }
 
@@ -195,7 +212,10 @@ async fn logout(target: &Target) -> ExitCode {
     match store.forget(&key, &target.user) {
         Ok(Some(token)) => {
             // Revoking is a courtesy: the local copy is gone either way.
-            if let Err(e) = Rest::new(target.server.clone()).logout(&token).await {
+            if let Err(e) = Rest::new(target.server.clone(), &target.trust)
+                .logout(&token)
+                .await
+            {
                 eprintln!("sapa: forgot the token, but could not revoke it: {e}");
             }
             println!("logged out {} from {key}", target.user);

@@ -137,6 +137,7 @@ pub fn target(server: &str, user: &str, dir: &ConfigDir, password: Option<&str>)
         room: RoomName::general(),
         store: Some(dir.store()),
         password: password.map(Secret::new),
+        trust: Default::default(),
     }
 }
 
@@ -264,6 +265,7 @@ pub async fn run_sapa(
         .env_remove("SAPA_PASSWORD")
         .env_remove("SAPA_SERVER")
         .env_remove("SAPA_USER")
+        .env_remove("SAPA_CA_CERT")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,6 +1,7 @@
 //! The client against a real server: `sapa send` and `sapa tail` (as
 //! library calls and as the built binary), logging in and reusing the saved
-//! token, and a client that loses its server and gets it back.
+//! token, a client that loses its server and gets it back, and all of it
+//! over TLS with a private CA.
 //!
 //! Every test gets a fresh database from `#[sqlx::test]` (DATABASE_URL must
 //! point at a PostgreSQL the tests may create databases in).
@@ -9,6 +10,7 @@ mod helpers;
 mod send;
 mod session;
 mod tail;
+mod tls;
 
 use std::process::Stdio;
 

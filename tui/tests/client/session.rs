@@ -128,7 +128,7 @@ async fn a_refused_saved_token_falls_back_to_the_password(pool: PgPool) {
     let dir = ConfigDir::new("stale");
     let key = server_key(&parse_server(&server.url()).unwrap());
     // Register bob, then leave a token the server never issued.
-    Rest::new(parse_server(&server.url()).unwrap())
+    Rest::new(parse_server(&server.url()).unwrap(), &Default::default())
         .login(&name("bob"), &Secret::new(PASSWORD))
         .await
         .unwrap();

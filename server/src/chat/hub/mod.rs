@@ -118,21 +118,34 @@ impl Room {
         self.send_all(&item, except, Wake::Later, due);
     }
 
-    /// Queues `item` for every member but `except`. Outboxes that now wait
-    /// for the presence tick are added to `due`.
-    fn send_all(&self, item: &Outbound, except: Option<ConnId>, wake: Wake, due: &mut Vec<Outbox>) {
+    /// Queues `item` for every member but `except`, and says for how
+    /// many. Outboxes that now wait for the presence tick are added to
+    /// `due`.
+    fn send_all(
+        &self,
+        item: &Outbound,
+        except: Option<ConnId>,
+        wake: Wake,
+        due: &mut Vec<Outbox>,
+    ) -> usize {
+        let mut queued = 0;
         for (&conn, member) in &self.members {
             if Some(conn) == except {
                 continue;
             }
             match member.outbox.push(item.clone(), wake) {
-                Pushed::Queued | Pushed::Dropped => {}
-                Pushed::QueuedDue => due.push(member.outbox.clone()),
+                Pushed::Queued => queued += 1,
+                Pushed::Dropped => {}
+                Pushed::QueuedDue => {
+                    queued += 1;
+                    due.push(member.outbox.clone());
+                }
                 Pushed::Kicked => {
                     tracing::warn!(conn, user = %member.username, "outbound queue full; closing slow connection");
                 }
             }
         }
+        queued
     }
 }
 
@@ -311,18 +324,21 @@ impl Hub {
     }
 
     /// Sends stored messages to everyone in their rooms, in order: each
-    /// encoded once (before taking the lock), all under one lock.
-    pub fn broadcast<'a>(&self, views: impl IntoIterator<Item = &'a MessageView>) {
+    /// encoded once (before taking the lock), all under one lock. Returns
+    /// how many frames were queued, over all messages and members.
+    pub fn broadcast<'a>(&self, views: impl IntoIterator<Item = &'a MessageView>) -> usize {
         let encoded: Vec<Arc<EncodedMessage>> =
             views.into_iter().map(EncodedMessage::new).collect();
         let mut hub = self.lock();
         let State { rooms, due, .. } = &mut *hub;
+        let mut queued = 0;
         for message in encoded {
             if let Some(state) = rooms.get_mut(&message.room) {
                 state.recent.push(message.clone(), self.keep);
-                state.send_all(&Outbound::Message(message), None, Wake::Now, due);
+                queued += state.send_all(&Outbound::Message(message), None, Wake::Now, due);
             }
         }
+        queued
     }
 
     /// A stored message changed (edited or deleted): its room's recent
@@ -365,6 +381,11 @@ impl Hub {
         let hub = self.lock();
         let state = hub.rooms.get(room)?;
         Some(state.roster.page(after, WHO_PAGE))
+    }
+
+    /// How many rooms have members.
+    pub fn room_count(&self) -> usize {
+        self.lock().rooms.len()
     }
 
     /// How many users are online in each room that has any.

@@ -47,6 +47,7 @@ impl Session {
         match self.limit.check() {
             Verdict::Allowed => {}
             Verdict::Refused(wait) => {
+                crate::telemetry::rate_limited(crate::limits::LimitKind::Message.as_str());
                 let why = format!(
                     "slow down: at most {} messages per second; this one was not stored",
                     self.settings.messages_per_second
@@ -54,6 +55,7 @@ impl Session {
                 return Err(WsError::rate_limited(why, wait).about(reference));
             }
             Verdict::Abusive => {
+                crate::telemetry::rate_limited(crate::limits::LimitKind::Message.as_str());
                 let why = "still sending after repeated rate_limited errors; closing";
                 return Err(WsError::rate_limited(why, Duration::from_secs(1))
                     .about(reference)

@@ -319,6 +319,9 @@ impl Connection {
         self.session.leave_all();
         let how = match ended {
             Ok(Flow::Close(close)) => {
+                if close == Close::TOO_SLOW {
+                    crate::telemetry::slow_reader_closed();
+                }
                 send_close(&mut socket, close).await;
                 format!("closed by server ({}: {})", close.code, close.reason)
             }
