@@ -24,6 +24,7 @@ pub const ACTIONS: &[(&str, Action)] = &[
     ("end_or_newest", Action::EndOrNewest),
     ("recall_prev", Action::RecallPrev),
     ("recall_next", Action::RecallNext),
+    ("cancel_edit", Action::CancelEdit),
     ("complete", Action::Complete),
     ("next_room", Action::NextRoom),
     ("prev_room", Action::PrevRoom),

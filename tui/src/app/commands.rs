@@ -14,6 +14,10 @@ use super::{Effect, Screen, State};
 impl State {
     /// Enter on the chat screen.
     pub(super) fn submit(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(editing) = self.editing.take() {
+            self.submit_edit(editing, fx);
+            return;
+        }
         let line = self.input.submit();
         if line.trim().is_empty() {
             return;
@@ -82,6 +86,9 @@ impl State {
                 self.notice(format!("joined: {joined}"), NoticeKind::System);
                 fx.push(Effect::ListRooms);
             }
+            Command::Edit => self.edit_command(arg, fx),
+            Command::Delete => self.delete_command(fx),
+            Command::Search => self.search_command(arg, fx),
             Command::Help => self.screen = Screen::Help,
             Command::Quit => {
                 self.quit = true;

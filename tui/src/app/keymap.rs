@@ -84,6 +84,8 @@ pub enum Action {
     EndOrNewest,
     RecallPrev,
     RecallNext,
+    /// Leave the message being edited as it was.
+    CancelEdit,
     Complete,
     NextRoom,
     PrevRoom,
@@ -172,10 +174,23 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         scope: Scope::Chat,
         keys: &[(key(K::Up), A::RecallPrev), (key(K::Down), A::RecallNext)],
-        help: Some(doc("Up / Down", "recall sent lines")),
-        short: Some(doc("Up/Down", "recall")),
-        readme: Some(doc("Up / Down", "recall sent lines")),
-        brief: Some("Up/Down recall"),
+        help: Some(doc("Up / Down", "edit your last / recall sent lines")),
+        short: Some(doc("Up/Down", "edit, recall")),
+        readme: Some(doc(
+            "Up / Down",
+            "on an empty line, Up edits your last message in the room (the composer \
+             says `editing`; Enter saves, Esc cancels); Up again, or on a line with \
+             text, recalls sent lines",
+        )),
+        brief: Some("Up edits your last message"),
+    },
+    Binding {
+        scope: Scope::Chat,
+        keys: &[(key(K::Esc), A::CancelEdit)],
+        help: Some(doc("Esc", "stop editing")),
+        short: None,
+        readme: Some(doc("Esc", "stop editing, leaving the message as it was")),
+        brief: None,
     },
     Binding {
         scope: Scope::Chat,
@@ -344,6 +359,9 @@ pub enum Command {
     Leave,
     Who,
     Rooms,
+    Edit,
+    Delete,
+    Search,
     Help,
     Quit,
 }
@@ -398,6 +416,35 @@ pub const COMMANDS: &[CommandSpec] = &[
         help: Some(doc("/rooms", "rooms on the server")),
         short: Some(doc("/rooms", "list")),
         readme: "list your rooms and the server's rooms with how many are online",
+    },
+    CommandSpec {
+        command: Command::Edit,
+        names: &["edit"],
+        usage: "/edit [TEXT]",
+        help: Some(doc(
+            "/edit [TEXT], /delete",
+            "change / remove your last message",
+        )),
+        short: Some(doc("/edit", "last message")),
+        readme: "replace your last message in the room with TEXT; alone, put it in the \
+                 composer to edit (as Up on an empty line does)",
+    },
+    CommandSpec {
+        command: Command::Delete,
+        names: &["delete"],
+        usage: "/delete",
+        help: None,
+        short: None,
+        readme: "delete your last message in the room: everyone sees \"message deleted\"",
+    },
+    CommandSpec {
+        command: Command::Search,
+        names: &["search", "s"],
+        usage: "/search WORDS",
+        help: Some(doc("/search WORDS", "find messages, any room")),
+        short: Some(doc("/search", "find")),
+        readme: "search every room you can read, newest first: whole words, `\"a phrase\"`, \
+                 `-word` to exclude, or any three characters or more (Japanese too)",
     },
     CommandSpec {
         command: Command::Help,

@@ -17,6 +17,7 @@
 //! - `frames`: what each server frame does
 //! - [`pending`]: the user's unconfirmed messages and their retries
 //! - `commands`: the line commands and Tab completion
+//! - `edits`: editing and deleting one's own messages, and `/search`
 //! - [`keymap`] and [`help`]: every key and command, and the texts listing them
 //! - `scroll`: scrolling and the rows it counts
 //! - [`notify`]: when a message rings the bell or notifies the desktop
@@ -25,7 +26,7 @@
 //! - [`login`], [`editor`], [`layout`], [`keys`], [`link`]: the pieces
 //!
 //! The linked modules hold types and know nothing of [`State`]; `sync`,
-//! `frames`, `commands` and `scroll` add `impl State` blocks and are
+//! `frames`, `commands`, `edits` and `scroll` add `impl State` blocks and are
 //! imported by nobody, so no two modules import each other.
 //!
 //! Message order and exactly-once display: messages are kept sorted by
@@ -45,6 +46,7 @@ use time::{OffsetDateTime, UtcOffset};
 pub mod bindings;
 mod commands;
 pub mod editor;
+mod edits;
 mod frames;
 pub mod help;
 pub mod keymap;
@@ -66,6 +68,7 @@ pub(crate) mod fixtures;
 mod tests;
 
 use editor::{Completion, LineEditor};
+use edits::Editing;
 use keymap::{Action, Scope};
 use keys::{Key, KeyCode, Wheel};
 use layout::Size;
@@ -239,6 +242,9 @@ pub struct State {
     /// Which of `rooms` is on screen.
     pub active: usize,
     pub input: LineEditor,
+    /// The message the input line is editing, if it is (Up on an empty
+    /// line, `/edit`): the composer says so and Enter saves the edit.
+    pub editing: Option<Editing>,
     completion: Option<Completion>,
     pub outbox: Outbox,
     pub size: Size,
@@ -273,6 +279,7 @@ impl State {
             rooms,
             active: 0,
             input: LineEditor::new(),
+            editing: None,
             completion: None,
             outbox: Outbox::new(options.client_prefix),
             size: Size::new(80, 24),
@@ -406,8 +413,14 @@ impl State {
             Action::JumpNewest => self.jump_newest(),
             Action::EndOrNewest if self.input.at_end() => self.jump_newest(),
             Action::EndOrNewest => self.input.end(),
+            Action::RecallPrev
+                if self.input.is_empty() && self.editing.is_none() && self.start_editing() => {}
             Action::RecallPrev => {
+                self.cancel_editing();
                 self.input.recall_prev();
+            }
+            Action::CancelEdit => {
+                self.cancel_editing();
             }
             Action::RecallNext => {
                 self.input.recall_next();

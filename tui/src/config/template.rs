@@ -72,6 +72,7 @@ pub const TEMPLATE: &str = r##"# sapa's config file. Every line is commented out
 #end_or_newest = "end"
 #recall_prev = "up"
 #recall_next = "down"
+#cancel_edit = "esc"
 #complete = "tab"
 #next_room = "ctrl-n"
 #prev_room = "ctrl-p"

@@ -31,7 +31,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &The
         rect(area, areas.rule),
     );
     let input = rect(area, areas.input);
-    let prompt = "> ";
+    let prompt = if state.editing.is_some() {
+        "editing> "
+    } else {
+        "> "
+    };
     let width = usize::from(input.width).saturating_sub(prompt.len());
     let view = state.input.view(width);
     frame.render_widget(

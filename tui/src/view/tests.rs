@@ -250,3 +250,31 @@ fn tiny_and_odd_sizes_draw_without_panicking() {
         }
     }
 }
+
+#[test]
+fn editing_composer_edited_and_deleted_lines() {
+    // Bob's first line was edited, his second deleted; alice is editing
+    // her own last line.
+    let mut s = busy_room();
+    frame(
+        &mut s,
+        ServerMessage::Edited(sapa_protocol::Edited {
+            room: "general".parse().unwrap(),
+            id: 9,
+            content: "+1, see you there".parse().unwrap(),
+            edited_at: at(12),
+            seq: 12,
+        }),
+    );
+    frame(
+        &mut s,
+        ServerMessage::Deleted(sapa_protocol::Deleted {
+            room: "general".parse().unwrap(),
+            id: 5,
+            seq: 13,
+        }),
+    );
+    s.update(key(KeyCode::Up));
+    assert!(s.editing.is_some());
+    snap("editing", &s);
+}

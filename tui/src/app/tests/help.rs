@@ -53,8 +53,10 @@ fn sapa_help_names_the_usual_keys_and_every_command() {
     assert_eq!(
         cli_summary(),
         "In the client: Enter sends, PgUp/PgDn or the wheel scroll, End jumps to the\n\
-         newest, Up/Down recall, Tab completes names, F1 or /help lists every key.\n\
-         Commands: /join ROOM, /leave, /who, /rooms, /help, /quit."
+         newest, Up edits your last message, Tab completes names, F1 or /help lists\n\
+         every key.\n\
+         Commands: /join ROOM, /leave, /who, /rooms, /edit [TEXT], /delete, /search WORDS, \
+         /help, /quit."
     );
 }
 
@@ -72,6 +74,8 @@ fn the_help_overlay_lists_every_command_and_tab_completes_them() {
     let completed: Vec<String> = completions().collect();
     assert_eq!(
         completed,
-        ["/join", "/leave", "/who", "/rooms", "/help", "/quit"]
+        [
+            "/join", "/leave", "/who", "/rooms", "/edit", "/delete", "/search", "/help", "/quit"
+        ]
     );
 }

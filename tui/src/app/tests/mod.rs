@@ -7,6 +7,7 @@
 mod bindings;
 mod commands;
 mod editor;
+mod edits;
 mod help;
 mod keymap;
 mod layout;
