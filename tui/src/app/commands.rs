@@ -89,6 +89,15 @@ impl State {
             Command::Edit => self.edit_command(arg, fx),
             Command::Delete => self.delete_command(fx),
             Command::Search => self.search_command(arg, fx),
+            Command::Joins => {
+                self.show_comings = !self.show_comings;
+                let what = if self.show_comings {
+                    "showing every join and leave; /joins folds them again"
+                } else {
+                    "folding runs of joins and leaves; /joins shows them all"
+                };
+                self.notice(what, NoticeKind::System);
+            }
             Command::Help => self.screen = Screen::Help,
             Command::Quit => {
                 self.quit = true;

@@ -109,6 +109,14 @@ pub fn joined(room: &str, user: &str) -> ServerMessage {
     })
 }
 
+pub fn left(room: &str, user: &str) -> ServerMessage {
+    ServerMessage::Left(PresenceChange {
+        room: room.parse().unwrap(),
+        username: name(user),
+        timestamp: at(51),
+    })
+}
+
 /// A client that connected and joined `general` with this history.
 pub fn online(messages: Vec<MessageView>, users: &[&str]) -> State {
     let mut s = client();

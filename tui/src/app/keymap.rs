@@ -362,6 +362,7 @@ pub enum Command {
     Edit,
     Delete,
     Search,
+    Joins,
     Help,
     Quit,
 }
@@ -445,6 +446,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         short: Some(doc("/search", "find")),
         readme: "search every room you can read, newest first: whole words, `\"a phrase\"`, \
                  `-word` to exclude, or any three characters or more (Japanese too)",
+    },
+    CommandSpec {
+        command: Command::Joins,
+        names: &["joins"],
+        usage: "/joins",
+        help: Some(doc("/joins", "show / fold joins and leaves")),
+        short: None,
+        readme: "show every join and leave on its own line, or fold runs of them into one \
+                 line again (the default: \"carol joined and left 40 times\")",
     },
     CommandSpec {
         command: Command::Help,

@@ -13,6 +13,7 @@ use time::macros::format_description;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+use super::comings;
 use super::pending::Pending;
 use super::rooms::{Entry, NoticeKind, Older, Room};
 use super::stamp::TimeFormat;
@@ -216,6 +217,8 @@ pub struct RoomLayout<'a> {
     /// The viewer's date: a first message from another day gets a marker.
     pub today: time::Date,
     pub width: usize,
+    /// Runs of joins and leaves read as one line each (see `comings`).
+    pub fold_comings: bool,
 }
 
 fn entry_time(entry: &Entry) -> Option<time::OffsetDateTime> {
@@ -259,10 +262,36 @@ impl RoomLayout<'_> {
             .map(|p| pending_rows(p, self.me, self.time_format, self.width));
         let rows_of =
             move |e: &Entry| entry_rows(e, self.me, self.offset, self.time_format, self.width);
-        let entries = (0..self.room.entries.len()).rev().flat_map(move |i| {
-            let rows = rows_of(&self.room.entries[i]);
-            let marker = self.day_before(i).map(|m| rows_of(&m));
-            std::iter::once(rows).chain(marker)
+        let all = &self.room.entries;
+        let mut end = all.len();
+        let mut marker: Option<Vec<Row>> = None;
+        // Each entry's rows, bottom up, then its day marker if one is due;
+        // a run of joins and leaves within one day is one block.
+        let entries = std::iter::from_fn(move || {
+            if let Some(rows) = marker.take() {
+                return Some(rows);
+            }
+            let mut start = end.checked_sub(1)?;
+            if self.fold_comings && comings::is_coming(&all[start]) {
+                while start > 0
+                    && comings::is_coming(&all[start - 1])
+                    && self.day_before(start).is_none()
+                {
+                    start -= 1;
+                }
+            }
+            let rows = if end - start > 1 {
+                let time = self
+                    .time_format
+                    .format(entry_time(&all[end - 1])?, self.offset);
+                let text = comings::summary(&all[start..end]);
+                message_rows(&time, "↔", Tone::Dim, &text, Tone::Dim, self.width)
+            } else {
+                rows_of(&all[start])
+            };
+            marker = self.day_before(start).map(|m| rows_of(&m));
+            end = start;
+            Some(rows)
         });
         let start = (self.room.older == Older::AllShown).then(|| {
             let marker = Entry::Marker(format!("start of #{}", self.room.name));

@@ -17,6 +17,7 @@
 //! - `frames`: what each server frame does
 //! - [`pending`]: the user's unconfirmed messages and their retries
 //! - `commands`: the line commands and Tab completion
+//! - [`comings`]: runs of joins and leaves folded into one line
 //! - `edits`: editing and deleting one's own messages, and `/search`
 //! - [`keymap`] and [`help`]: every key and command, and the texts listing them
 //! - `scroll`: scrolling and the rows it counts
@@ -44,6 +45,7 @@ use sapa_protocol::{
 use time::{OffsetDateTime, UtcOffset};
 
 pub mod bindings;
+pub mod comings;
 mod commands;
 pub mod editor;
 mod edits;
@@ -260,6 +262,9 @@ pub struct State {
     pub prefs: Prefs,
     /// Focus, and when the last bell or notification went out.
     pub attention: Attention,
+    /// Every join and leave on its own line (`/joins`), instead of runs
+    /// folded into one.
+    pub show_comings: bool,
 }
 
 impl State {
@@ -293,6 +298,7 @@ impl State {
             quit: false,
             prefs: options.prefs,
             attention: Attention::default(),
+            show_comings: false,
         }
     }
 
@@ -451,15 +457,18 @@ impl State {
         }
     }
 
-    /// A notice in room `i`; a scrolled-up view moves with it to stay still.
+    /// A notice in room `i`; a scrolled-up view moves with it to stay still
+    /// (by however many rows it adds: none when it joins a folded run).
     fn notice_in(&mut self, i: usize, time: OffsetDateTime, text: String, kind: NoticeKind) {
         let text = printable(&text);
         let entry = Entry::Notice { time, text, kind };
-        let rows = self.rows_of(&entry);
-        let room = &mut self.rooms[i];
-        room.entries.push(entry);
-        if room.scroll > 0 {
-            room.scroll += rows;
+        if self.rooms[i].scroll == 0 {
+            self.rooms[i].entries.push(entry);
+            return;
         }
+        let before = self.layout_of(i).total_rows();
+        self.rooms[i].entries.push(entry);
+        let added = self.layout_of(i).total_rows().saturating_sub(before);
+        self.rooms[i].scroll += added;
     }
 }

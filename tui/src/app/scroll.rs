@@ -29,7 +29,12 @@ impl State {
 
     /// The active room's scrollback as laid out on screen.
     pub fn layout(&self) -> RoomLayout<'_> {
-        let room = self.room();
+        self.layout_of(self.active)
+    }
+
+    /// Room `i`'s scrollback as it would be laid out on screen.
+    pub(super) fn layout_of(&self, i: usize) -> RoomLayout<'_> {
+        let room = &self.rooms[i];
         RoomLayout {
             room,
             pending: self.outbox.in_room(&room.name).collect(),
@@ -38,6 +43,7 @@ impl State {
             time_format: &self.prefs.time_format,
             today: self.clock.wall.to_offset(self.clock.utc_offset).date(),
             width: self.pane_width(),
+            fold_comings: !self.show_comings,
         }
     }
 

@@ -278,3 +278,14 @@ fn editing_composer_edited_and_deleted_lines() {
     assert!(s.editing.is_some());
     snap("editing", &s);
 }
+
+#[test]
+fn a_run_of_joins_and_leaves_folded_into_one_line() {
+    let mut s = busy_room();
+    for _ in 0..40 {
+        frame(&mut s, joined("general", "carol"));
+        frame(&mut s, left("general", "carol"));
+    }
+    frame(&mut s, joined("general", "gina"));
+    snap("folded_comings", &s);
+}

@@ -56,7 +56,7 @@ fn sapa_help_names_the_usual_keys_and_every_command() {
          newest, Up edits your last message, Tab completes names, F1 or /help lists\n\
          every key.\n\
          Commands: /join ROOM, /leave, /who, /rooms, /edit [TEXT], /delete, /search WORDS, \
-         /help, /quit."
+         /joins, /help, /quit."
     );
 }
 
@@ -75,7 +75,8 @@ fn the_help_overlay_lists_every_command_and_tab_completes_them() {
     assert_eq!(
         completed,
         [
-            "/join", "/leave", "/who", "/rooms", "/edit", "/delete", "/search", "/help", "/quit"
+            "/join", "/leave", "/who", "/rooms", "/edit", "/delete", "/search", "/joins", "/help",
+            "/quit"
         ]
     );
 }

@@ -5,6 +5,7 @@
 //! last notice.
 
 mod bindings;
+mod comings;
 mod commands;
 mod editor;
 mod edits;
