@@ -156,7 +156,7 @@ impl State {
         });
     }
 
-    fn join(&mut self, room: RoomName, fx: &mut Vec<Effect>) {
+    pub(super) fn join(&mut self, room: RoomName, fx: &mut Vec<Effect>) {
         if let Some(i) = self.room_index(&room) {
             self.switch_to(i);
             return;

@@ -5,8 +5,8 @@
 //! [`super::sync`].
 
 use sapa_protocol::{
-    ClientKind, ErrorCode, ErrorFrame, ErrorRef, MessageText, MessageView, SearchResults,
-    ServerMessage, Username, WhoPage,
+    ClientKind, ErrorCode, ErrorFrame, ErrorRef, MessageText, MessageView, ServerMessage, Username,
+    WhoPage,
 };
 
 use super::notify::{Calling, Reason};
@@ -90,40 +90,6 @@ impl State {
             }
             ServerMessage::Error(e) => self.on_error(e, fx),
             ServerMessage::Pong(_) => {}
-        }
-    }
-
-    /// The answer to `/search`: the matches as notices, newest first.
-    fn on_search_results(&mut self, results: SearchResults) {
-        let wall = self.clock.wall;
-        let i = self.active;
-        if results.messages.is_empty() {
-            self.notice_in(
-                i,
-                wall,
-                format!("no messages match {:?}", results.q),
-                NoticeKind::System,
-            );
-            return;
-        }
-        let more = if results.has_more {
-            " (newest shown)"
-        } else {
-            ""
-        };
-        self.notice_in(
-            i,
-            wall,
-            format!(
-                "{} found for {:?}{more}:",
-                results.messages.len(),
-                results.q
-            ),
-            NoticeKind::System,
-        );
-        for m in results.messages {
-            let text = format!("#{} {}: {}", m.room, m.username, m.content);
-            self.notice_in(i, m.timestamp, text, NoticeKind::System);
         }
     }
 

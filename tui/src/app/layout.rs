@@ -255,11 +255,29 @@ impl RoomLayout<'_> {
 
     /// The room's blocks of rows, newest first.
     fn blocks_from_bottom(&self) -> impl Iterator<Item = Vec<Row>> + '_ {
+        self.blocks_with_ids().map(|(_, rows)| rows)
+    }
+
+    /// How many rows lie below stored message `id`, if it is shown.
+    pub fn rows_below(&self, id: i64) -> Option<usize> {
+        let mut below = 0;
+        for (block, rows) in self.blocks_with_ids() {
+            if block == Some(id) {
+                return Some(below);
+            }
+            below += rows.len();
+        }
+        None
+    }
+
+    /// The blocks, newest first, each with the id of the stored message it
+    /// shows, if it shows one.
+    fn blocks_with_ids(&self) -> impl Iterator<Item = (Option<i64>, Vec<Row>)> + '_ {
         let pending = self
             .pending
             .iter()
             .rev()
-            .map(|p| pending_rows(p, self.me, self.time_format, self.width));
+            .map(|p| (None, pending_rows(p, self.me, self.time_format, self.width)));
         let rows_of =
             move |e: &Entry| entry_rows(e, self.me, self.offset, self.time_format, self.width);
         let all = &self.room.entries;
@@ -269,7 +287,7 @@ impl RoomLayout<'_> {
         // a run of joins and leaves within one day is one block.
         let entries = std::iter::from_fn(move || {
             if let Some(rows) = marker.take() {
-                return Some(rows);
+                return Some((None, rows));
             }
             let mut start = end.checked_sub(1)?;
             if self.fold_comings && comings::is_coming(&all[start]) {
@@ -280,22 +298,36 @@ impl RoomLayout<'_> {
                     start -= 1;
                 }
             }
-            let rows = if end - start > 1 {
-                let time = self
-                    .time_format
-                    .format(entry_time(&all[end - 1])?, self.offset);
-                let text = comings::summary(&all[start..end]);
-                message_rows(&time, "↔", Tone::Dim, &text, Tone::Dim, self.width)
-            } else {
-                rows_of(&all[start])
+            let mut id = None;
+            let rows = match &all[start] {
+                _ if end - start > 1 => {
+                    let time = self
+                        .time_format
+                        .format(entry_time(&all[end - 1])?, self.offset);
+                    let text = comings::summary(&all[start..end]);
+                    message_rows(&time, "↔", Tone::Dim, &text, Tone::Dim, self.width)
+                }
+                Entry::Message { view, .. } if self.room.marked == Some(view.id) => {
+                    id = Some(view.id);
+                    let marked = Entry::Message {
+                        view: view.clone(),
+                        mention: true,
+                    };
+                    rows_of(&marked)
+                }
+                entry @ Entry::Message { view, .. } => {
+                    id = Some(view.id);
+                    rows_of(entry)
+                }
+                entry => rows_of(entry),
             };
             marker = self.day_before(start).map(|m| rows_of(&m));
             end = start;
-            Some(rows)
+            Some((id, rows))
         });
         let start = (self.room.older == Older::AllShown).then(|| {
             let marker = Entry::Marker(format!("start of #{}", self.room.name));
-            rows_of(&marker)
+            (None, rows_of(&marker))
         });
         pending.chain(entries).chain(start)
     }

@@ -17,6 +17,7 @@
 //! - `frames`: what each server frame does
 //! - [`pending`]: the user's unconfirmed messages and their retries
 //! - `commands`: the line commands and Tab completion
+//! - `found`: `/search`'s results overlay and jumping to a result
 //! - [`comings`]: runs of joins and leaves folded into one line
 //! - `edits`: editing and deleting one's own messages, and `/search`
 //! - [`keymap`] and [`help`]: every key and command, and the texts listing them
@@ -27,7 +28,7 @@
 //! - [`login`], [`editor`], [`layout`], [`keys`], [`link`]: the pieces
 //!
 //! The linked modules hold types and know nothing of [`State`]; `sync`,
-//! `frames`, `commands`, `edits` and `scroll` add `impl State` blocks and are
+//! `frames`, `commands`, `edits`, `found` and `scroll` add `impl State` blocks and are
 //! imported by nobody, so no two modules import each other.
 //!
 //! Message order and exactly-once display: messages are kept sorted by
@@ -49,6 +50,7 @@ pub mod comings;
 mod commands;
 pub mod editor;
 mod edits;
+pub mod found;
 mod frames;
 pub mod help;
 pub mod keymap;
@@ -196,12 +198,14 @@ pub enum Event {
 }
 
 /// Which screen is up.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Login(Box<LoginForm>),
     Chat,
     /// The chat screen under the help overlay, which any key closes.
     Help,
+    /// The chat screen under `/search`'s results.
+    Search(Box<found::Found>),
 }
 
 /// The time, as the clock events last told it.
@@ -265,6 +269,8 @@ pub struct State {
     /// Every join and leave on its own line (`/joins`), instead of runs
     /// folded into one.
     pub show_comings: bool,
+    /// A jump to a search result, waiting for its room's history.
+    jump: Option<found::Jump>,
 }
 
 impl State {
@@ -299,6 +305,7 @@ impl State {
             prefs: options.prefs,
             attention: Attention::default(),
             show_comings: false,
+            jump: None,
         }
     }
 
@@ -322,7 +329,7 @@ impl State {
             Event::Key(key) => self.on_key(key, &mut fx),
             Event::Paste(text) => match &mut self.screen {
                 Screen::Login(form) => form.paste(&text),
-                Screen::Chat | Screen::Help => self.input.insert_str(&text),
+                Screen::Chat | Screen::Help | Screen::Search(_) => self.input.insert_str(&text),
             },
             Event::Wheel(Wheel::Up) => self.scroll_up(WHEEL_ROWS, &mut fx),
             Event::Wheel(Wheel::Down) => self.scroll_down(WHEEL_ROWS),
@@ -394,6 +401,7 @@ impl State {
             // Any key closes the overlay, and does nothing else.
             Screen::Help => self.screen = Screen::Chat,
             Screen::Chat => self.on_chat_key(key, fx),
+            Screen::Search(_) => self.on_search_key(key, fx),
         }
     }
 

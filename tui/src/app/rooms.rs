@@ -155,6 +155,8 @@ pub struct Room {
     pub unseen: usize,
     /// Messages that arrived while another room was shown.
     pub unread: usize,
+    /// The message a search result jumped to, highlighted.
+    pub marked: Option<i64>,
 }
 
 impl Room {
@@ -172,6 +174,7 @@ impl Room {
             sync: SyncState::NotJoined,
             older: Older::Unknown,
             scroll: 0,
+            marked: None,
             unseen: 0,
             unread: 0,
         }
@@ -210,8 +213,11 @@ impl Room {
         })
     }
 
-    /// Adds a stored message at its place by id; returns the index it took,
-    /// or `None` if that id is already shown.
+    /// Whether message `id` is shown.
+    pub fn holds(&self, id: i64) -> bool {
+        self.ids.contains(&id)
+    }
+
     /// A shown message changed (edited or deleted): it now reads as
     /// `change` says. Returns whether the room shows it.
     pub fn change(&mut self, id: i64, change: impl FnOnce(&mut MessageView)) -> bool {
@@ -228,6 +234,8 @@ impl Room {
         }
     }
 
+    /// Adds a stored message at its place by id; returns the index it took,
+    /// or `None` if that id is already shown.
     pub fn insert(&mut self, view: MessageView, mention: bool) -> Option<usize> {
         if !self.ids.insert(view.id) {
             return None;

@@ -196,6 +196,7 @@ impl State {
         if i == self.active {
             self.fill_screen(fx);
         }
+        self.continue_jump(fx);
     }
 
     /// The server refused the oldest unanswered join: retry it later if

@@ -241,7 +241,9 @@ impl Driver {
                 self.login_wanted = Some(LoginWanted::Failed(e));
                 match self.state.screen {
                     Screen::Login(_) => Event::LoginFailed(why),
-                    Screen::Chat | Screen::Help => Event::LoginNeeded(Some(why)),
+                    Screen::Chat | Screen::Help | Screen::Search(_) => {
+                        Event::LoginNeeded(Some(why))
+                    }
                 }
             }
             Done::Rooms(r) => Event::RoomsListed(r.map_err(|e| e.to_string())),

@@ -1,8 +1,8 @@
 //! Draws a [`State`] with ratatui, and does nothing else: no state changes,
 //! no I/O. The chat screen (`chat`) is a status line, the messages pane
 //! (with the users pane beside it on wide terminals), a rule that carries
-//! scroll hints, and the input line; the login screen (`login`) and the
-//! help overlay (`help`) sit on top. Where each part goes is decided by
+//! scroll hints, and the input line; the login screen (`login`), the
+//! help overlay (`help`) and the search results (`search`) sit on top. Where each part goes is decided by
 //! [`crate::app::layout`], which the state machine reads too; this module
 //! only turns its areas into ratatui rectangles. How each part looks is
 //! the [`Theme`]'s ([`theme`]).
@@ -17,6 +17,7 @@ use crate::app::{Screen, State};
 mod chat;
 mod help;
 mod login;
+mod search;
 pub mod theme;
 
 pub use theme::Theme;
@@ -40,6 +41,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
         Screen::Help => {
             chat::draw(frame, area, state, theme);
             help::draw(frame, area, theme, &state.prefs.keymap);
+        }
+        Screen::Search(found) => {
+            chat::draw(frame, area, state, theme);
+            search::draw(frame, area, state, found, theme);
         }
     }
 }

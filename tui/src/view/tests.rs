@@ -289,3 +289,29 @@ fn a_run_of_joins_and_leaves_folded_into_one_line() {
     frame(&mut s, joined("general", "gina"));
     snap("folded_comings", &s);
 }
+
+#[test]
+fn search_overlay_with_the_second_result_chosen() {
+    let mut s = busy_room();
+    frame(
+        &mut s,
+        ServerMessage::SearchResults(sapa_protocol::SearchResults {
+            q: "deploy".to_owned(),
+            messages: vec![
+                msg(5, "bob", "the deploy went fine"),
+                msg_in("ops", 4, "dave", "did anyone look at the Deploy?"),
+                msg(2, "kenji", "デプロイ deploy 完了"),
+            ],
+            has_more: true,
+        }),
+    );
+    s.update(key(KeyCode::Down));
+    snap("search_overlay", &s);
+    let terminal = render(&s, 80, 24);
+    let cell = |x, y| terminal.backend().buffer()[(x, y)].clone();
+    assert!(
+        cell(5, 11).modifier.contains(Modifier::REVERSED),
+        "the chosen line"
+    );
+    assert!(!cell(5, 10).modifier.contains(Modifier::REVERSED));
+}

@@ -9,6 +9,7 @@ mod comings;
 mod commands;
 mod editor;
 mod edits;
+mod found;
 mod help;
 mod keymap;
 mod layout;
