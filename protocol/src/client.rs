@@ -119,7 +119,10 @@ impl ClientMessage {
 /// registers the name on its first use) or a token; every one enters a room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Join {
-    pub username: Username,
+    /// Needed with a password. With a token it may be left out; if given,
+    /// it must name the token's user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<Username>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -308,7 +311,7 @@ mod tests {
     fn every_kind_is_the_serde_tag_of_its_variant() {
         let frames = [
             ClientMessage::Join(Join {
-                username: "alice".parse().unwrap(),
+                username: Some("alice".parse().unwrap()),
                 password: None,
                 token: None,
                 room: None,

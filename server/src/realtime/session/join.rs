@@ -92,10 +92,12 @@ impl Session {
             self.wait(request, Stage::Authenticating { by_token });
             return Ok(Step::Run(Task::Authenticate(credential)));
         };
-        if !identity.username.same_account(request.username.as_str()) {
+        if let Some(named) = &request.username
+            && !identity.username.same_account(named.as_str())
+        {
             let why = format!(
-                "this connection is {}; it cannot join as {}",
-                identity.username, request.username
+                "this connection is {}; it cannot join as {named}",
+                identity.username
             );
             return Err(WsError::new(ErrorCode::Forbidden, why).about(join_ref()));
         }
@@ -108,16 +110,23 @@ impl Session {
         if let Some(token) = request.token.as_ref().or(self.upgrade_token.as_ref()) {
             return Ok(Credential::Token(token.clone()));
         }
-        match &request.password {
-            Some(password) => Ok(Credential::Password {
-                username: request.username.clone(),
+        match (&request.username, &request.password) {
+            (Some(username), Some(password)) => Ok(Credential::Password {
+                username: username.clone(),
                 password: password.clone(),
             }),
-            None => Err(
-                WsError::new(ErrorCode::Unauthorized, "join needs a password or a token")
-                    .about(join_ref())
-                    .closing(Close::AUTH_FAILED),
-            ),
+            (None, Some(_)) => Err(WsError::new(
+                ErrorCode::Validation,
+                "a join with a password needs a username",
+            )
+            .about(join_ref())
+            .closing(Close::AUTH_FAILED)),
+            (_, None) => Err(WsError::new(
+                ErrorCode::Unauthorized,
+                "join needs a password or a token",
+            )
+            .about(join_ref())
+            .closing(Close::AUTH_FAILED)),
         }
     }
 
@@ -133,8 +142,13 @@ impl Session {
             (Stage::Authenticating { by_token }, Done::Authenticated(identity)) => {
                 let identity = identity
                     .and_then(|identity| {
-                        // A token must be the named user's own.
-                        if by_token && !identity.username.same_account(request.username.as_str()) {
+                        // A token must be the named user's own, when a
+                        // name is given at all.
+                        let other = request
+                            .username
+                            .as_ref()
+                            .is_some_and(|named| !identity.username.same_account(named.as_str()));
+                        if by_token && other {
                             Err(AuthError::Denied("the token belongs to another user"))
                         } else {
                             Ok(identity)

@@ -125,6 +125,48 @@ fn a_token_of_another_user_is_unauthorized_and_closes() {
 }
 
 #[test]
+fn a_token_join_without_a_username_is_the_tokens_user() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    let (_, step) = alice.send(json!({"type": "join", "token": "t0k"}));
+    let Step::Run(Task::Authenticate(Credential::Token(_))) = step else {
+        panic!("expected a token check, got {step:?}")
+    };
+    let (_, step) = alice.done(Done::Authenticated(Ok(identity("Alice", 1))));
+    let replies = alice.finish_join(step, 1);
+    assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
+    let ServerMessage::Welcome(welcome) = &replies[0] else {
+        unreachable!()
+    };
+    assert_eq!(welcome.username.as_str(), "Alice");
+}
+
+#[test]
+fn a_token_join_naming_its_user_in_another_case_is_welcomed() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    let (_, step) = alice.send(json!({"type": "join", "username": "ALICE", "token": "t0k"}));
+    let (_, step) = match step {
+        Step::Run(Task::Authenticate(_)) => {
+            alice.done(Done::Authenticated(Ok(identity("alice", 1))))
+        }
+        other => panic!("expected a token check, got {other:?}"),
+    };
+    let replies = alice.finish_join(step, 1);
+    assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
+}
+
+#[test]
+fn a_password_join_without_a_username_is_refused_and_closes() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    let (replies, step) = alice.send(json!({"type": "join", "password": "secret123"}));
+    assert_code(&replies, ErrorCode::Validation);
+    assert_eq!(error(&replies).reference, join_ref());
+    assert!(is_close(&step, Close::AUTH_FAILED));
+}
+
+#[test]
 fn the_upgrade_token_logs_in_a_join_that_brings_no_credential() {
     let hub = hub();
     let mut alice = client_with(&hub, 1, SETTINGS, Some("from-query"));
