@@ -37,7 +37,7 @@ pub use names::{
     ValidationError,
 };
 pub use server::{
-    Deleted, Edited, History, MessageView, Pong, Presence, PresenceChange, SearchResults,
+    Deleted, Edited, History, Limits, MessageView, Pong, Presence, PresenceChange, SearchResults,
     ServerMessage, SystemNotice, Welcome, WhoPage, history_frame_json, serialize_message_frames,
 };
 

@@ -87,6 +87,25 @@ pub struct Welcome {
     pub content: String,
     #[serde(with = "timestamp")]
     pub timestamp: OffsetDateTime,
+    /// What this connection may send, so a composer counts against the
+    /// server's numbers instead of constants of its own.
+    pub limits: Limits,
+}
+
+/// `welcome.limits`: the limits in force for one connection, as integers;
+/// a limit that is turned off is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Most characters (not bytes) of a message's content.
+    pub max_content_chars: u32,
+    /// Largest frame, in bytes.
+    pub max_frame_bytes: u32,
+    /// Messages per second, sustained.
+    pub messages_per_second: u32,
+    /// Messages that may be sent at once before the rate applies.
+    pub burst: u32,
+    /// The most messages one `history` request may ask for.
+    pub history_page_max: u32,
 }
 
 /// A stored message, the same object wherever it appears: as a `message`

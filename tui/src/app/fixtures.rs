@@ -73,6 +73,13 @@ pub fn welcome(room: &str) -> ServerMessage {
         room: room.parse().unwrap(),
         content: "Welcome alice!".into(),
         timestamp: at(45),
+        limits: sapa_protocol::Limits {
+            max_content_chars: 4000,
+            max_frame_bytes: 65536,
+            messages_per_second: 200,
+            burst: 400,
+            history_page_max: 100,
+        },
     })
 }
 

@@ -339,6 +339,7 @@ impl Session {
             username,
             room,
             timestamp: OffsetDateTime::now_utc(),
+            limits: self.settings.limits(),
         })));
         out.push(history.frame.into());
         out.extend(changes);

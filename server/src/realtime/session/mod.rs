@@ -30,8 +30,9 @@ mod who;
 
 use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{
-    ClientId, ClientKind, ClientMessage, ErrorCode, ErrorRef, MAX_FRAME_BYTES, MessageView, Pong,
-    RoomName, SearchQuery, Secret, ServerMessage, Username, decode_client,
+    ClientId, ClientKind, ClientMessage, ErrorCode, ErrorRef, Limits, MAX_FRAME_BYTES,
+    MAX_HISTORY_PAGE, MessageView, Pong, RoomName, SearchQuery, Secret, ServerMessage, Username,
+    decode_client, names::CONTENT_MAX,
 };
 
 use super::{
@@ -53,6 +54,21 @@ pub use join::Credential;
 pub struct Settings {
     /// Messages one connection may send per second (bursts of twice that).
     pub messages_per_second: u32,
+}
+
+impl Settings {
+    /// The limits a `welcome` announces: the protocol's sizes and this
+    /// connection's send rate (0 when turned off, burst included).
+    pub fn limits(&self) -> Limits {
+        let rate = self.messages_per_second;
+        Limits {
+            max_content_chars: u32::try_from(CONTENT_MAX).unwrap_or(u32::MAX),
+            max_frame_bytes: u32::try_from(MAX_FRAME_BYTES).unwrap_or(u32::MAX),
+            messages_per_second: rate,
+            burst: rate.saturating_mul(SendLimit::BURST_FACTOR),
+            history_page_max: u32::from(MAX_HISTORY_PAGE),
+        }
+    }
 }
 
 /// What the session reacts to.

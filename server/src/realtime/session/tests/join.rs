@@ -313,3 +313,33 @@ fn a_rejoin_of_a_room_already_joined_replays_no_changes() {
     assert!(matches!(step, Step::Idle), "served from memory: {step:?}");
     assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
 }
+
+#[test]
+fn every_welcome_announces_the_connections_limits_and_zero_for_one_turned_off() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    let replies = alice.join("alice", "general", 1);
+    let ServerMessage::Welcome(welcome) = &replies[0] else {
+        panic!("expected welcome, got {replies:?}")
+    };
+    let limits = welcome.limits;
+    assert_eq!(
+        (limits.max_content_chars, limits.max_frame_bytes),
+        (4000, 65536)
+    );
+    assert_eq!((limits.messages_per_second, limits.burst), (1000, 2000));
+    assert_eq!(limits.history_page_max, 100);
+
+    let unlimited = Settings {
+        messages_per_second: 0,
+    };
+    let mut bot = client_with(&hub, 2, unlimited, None);
+    let replies = bot.join("bot", "general", 1);
+    let ServerMessage::Welcome(welcome) = &replies[0] else {
+        panic!("expected welcome, got {replies:?}")
+    };
+    assert_eq!(
+        (welcome.limits.messages_per_second, welcome.limits.burst),
+        (0, 0)
+    );
+}
