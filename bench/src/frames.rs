@@ -216,6 +216,7 @@ pub fn message_frame(marker: &Marker, size: usize, room: Option<&RoomName>) -> S
     ClientMessage::Message(SendMessage {
         content,
         room: room.cloned(),
+        to: None,
         client_id,
         username: None,
     })

@@ -139,12 +139,16 @@ pub struct Join {
     pub announce: Option<bool>,
 }
 
-/// `message`: store and broadcast `content` to a room.
+/// `message`: store and broadcast `content` to a room, or (with `to`) to
+/// a direct conversation; naming both is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendMessage {
     pub content: Content,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<RoomName>,
+    /// A direct message to this user (matched ignoring case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Username>,
     /// Makes a retry idempotent: the same (user, client_id) is stored once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<ClientId>,
@@ -321,6 +325,7 @@ mod tests {
             ClientMessage::Message(SendMessage {
                 content: "hi".parse().unwrap(),
                 room: None,
+                to: None,
                 client_id: None,
                 username: None,
             }),

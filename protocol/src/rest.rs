@@ -84,6 +84,10 @@ pub struct PostMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RoomName>))]
     pub room: Option<String>,
+    /// A direct message to this user (instead of `room`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Username>))]
+    pub to: Option<String>,
     /// Makes retries idempotent: the same client_id is stored once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::names::ClientId>))]

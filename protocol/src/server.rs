@@ -127,6 +127,9 @@ pub struct MessageView {
     pub timestamp: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<ClientId>,
+    /// In a direct conversation, the recipient (as registered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Username>,
     /// When its author last changed the text, if ever.
     #[serde(
         default,
@@ -303,6 +306,7 @@ mod tests {
             content: "hi".parse().unwrap(),
             timestamp: OffsetDateTime::UNIX_EPOCH,
             client_id: None,
+            to: None,
             edited_at: None,
             deleted: false,
         };
@@ -328,6 +332,7 @@ mod tests {
             content: "hi \"there\"\n".parse().unwrap(),
             timestamp: OffsetDateTime::UNIX_EPOCH,
             client_id: client_id.map(|c| c.parse().unwrap()),
+            to: None,
             edited_at: None,
             deleted: false,
         };

@@ -15,6 +15,7 @@ mod views;
 
 pub use changes::Changed;
 pub use messages::{NewMessage, StoredMessage};
+pub use rooms::DirectRoom;
 pub use sessions::SessionUser;
 pub use users::UserRecord;
 

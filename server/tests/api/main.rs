@@ -4,6 +4,7 @@
 
 mod changes;
 mod contract;
+mod direct;
 mod helpers;
 mod limits;
 mod outage;

@@ -58,6 +58,7 @@ pub fn msg_in(room: &str, id: i64, user: &str, text: &str) -> MessageView {
         content: text.parse().unwrap(),
         timestamp: at(id),
         client_id: None,
+        to: None,
         edited_at: None,
         deleted: false,
     }

@@ -11,6 +11,10 @@
 //! their history under the same lock that registers them, are kept in
 //! [`super::recent`].
 //!
+//! Authenticated connections are also listed by user ([`users`]): a
+//! direct room's frames go to its participants' connections, not to the
+//! room's members.
+//!
 //! Each connection has a bounded [`Outbox`]. A recipient whose queue is full
 //! is not waited for: the outbox marks it kicked and its task closes it with
 //! code 1013, after which the client resumes with `since_id`.
@@ -139,6 +143,8 @@ impl Room {
 #[derive(Default)]
 struct State {
     rooms: HashMap<RoomName, Room>,
+    /// Every authenticated connection, by user (see [`users`]).
+    users: HashMap<String, HashMap<ConnId, Outbox>>,
     /// Outboxes holding presence changes for the next tick.
     due: Vec<Outbox>,
     /// Big rooms whose count changed, for the next count tick.
@@ -190,6 +196,7 @@ impl Hub {
             rooms,
             due,
             counting,
+            ..
         } = &mut *hub;
         for name in std::mem::take(counting) {
             let Some(room) = rooms.get_mut(&name) else {
@@ -262,6 +269,7 @@ impl Hub {
             rooms,
             due,
             counting,
+            ..
         } = &mut *hub;
         let state = rooms
             .entry(room.clone())
@@ -293,6 +301,7 @@ impl Hub {
             rooms,
             due,
             counting,
+            ..
         } = &mut *hub;
         let Some(state) = rooms.get_mut(room) else {
             return false;
@@ -316,11 +325,17 @@ impl Hub {
         let encoded: Vec<Arc<EncodedMessage>> =
             views.into_iter().map(EncodedMessage::new).collect();
         let mut hub = self.lock();
-        let State { rooms, due, .. } = &mut *hub;
         for message in encoded {
+            let direct = message.room.is_direct();
+            let State { rooms, due, .. } = &mut *hub;
             if let Some(state) = rooms.get_mut(&message.room) {
                 state.recent.push(message.clone(), self.keep);
-                state.send_all(&Outbound::Message(message), None, Wake::Now, due);
+                if !direct {
+                    state.send_all(&Outbound::Message(message.clone()), None, Wake::Now, due);
+                }
+            }
+            if direct {
+                hub.send_participants(&message.room.clone(), &Outbound::Message(message));
             }
         }
     }
@@ -332,10 +347,16 @@ impl Hub {
         let message = EncodedMessage::new(view);
         let item = Outbound::Frame(Arc::new(frame));
         let mut hub = self.lock();
+        let direct = view.room.is_direct();
         let State { rooms, due, .. } = &mut *hub;
         if let Some(state) = rooms.get_mut(&view.room) {
             state.recent.change(message);
-            state.send_all(&item, None, Wake::Now, due);
+            if !direct {
+                state.send_all(&item, None, Wake::Now, due);
+            }
+        }
+        if direct {
+            hub.send_participants(&view.room, &item);
         }
     }
 
@@ -376,6 +397,10 @@ impl Hub {
             .collect()
     }
 }
+
+mod users;
+
+pub use users::UserSlot;
 
 #[cfg(test)]
 mod tests;

@@ -159,11 +159,21 @@ impl Session {
                             .about(join_ref())
                             .closing(Close::AUTH_FAILED)
                     })?;
+                let slot = self.rooms.hub().register_user(
+                    self.conn,
+                    &identity.username,
+                    self.outbox.clone(),
+                );
+                self.user_slot = Some(slot);
                 self.identity = Some(identity);
                 self.enter(request, out)
             }
             (Stage::FindingRoom { room }, Done::RoomId(room_id)) => {
                 let room_id = room_id.map_err(|error| WsError::from(error).about(join_ref()))?;
+                let Some(room_id) = room_id else {
+                    let why = format!("no such user in {room}");
+                    return Err(WsError::new(ErrorCode::NotFound, why).about(join_ref()));
+                };
                 Ok(self.register(request, room, room_id, out))
             }
             (
@@ -225,6 +235,10 @@ impl Session {
             .room
             .clone()
             .unwrap_or_else(|| self.default_room.clone());
+        if !room.readable_by(self.username()) {
+            let why = format!("{room} is not your conversation");
+            return Err(WsError::new(ErrorCode::Forbidden, why).about(join_ref()));
+        }
         let known = self
             .rooms
             .get(&room)

@@ -34,7 +34,7 @@ fn a_password_join_authenticates_finds_the_room_reads_history_and_answers() {
         panic!("expected a room look-up, got {step:?}")
     };
     assert_eq!(room, RoomName::general(), "the default room");
-    let (_, step) = alice.done(Done::RoomId(Ok(3)));
+    let (_, step) = alice.done(Done::RoomId(Ok(Some(3))));
     let Step::Run(Task::JoinHistory { room_id: 3, replay }) = step else {
         panic!("expected a history read, got {step:?}")
     };
@@ -246,7 +246,7 @@ fn a_history_read_that_fails_leaves_the_room_again() {
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
     alice.done(Done::Authenticated(Ok(identity("alice", 1))));
-    alice.done(Done::RoomId(Ok(1)));
+    alice.done(Done::RoomId(Ok(Some(1))));
     assert_eq!(hub.online(None).len(), 1, "registered before reading");
     let (replies, step) = alice.done(Done::JoinHistory(Err(database_down())));
     assert_code(&replies, ErrorCode::Unavailable);
@@ -263,7 +263,7 @@ fn a_resume_asks_for_everything_after_since_id() {
     );
     let (_, step) = alice.done(Done::Authenticated(Ok(identity("alice", 1))));
     let (_, step) = match step {
-        Step::Run(Task::RoomId(_)) => alice.done(Done::RoomId(Ok(1))),
+        Step::Run(Task::RoomId(_)) => alice.done(Done::RoomId(Ok(Some(1)))),
         other => panic!("{other:?}"),
     };
     assert!(

@@ -5,6 +5,7 @@
 //! observed in other connections' outboxes.
 
 mod change;
+mod direct;
 mod frames;
 mod join;
 mod rooms;
@@ -98,7 +99,7 @@ impl Client {
                 Step::Run(Task::Authenticate(Credential::Password { username, .. })) => {
                     Done::Authenticated(Ok(identity(username.as_str(), room_id * 100)))
                 }
-                Step::Run(Task::RoomId(_)) => Done::RoomId(Ok(room_id)),
+                Step::Run(Task::RoomId(_)) => Done::RoomId(Ok(Some(room_id))),
                 Step::Run(Task::JoinHistory { .. }) => {
                     Done::JoinHistory(Ok(Replayed::encode(&[], false)))
                 }
@@ -173,6 +174,7 @@ fn view(id: i64, room: &str, text: &str) -> MessageView {
         content: text.parse().unwrap(),
         timestamp: OffsetDateTime::UNIX_EPOCH,
         client_id: None,
+        to: None,
         edited_at: None,
         deleted: false,
     }
