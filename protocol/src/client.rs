@@ -28,6 +28,8 @@ pub enum ClientMessage {
     Delete(DeleteRequest),
     /// Searches the messages one may read.
     Search(SearchRequest),
+    /// Says the user is typing in a room (relayed, never stored).
+    Typing(TypingRequest),
 }
 
 /// The `type` of a client frame. The serde tags of [`ClientMessage`] are
@@ -43,11 +45,12 @@ pub enum ClientKind {
     Edit,
     Delete,
     Search,
+    Typing,
 }
 
 impl ClientKind {
     /// Every kind, in the order the protocol lists them.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Join,
         Self::Message,
         Self::Leave,
@@ -57,6 +60,7 @@ impl ClientKind {
         Self::Edit,
         Self::Delete,
         Self::Search,
+        Self::Typing,
     ];
 
     /// The `type` tag as written on the wire.
@@ -71,6 +75,7 @@ impl ClientKind {
             Self::Edit => "edit",
             Self::Delete => "delete",
             Self::Search => "search",
+            Self::Typing => "typing",
         }
     }
 
@@ -79,7 +84,7 @@ impl ClientKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == tag)
     }
 
-    /// "join, message, leave, history, ping, who, edit, delete or search": for error messages.
+    /// "join, message, leave, history, ping, who, edit, delete, search or typing": for error messages.
     pub fn list() -> String {
         let names: Vec<&str> = Self::ALL.iter().map(|kind| kind.as_str()).collect();
         let (last, rest) = names.split_last().expect("there are kinds");
@@ -106,6 +111,7 @@ impl ClientMessage {
             Self::Edit(_) => ClientKind::Edit,
             Self::Delete(_) => ClientKind::Delete,
             Self::Search(_) => ClientKind::Search,
+            Self::Typing(_) => ClientKind::Typing,
         }
     }
 
@@ -300,6 +306,15 @@ impl From<SearchLimit> for u16 {
     }
 }
 
+/// `typing`: the user is typing in `room` (or the first joined). The
+/// room's other members hear it as the server's `typing` frame, at most
+/// once per user and room every two seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TypingRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomName>,
+}
+
 /// `ping`: the server answers `pong` with the same nonce.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ping {
@@ -344,6 +359,7 @@ mod tests {
                 before_id: None,
                 limit: None,
             }),
+            ClientMessage::Typing(TypingRequest::default()),
         ];
         let kinds: Vec<ClientKind> = frames.iter().map(ClientMessage::kind).collect();
         assert_eq!(kinds, ClientKind::ALL, "one frame per kind, in order");
@@ -354,7 +370,7 @@ mod tests {
         }
         assert_eq!(
             ClientKind::list(),
-            "join, message, leave, history, ping, who, edit, delete or search"
+            "join, message, leave, history, ping, who, edit, delete, search or typing"
         );
     }
 }

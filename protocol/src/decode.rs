@@ -139,9 +139,9 @@ mod tests {
             Some(ErrorRef::UnknownType("dance".into()))
         );
         assert!(
-            unknown
-                .to_string()
-                .ends_with("join, message, leave, history, ping, who, edit, delete or search"),
+            unknown.to_string().ends_with(
+                "join, message, leave, history, ping, who, edit, delete, search or typing"
+            ),
             "{unknown}"
         );
         let empty =

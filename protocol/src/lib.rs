@@ -28,7 +28,7 @@ pub mod server;
 
 pub use client::{
     ClientKind, ClientMessage, DeleteRequest, EditRequest, HistoryRequest, Join, Leave, PageLimit,
-    Ping, SearchLimit, SearchRequest, SendMessage, WhoRequest,
+    Ping, SearchLimit, SearchRequest, SendMessage, TypingRequest, WhoRequest,
 };
 pub use decode::{DecodeError, decode_client};
 pub use errors::{ErrorCode, ErrorFrame, ErrorRef, retry_secs};
@@ -38,7 +38,8 @@ pub use names::{
 };
 pub use server::{
     Deleted, Edited, History, Limits, MessageView, Pong, Presence, PresenceChange, SearchResults,
-    ServerMessage, SystemNotice, Welcome, WhoPage, history_frame_json, serialize_message_frames,
+    ServerMessage, SystemNotice, Typing, Welcome, WhoPage, history_frame_json,
+    serialize_message_frames,
 };
 
 /// Largest frame, in bytes, a server accepts; larger ones get `too_large` and

@@ -40,6 +40,8 @@ pub enum ServerMessage {
     Deleted(Deleted),
     /// The answer to `search`.
     SearchResults(SearchResults),
+    /// Another member is typing in a room.
+    Typing(Typing),
 }
 
 impl ServerMessage {
@@ -254,6 +256,14 @@ pub struct SearchResults {
     pub messages: Vec<MessageView>,
     /// Whether older matches exist (ask with `before_id`).
     pub has_more: bool,
+}
+
+/// `typing`: `username` is typing in `room`. Never stored; clients show
+/// it for 6 s, or until that user's next message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typing {
+    pub room: RoomName,
+    pub username: Username,
 }
 
 /// `who`: one page of a room's member list, sorted case-insensitively.

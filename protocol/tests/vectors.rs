@@ -67,7 +67,7 @@ fn every_server_frame_encodes_to_its_golden_bytes() {
     }
     for kind in [
         "welcome", "message", "history", "presence", "joined", "left", "system", "error", "pong",
-        "who",
+        "who", "typing",
     ] {
         assert!(
             kinds.iter().any(|k| k == kind),

@@ -11,4 +11,5 @@ mod outage;
 mod presence;
 mod rest;
 mod store;
+mod typing;
 mod websocket;

@@ -145,6 +145,9 @@ struct State {
     rooms: HashMap<RoomName, Room>,
     /// Every authenticated connection, by user (see [`users`]).
     users: HashMap<String, HashMap<ConnId, Outbox>>,
+    /// When each (user, room) last had a `typing` relayed, within the
+    /// typing window (see [`typing`]).
+    typed: HashMap<(String, RoomName), std::time::Instant>,
     /// Outboxes holding presence changes for the next tick.
     due: Vec<Outbox>,
     /// Big rooms whose count changed, for the next count tick.
@@ -159,6 +162,8 @@ pub struct Hub {
     keep: usize,
     /// Above this many users a room is big (see [`super::presence`]); 0: never.
     big: usize,
+    /// At most one `typing` per user and room is relayed in this long.
+    typing_window: Duration,
 }
 
 impl Hub {
@@ -169,7 +174,15 @@ impl Hub {
             state: Arc::default(),
             keep: keep.max(1),
             big,
+            typing_window: typing::WINDOW,
         }
+    }
+
+    /// The same hub relaying at most one `typing` per user and room every
+    /// `window` (zero: every one).
+    pub fn with_typing_window(mut self, window: Duration) -> Self {
+        self.typing_window = window;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -398,6 +411,7 @@ impl Hub {
     }
 }
 
+mod typing;
 mod users;
 
 pub use users::UserSlot;

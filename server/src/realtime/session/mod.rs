@@ -16,7 +16,8 @@
 //!
 //! Each command has its own file: [`join`](self::join), [`send`](self::send),
 //! [`leave`](self::leave), [`history`](self::history), [`who`](self::who),
-//! [`change`](self::change) (edit and delete), [`search`](self::search).
+//! [`change`](self::change) (edit and delete), [`search`](self::search),
+//! [`typing`](self::typing).
 
 mod change;
 mod history;
@@ -26,6 +27,7 @@ mod search;
 mod send;
 #[cfg(test)]
 mod tests;
+mod typing;
 mod who;
 
 use axum::extract::ws::Utf8Bytes;
@@ -322,6 +324,7 @@ impl Session {
             }
             ClientMessage::Delete(request) => Ok(self.on_change(request.id, Change::Delete)),
             ClientMessage::Search(request) => self.on_search(request),
+            ClientMessage::Typing(request) => self.on_typing(request),
         }
     }
 

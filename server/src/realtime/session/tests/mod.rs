@@ -10,6 +10,7 @@ mod frames;
 mod join;
 mod rooms;
 mod send;
+mod typing;
 
 use std::task::{Context, Poll, Waker};
 
@@ -205,6 +206,7 @@ fn kinds(replies: &[ServerMessage]) -> Vec<&'static str> {
             ServerMessage::Edited(_) => "edited",
             ServerMessage::Deleted(_) => "deleted",
             ServerMessage::SearchResults(_) => "search_results",
+            ServerMessage::Typing(_) => "typing",
         })
         .collect()
 }
