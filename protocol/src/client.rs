@@ -30,6 +30,8 @@ pub enum ClientMessage {
     Search(SearchRequest),
     /// Says the user is typing in a room (relayed, never stored).
     Typing(TypingRequest),
+    /// Moves the user's read marker in a room forward.
+    Read(ReadMarker),
 }
 
 /// The `type` of a client frame. The serde tags of [`ClientMessage`] are
@@ -46,11 +48,12 @@ pub enum ClientKind {
     Delete,
     Search,
     Typing,
+    Read,
 }
 
 impl ClientKind {
     /// Every kind, in the order the protocol lists them.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Join,
         Self::Message,
         Self::Leave,
@@ -61,6 +64,7 @@ impl ClientKind {
         Self::Delete,
         Self::Search,
         Self::Typing,
+        Self::Read,
     ];
 
     /// The `type` tag as written on the wire.
@@ -76,6 +80,7 @@ impl ClientKind {
             Self::Delete => "delete",
             Self::Search => "search",
             Self::Typing => "typing",
+            Self::Read => "read",
         }
     }
 
@@ -84,7 +89,7 @@ impl ClientKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == tag)
     }
 
-    /// "join, message, leave, history, ping, who, edit, delete, search or typing": for error messages.
+    /// "join, message, leave, history, ping, who, edit, delete, search, typing or read": for error messages.
     pub fn list() -> String {
         let names: Vec<&str> = Self::ALL.iter().map(|kind| kind.as_str()).collect();
         let (last, rest) = names.split_last().expect("there are kinds");
@@ -112,6 +117,7 @@ impl ClientMessage {
             Self::Delete(_) => ClientKind::Delete,
             Self::Search(_) => ClientKind::Search,
             Self::Typing(_) => ClientKind::Typing,
+            Self::Read(_) => ClientKind::Read,
         }
     }
 
@@ -315,6 +321,15 @@ pub struct TypingRequest {
     pub room: Option<RoomName>,
 }
 
+/// `read`: the user has read `room` up to message `up_to`. The same frame
+/// comes back from the server to the user's other connections, with the
+/// marker as stored, when it moved forward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarker {
+    pub room: RoomName,
+    pub up_to: i64,
+}
+
 /// `ping`: the server answers `pong` with the same nonce.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ping {
@@ -360,6 +375,10 @@ mod tests {
                 limit: None,
             }),
             ClientMessage::Typing(TypingRequest::default()),
+            ClientMessage::Read(ReadMarker {
+                room: RoomName::general(),
+                up_to: 42,
+            }),
         ];
         let kinds: Vec<ClientKind> = frames.iter().map(ClientMessage::kind).collect();
         assert_eq!(kinds, ClientKind::ALL, "one frame per kind, in order");
@@ -370,7 +389,7 @@ mod tests {
         }
         assert_eq!(
             ClientKind::list(),
-            "join, message, leave, history, ping, who, edit, delete, search or typing"
+            "join, message, leave, history, ping, who, edit, delete, search, typing or read"
         );
     }
 }

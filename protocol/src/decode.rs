@@ -140,7 +140,7 @@ mod tests {
         );
         assert!(
             unknown.to_string().ends_with(
-                "join, message, leave, history, ping, who, edit, delete, search or typing"
+                "join, message, leave, history, ping, who, edit, delete, search, typing or read"
             ),
             "{unknown}"
         );

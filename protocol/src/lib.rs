@@ -28,7 +28,7 @@ pub mod server;
 
 pub use client::{
     ClientKind, ClientMessage, DeleteRequest, EditRequest, HistoryRequest, Join, Leave, PageLimit,
-    Ping, SearchLimit, SearchRequest, SendMessage, TypingRequest, WhoRequest,
+    Ping, ReadMarker, SearchLimit, SearchRequest, SendMessage, TypingRequest, WhoRequest,
 };
 pub use decode::{DecodeError, decode_client};
 pub use errors::{ErrorCode, ErrorFrame, ErrorRef, retry_secs};

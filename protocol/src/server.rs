@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
+use crate::client::ReadMarker;
 use crate::errors::{ErrorCode, ErrorFrame, ErrorRef};
 use crate::names::{ClientId, Content, MessageText, RoomName, Username};
 use crate::timestamp;
@@ -42,6 +43,8 @@ pub enum ServerMessage {
     SearchResults(SearchResults),
     /// Another member is typing in a room.
     Typing(Typing),
+    /// The user's read marker moved, on another of their connections.
+    Read(ReadMarker),
 }
 
 impl ServerMessage {
@@ -92,6 +95,9 @@ pub struct Welcome {
     /// What this connection may send, so a composer counts against the
     /// server's numbers instead of constants of its own.
     pub limits: Limits,
+    /// The id up to which the user has read this room (0: no marker).
+    #[serde(default)]
+    pub read_up_to: i64,
 }
 
 /// `welcome.limits`: the limits in force for one connection, as integers;

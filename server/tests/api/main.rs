@@ -9,6 +9,7 @@ mod helpers;
 mod limits;
 mod outage;
 mod presence;
+mod read_markers;
 mod rest;
 mod store;
 mod typing;

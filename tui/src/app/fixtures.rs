@@ -81,6 +81,7 @@ pub fn welcome(room: &str) -> ServerMessage {
             burst: 400,
             history_page_max: 100,
         },
+        read_up_to: 0,
     })
 }
 

@@ -144,7 +144,7 @@ impl Room {
 struct State {
     rooms: HashMap<RoomName, Room>,
     /// Every authenticated connection, by user (see [`users`]).
-    users: HashMap<String, HashMap<ConnId, Outbox>>,
+    users: HashMap<String, users::UserEntry>,
     /// When each (user, room) last had a `typing` relayed, within the
     /// typing window (see [`typing`]).
     typed: HashMap<(String, RoomName), std::time::Instant>,

@@ -49,8 +49,8 @@ impl State {
             if user.same_account(peer) {
                 return; // a note to oneself: nobody else to tell
             }
-            if let Some(conns) = self.users.get(peer) {
-                for outbox in conns.values() {
+            if let Some(entry) = self.users.get(peer) {
+                for outbox in entry.conns.values() {
                     outbox.push(item.clone(), Wake::Now);
                 }
             }

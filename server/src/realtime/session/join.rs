@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use super::{Awaiting, Done, Joined, Replies, Session, Step, Task, encode};
 use crate::{
-    accounts::AuthError,
+    accounts::{AuthError, Identity},
     chat::{HistoryFrame, Mailbox, Replay},
     persist::changes::change_frame,
     realtime::error::{Close, WsError},
@@ -49,6 +49,8 @@ pub(super) struct Pending {
 enum Stage {
     /// Checking the credential of the connection's first join.
     Authenticating { by_token: bool },
+    /// Authenticated; reading the user's read markers.
+    LoadingMarkers { identity: Identity },
     /// Finding (or creating) the room's row.
     FindingRoom { room: RoomName },
     /// Registered; reading the history from the database.
@@ -159,10 +161,21 @@ impl Session {
                             .about(join_ref())
                             .closing(Close::AUTH_FAILED)
                     })?;
+                let user_id = identity.user_id;
+                self.wait(request, Stage::LoadingMarkers { identity });
+                Ok(Step::Run(Task::Markers(user_id)))
+            }
+            (Stage::LoadingMarkers { identity }, Done::Markers(markers)) => {
+                let markers = markers.map_err(|error| {
+                    WsError::from(error)
+                        .about(join_ref())
+                        .closing(Close::AUTH_FAILED)
+                })?;
                 let slot = self.rooms.hub().register_user(
                     self.conn,
                     &identity.username,
                     self.outbox.clone(),
+                    markers,
                 );
                 self.user_slot = Some(slot);
                 self.identity = Some(identity);
@@ -348,12 +361,14 @@ impl Session {
             joined.seen_up_to = joined.seen_up_to.max(seen_up_to);
         }
         let username = self.username().clone();
+        let read_up_to = self.rooms.hub().read_up_to(&username, &room);
         out.push(encode(&ServerMessage::Welcome(Welcome {
             content: format!("Welcome {username}!"),
             username,
             room,
             timestamp: OffsetDateTime::now_utc(),
             limits: self.settings.limits(),
+            read_up_to,
         })));
         out.push(history.frame.into());
         out.extend(changes);

@@ -17,12 +17,13 @@
 //! Each command has its own file: [`join`](self::join), [`send`](self::send),
 //! [`leave`](self::leave), [`history`](self::history), [`who`](self::who),
 //! [`change`](self::change) (edit and delete), [`search`](self::search),
-//! [`typing`](self::typing).
+//! [`typing`](self::typing), [`read`](self::read).
 
 mod change;
 mod history;
 mod join;
 mod leave;
+mod read;
 mod search;
 mod send;
 #[cfg(test)]
@@ -46,7 +47,7 @@ use crate::{
     chat::{ConnId, EncodedMessage, Hub, Membership, Outbox, Replay, Replayed, UserSlot},
     persist::WriteResult,
     persist::changes::{Applied, Change, ChangeError},
-    store::{DirectRoom, NewMessage, StoreError},
+    store::{DirectRoom, Marked, NewMessage, StoreError},
 };
 
 pub use join::Credential;
@@ -105,6 +106,16 @@ pub enum Task {
     /// A direct room's row and participants, created on first use;
     /// [`Done::DirectRoom`].
     DirectRoom(RoomName),
+    /// Every read marker of a user; [`Done::Markers`].
+    Markers(i64),
+    /// Move `who`'s read marker in `room` forward, telling their other
+    /// connections (all but `conn`); [`Done::Marked`].
+    MarkRead {
+        who: Identity,
+        room: RoomName,
+        up_to: i64,
+        conn: ConnId,
+    },
     /// A join's history from the database; [`Done::JoinHistory`].
     JoinHistory { room_id: i64, replay: Replay },
     /// A page of older messages; [`Done::Page`].
@@ -140,6 +151,8 @@ pub enum Done {
     RoomId(Result<Option<i64>, StoreError>),
     /// `None`: a participant has no account.
     DirectRoom(Result<Option<DirectRoom>, StoreError>),
+    Markers(Result<Vec<(RoomName, i64)>, StoreError>),
+    Marked(Result<Marked, StoreError>),
     /// The page, each message encoded once.
     JoinHistory(Result<Replayed, StoreError>),
     /// Messages oldest first, and whether older ones exist.
@@ -191,6 +204,8 @@ enum Awaiting {
     Search(SearchQuery),
     /// A direct message, for the room's row.
     Direct(Box<SendMessage>),
+    /// A read marker's move.
+    Read,
 }
 
 /// A direct conversation this connection has written to: its row and
@@ -325,6 +340,7 @@ impl Session {
             ClientMessage::Delete(request) => Ok(self.on_change(request.id, Change::Delete)),
             ClientMessage::Search(request) => self.on_search(request),
             ClientMessage::Typing(request) => self.on_typing(request),
+            ClientMessage::Read(marker) => self.on_read(marker),
         }
     }
 
@@ -339,6 +355,7 @@ impl Session {
                 self.change_made(kind, applied, out)
             }
             (Some(Awaiting::Search(query)), Done::Found(found)) => self.found(query, found, out),
+            (Some(Awaiting::Read), Done::Marked(marked)) => read::marked(marked),
             (Some(Awaiting::Direct(message)), Done::DirectRoom(found)) => {
                 let room = match &message.to {
                     Some(to) => RoomName::direct(self.username(), to),

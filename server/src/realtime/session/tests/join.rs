@@ -28,7 +28,7 @@ fn a_password_join_authenticates_finds_the_room_reads_history_and_answers() {
         (username.as_str(), password.expose()),
         ("alice", "secret123")
     );
-    let (replies, step) = alice.done(Done::Authenticated(Ok(identity("Alice", 1))));
+    let (replies, step) = alice.authenticated(identity("Alice", 1));
     assert!(replies.is_empty());
     let Step::Run(Task::RoomId(room)) = step else {
         panic!("expected a room look-up, got {step:?}")
@@ -115,7 +115,7 @@ fn a_token_of_another_user_is_unauthorized_and_closes() {
         panic!("expected a token check, got {step:?}")
     };
     assert_eq!(token.expose(), "t0k");
-    let (replies, step) = alice.done(Done::Authenticated(Ok(identity("mallory", 9))));
+    let (replies, step) = alice.authenticated(identity("mallory", 9));
     assert_code(&replies, ErrorCode::Unauthorized);
     assert!(
         error(&replies).content.contains("another user"),
@@ -132,7 +132,7 @@ fn a_token_join_without_a_username_is_the_tokens_user() {
     let Step::Run(Task::Authenticate(Credential::Token(_))) = step else {
         panic!("expected a token check, got {step:?}")
     };
-    let (_, step) = alice.done(Done::Authenticated(Ok(identity("Alice", 1))));
+    let (_, step) = alice.authenticated(identity("Alice", 1));
     let replies = alice.finish_join(step, 1);
     assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
     let ServerMessage::Welcome(welcome) = &replies[0] else {
@@ -147,9 +147,7 @@ fn a_token_join_naming_its_user_in_another_case_is_welcomed() {
     let mut alice = client(&hub, 1);
     let (_, step) = alice.send(json!({"type": "join", "username": "ALICE", "token": "t0k"}));
     let (_, step) = match step {
-        Step::Run(Task::Authenticate(_)) => {
-            alice.done(Done::Authenticated(Ok(identity("alice", 1))))
-        }
+        Step::Run(Task::Authenticate(_)) => alice.authenticated(identity("alice", 1)),
         other => panic!("expected a token check, got {other:?}"),
     };
     let replies = alice.finish_join(step, 1);
@@ -175,7 +173,7 @@ fn the_upgrade_token_logs_in_a_join_that_brings_no_credential() {
         panic!("expected a token check, got {step:?}")
     };
     assert_eq!(token.expose(), "from-query");
-    let (_, step) = alice.done(Done::Authenticated(Ok(identity("alice", 1))));
+    let (_, step) = alice.authenticated(identity("alice", 1));
     let replies = alice.finish_join(step, 1);
     assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
 }
@@ -203,7 +201,7 @@ fn a_room_the_hub_knows_needs_no_look_up_and_its_history_comes_from_memory() {
     alice.join("alice", "general", 4);
     let mut bob = client(&hub, 2);
     bob.send(json!({"type": "join", "username": "bob", "password": "secret123"}));
-    let (replies, step) = bob.done(Done::Authenticated(Ok(identity("bob", 2))));
+    let (replies, step) = bob.authenticated(identity("bob", 2));
     assert!(matches!(step, Step::Idle), "no task: {step:?}");
     assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
     let ServerMessage::Presence(presence) = &replies[2] else {
@@ -229,7 +227,7 @@ fn a_room_look_up_that_fails_is_unavailable_and_the_session_goes_on() {
     let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
-    alice.done(Done::Authenticated(Ok(identity("alice", 1))));
+    alice.authenticated(identity("alice", 1));
     let (replies, step) = alice.done(Done::RoomId(Err(database_down())));
     assert_code(&replies, ErrorCode::Unavailable);
     assert_eq!(error(&replies).reference, join_ref());
@@ -245,7 +243,7 @@ fn a_history_read_that_fails_leaves_the_room_again() {
     let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
-    alice.done(Done::Authenticated(Ok(identity("alice", 1))));
+    alice.authenticated(identity("alice", 1));
     alice.done(Done::RoomId(Ok(Some(1))));
     assert_eq!(hub.online(None).len(), 1, "registered before reading");
     let (replies, step) = alice.done(Done::JoinHistory(Err(database_down())));
@@ -261,7 +259,7 @@ fn a_resume_asks_for_everything_after_since_id() {
     alice.send(
         json!({"type": "join", "username": "alice", "password": "secret123", "since_id": 41}),
     );
-    let (_, step) = alice.done(Done::Authenticated(Ok(identity("alice", 1))));
+    let (_, step) = alice.authenticated(identity("alice", 1));
     let (_, step) = match step {
         Step::Run(Task::RoomId(_)) => alice.done(Done::RoomId(Ok(Some(1)))),
         other => panic!("{other:?}"),

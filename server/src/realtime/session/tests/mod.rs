@@ -100,6 +100,7 @@ impl Client {
                 Step::Run(Task::Authenticate(Credential::Password { username, .. })) => {
                     Done::Authenticated(Ok(identity(username.as_str(), room_id * 100)))
                 }
+                Step::Run(Task::Markers(_)) => Done::Markers(Ok(Vec::new())),
                 Step::Run(Task::RoomId(_)) => Done::RoomId(Ok(Some(room_id))),
                 Step::Run(Task::JoinHistory { .. }) => {
                     Done::JoinHistory(Ok(Replayed::encode(&[], false)))
@@ -113,6 +114,20 @@ impl Client {
                 return replies;
             }
             step = next;
+        }
+    }
+
+    /// Hands in a successful authentication, and then the user's read
+    /// markers (none) when the session asks for them.
+    fn authenticated(&mut self, identity: Identity) -> (Vec<ServerMessage>, Step) {
+        let (mut replies, step) = self.done(Done::Authenticated(Ok(identity)));
+        match step {
+            Step::Run(Task::Markers(_)) => {
+                let (more, step) = self.done(Done::Markers(Ok(Vec::new())));
+                replies.extend(more);
+                (replies, step)
+            }
+            step => (replies, step),
         }
     }
 
@@ -207,6 +222,7 @@ fn kinds(replies: &[ServerMessage]) -> Vec<&'static str> {
             ServerMessage::Deleted(_) => "deleted",
             ServerMessage::SearchResults(_) => "search_results",
             ServerMessage::Typing(_) => "typing",
+            ServerMessage::Read(_) => "read",
         })
         .collect()
 }

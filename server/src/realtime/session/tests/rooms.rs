@@ -116,7 +116,7 @@ fn messages_the_joins_history_held_are_not_delivered_again() {
     let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
-    alice.done(Done::Authenticated(Ok(identity("alice", 1))));
+    alice.authenticated(identity("alice", 1));
     alice.done(Done::RoomId(Ok(Some(1))));
     // Committed while the history was read: broadcast, then in the page too.
     hub.broadcast([&view(5, "general", "both")]);
