@@ -12,5 +12,6 @@ mod presence;
 mod read_markers;
 mod rest;
 mod store;
+mod tutorial;
 mod typing;
 mod websocket;

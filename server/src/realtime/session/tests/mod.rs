@@ -8,6 +8,7 @@ mod change;
 mod direct;
 mod frames;
 mod join;
+mod read;
 mod rooms;
 mod send;
 mod typing;
