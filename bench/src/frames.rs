@@ -190,7 +190,7 @@ pub fn join_frame(identity: &Identity, room: Option<&RoomName>, since_id: Option
         Credential::Token(secret) => (None, Some(secret.clone())),
     };
     ClientMessage::Join(Join {
-        username: identity.username.clone(),
+        username: Some(identity.username.clone()),
         password,
         token,
         room: room.cloned(),
@@ -216,6 +216,7 @@ pub fn message_frame(marker: &Marker, size: usize, room: Option<&RoomName>) -> S
     ClientMessage::Message(SendMessage {
         content,
         room: room.cloned(),
+        to: None,
         client_id,
         username: None,
     })

@@ -28,6 +28,10 @@ pub enum ClientMessage {
     Delete(DeleteRequest),
     /// Searches the messages one may read.
     Search(SearchRequest),
+    /// Says the user is typing in a room (relayed, never stored).
+    Typing(TypingRequest),
+    /// Moves the user's read marker in a room forward.
+    Read(ReadMarker),
 }
 
 /// The `type` of a client frame. The serde tags of [`ClientMessage`] are
@@ -43,11 +47,13 @@ pub enum ClientKind {
     Edit,
     Delete,
     Search,
+    Typing,
+    Read,
 }
 
 impl ClientKind {
     /// Every kind, in the order the protocol lists them.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::Join,
         Self::Message,
         Self::Leave,
@@ -57,6 +63,8 @@ impl ClientKind {
         Self::Edit,
         Self::Delete,
         Self::Search,
+        Self::Typing,
+        Self::Read,
     ];
 
     /// The `type` tag as written on the wire.
@@ -71,6 +79,8 @@ impl ClientKind {
             Self::Edit => "edit",
             Self::Delete => "delete",
             Self::Search => "search",
+            Self::Typing => "typing",
+            Self::Read => "read",
         }
     }
 
@@ -79,7 +89,7 @@ impl ClientKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == tag)
     }
 
-    /// "join, message, leave, history, ping, who, edit, delete or search": for error messages.
+    /// "join, message, leave, history, ping, who, edit, delete, search, typing or read": for error messages.
     pub fn list() -> String {
         let names: Vec<&str> = Self::ALL.iter().map(|kind| kind.as_str()).collect();
         let (last, rest) = names.split_last().expect("there are kinds");
@@ -106,6 +116,8 @@ impl ClientMessage {
             Self::Edit(_) => ClientKind::Edit,
             Self::Delete(_) => ClientKind::Delete,
             Self::Search(_) => ClientKind::Search,
+            Self::Typing(_) => ClientKind::Typing,
+            Self::Read(_) => ClientKind::Read,
         }
     }
 
@@ -119,7 +131,10 @@ impl ClientMessage {
 /// registers the name on its first use) or a token; every one enters a room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Join {
-    pub username: Username,
+    /// Needed with a password. With a token it may be left out; if given,
+    /// it must name the token's user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<Username>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,12 +151,16 @@ pub struct Join {
     pub announce: Option<bool>,
 }
 
-/// `message`: store and broadcast `content` to a room.
+/// `message`: store and broadcast `content` to a room, or (with `to`) to
+/// a direct conversation; naming both is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendMessage {
     pub content: Content,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<RoomName>,
+    /// A direct message to this user (matched ignoring case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Username>,
     /// Makes a retry idempotent: the same (user, client_id) is stored once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<ClientId>,
@@ -293,6 +312,24 @@ impl From<SearchLimit> for u16 {
     }
 }
 
+/// `typing`: the user is typing in `room` (or the first joined). The
+/// room's other members hear it as the server's `typing` frame, at most
+/// once per user and room every two seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TypingRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomName>,
+}
+
+/// `read`: the user has read `room` up to message `up_to`. The same frame
+/// comes back from the server to the user's other connections, with the
+/// marker as stored, when it moved forward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarker {
+    pub room: RoomName,
+    pub up_to: i64,
+}
+
 /// `ping`: the server answers `pong` with the same nonce.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ping {
@@ -308,7 +345,7 @@ mod tests {
     fn every_kind_is_the_serde_tag_of_its_variant() {
         let frames = [
             ClientMessage::Join(Join {
-                username: "alice".parse().unwrap(),
+                username: Some("alice".parse().unwrap()),
                 password: None,
                 token: None,
                 room: None,
@@ -318,6 +355,7 @@ mod tests {
             ClientMessage::Message(SendMessage {
                 content: "hi".parse().unwrap(),
                 room: None,
+                to: None,
                 client_id: None,
                 username: None,
             }),
@@ -336,6 +374,11 @@ mod tests {
                 before_id: None,
                 limit: None,
             }),
+            ClientMessage::Typing(TypingRequest::default()),
+            ClientMessage::Read(ReadMarker {
+                room: RoomName::general(),
+                up_to: 42,
+            }),
         ];
         let kinds: Vec<ClientKind> = frames.iter().map(ClientMessage::kind).collect();
         assert_eq!(kinds, ClientKind::ALL, "one frame per kind, in order");
@@ -346,7 +389,7 @@ mod tests {
         }
         assert_eq!(
             ClientKind::list(),
-            "join, message, leave, history, ping, who, edit, delete or search"
+            "join, message, leave, history, ping, who, edit, delete, search, typing or read"
         );
     }
 }

@@ -113,7 +113,7 @@ mod tests {
         let ClientMessage::Join(join) = frame else {
             panic!("not a join: {frame:?}")
         };
-        assert_eq!(join.username.as_str(), "alice");
+        assert_eq!(join.username.unwrap().as_str(), "alice");
         assert_eq!(join.password.unwrap().expose(), "secret123");
         assert_eq!(join.room, None);
     }
@@ -139,9 +139,9 @@ mod tests {
             Some(ErrorRef::UnknownType("dance".into()))
         );
         assert!(
-            unknown
-                .to_string()
-                .ends_with("join, message, leave, history, ping, who, edit, delete or search"),
+            unknown.to_string().ends_with(
+                "join, message, leave, history, ping, who, edit, delete, search, typing or read"
+            ),
             "{unknown}"
         );
         let empty =

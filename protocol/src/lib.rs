@@ -28,7 +28,7 @@ pub mod server;
 
 pub use client::{
     ClientKind, ClientMessage, DeleteRequest, EditRequest, HistoryRequest, Join, Leave, PageLimit,
-    Ping, SearchLimit, SearchRequest, SendMessage, WhoRequest,
+    Ping, ReadMarker, SearchLimit, SearchRequest, SendMessage, TypingRequest, WhoRequest,
 };
 pub use decode::{DecodeError, decode_client};
 pub use errors::{ErrorCode, ErrorFrame, ErrorRef, retry_secs};
@@ -37,8 +37,9 @@ pub use names::{
     ValidationError,
 };
 pub use server::{
-    Deleted, Edited, History, MessageView, Pong, Presence, PresenceChange, SearchResults,
-    ServerMessage, SystemNotice, Welcome, WhoPage, history_frame_json, serialize_message_frames,
+    Deleted, Edited, History, Limits, MessageView, Pong, Presence, PresenceChange, SearchResults,
+    ServerMessage, SystemNotice, Typing, Welcome, WhoPage, history_frame_json,
+    serialize_message_frames,
 };
 
 /// Largest frame, in bytes, a server accepts; larger ones get `too_large` and

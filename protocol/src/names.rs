@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+mod direct;
+
 /// Why a value was refused. The message is written for the person who typed
 /// the value, and becomes the `content` of a `validation` error frame.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +26,11 @@ fn invalid(message: impl Into<String>) -> ValidationError {
 pub const USERNAME_MAX: usize = 32;
 /// Most characters a room name may have.
 pub const ROOM_MAX: usize = 32;
+/// Most characters a direct conversation's room name may have:
+/// `dm:` and two usernames with a `:` between.
+pub const DIRECT_ROOM_MAX: usize = DIRECT_PREFIX.len() + 2 * USERNAME_MAX + 1;
+/// How a direct conversation's room name begins.
+pub const DIRECT_PREFIX: &str = "dm:";
 /// Most characters a message may have.
 pub const CONTENT_MAX: usize = 4000;
 /// Most characters a search query may have.
@@ -123,7 +130,10 @@ impl Username {
 }
 
 string_newtype!(
-    /// A room's name: 1 to 32 lowercase ASCII letters, digits, `-` or `_`.
+    /// A room's name: 1 to 32 lowercase ASCII letters, digits, `-` or `_`;
+    /// or a direct conversation's, `dm:` and the two usernames, lowercase,
+    /// sorted and joined by `:` (`dm:alice:bob`). A public name has no `:`,
+    /// so the two never meet.
     RoomName
 );
 
@@ -131,8 +141,12 @@ impl RoomName {
     /// The room a connection enters when it names none.
     pub const DEFAULT: &'static str = "general";
 
-    /// Checks `value` against the room-name rules.
+    /// Checks `value` against the room-name rules. A direct room's two
+    /// names may come in either order; the name is kept sorted.
     pub fn parse(value: String) -> Result<Self, ValidationError> {
+        if let Some(pair) = value.strip_prefix(DIRECT_PREFIX) {
+            return Self::parse_direct(pair);
+        }
         let len = value.chars().count();
         if len == 0 || len > ROOM_MAX {
             return Err(invalid(format!(

@@ -84,6 +84,10 @@ pub struct PostMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RoomName>))]
     pub room: Option<String>,
+    /// A direct message to this user (instead of `room`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Username>))]
+    pub to: Option<String>,
     /// Makes retries idempotent: the same client_id is stored once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::names::ClientId>))]
@@ -98,4 +102,28 @@ pub struct EditMessage {
     /// 1-4000 characters, not blank, no control characters but newline and tab.
     #[cfg_attr(feature = "openapi", schema(value_type = crate::names::Content))]
     pub content: String,
+}
+
+/// `PUT /conversations/{room}/read`: how far the caller has read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"up_to": 42})))]
+pub struct MarkRead {
+    /// A message id; above the room's newest it counts as the newest.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub up_to: i64,
+}
+
+/// One entry of `GET /conversations`: a room or DM of the caller's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"room": "general", "last_id": 57, "read_up_to": 42, "unread": 3})))]
+pub struct Conversation {
+    pub room: RoomName,
+    /// The newest message's id (0: none yet).
+    pub last_id: i64,
+    /// The caller's read marker (0: none).
+    pub read_up_to: i64,
+    /// Messages by others, not deleted, above the marker.
+    pub unread: i64,
 }

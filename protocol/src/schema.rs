@@ -16,8 +16,8 @@ use utoipa::{
 };
 
 use crate::names::{
-    CLIENT_ID_MAX, CONTENT_MAX, ClientId, Content, MessageText, NewPassword, PASSWORD_MAX,
-    PASSWORD_MIN, ROOM_MAX, RoomName, SEARCH_MAX, SearchQuery, USERNAME_MAX, Username,
+    CLIENT_ID_MAX, CONTENT_MAX, ClientId, Content, DIRECT_ROOM_MAX, MessageText, NewPassword,
+    PASSWORD_MAX, PASSWORD_MIN, RoomName, SEARCH_MAX, SearchQuery, USERNAME_MAX, Username,
 };
 
 /// A character of a message: anything but a control character other than
@@ -45,8 +45,9 @@ macro_rules! plain_char {
 
 /// ASCII letters, digits, `_`, `-` and `.`.
 pub const USERNAME_PATTERN: &str = r"^[A-Za-z0-9_.-]+$";
-/// Lowercase ASCII letters, digits, `-` and `_`.
-pub const ROOM_PATTERN: &str = r"^[a-z0-9_-]+$";
+/// Up to 32 lowercase ASCII letters, digits, `-` and `_`; or `dm:` and
+/// two lowercase usernames (in either order: the server sorts them).
+pub const ROOM_PATTERN: &str = r"^(?:[a-z0-9_-]{1,32}|dm:[a-z0-9_.-]{1,32}:[a-z0-9_.-]{1,32})$";
 /// No control characters but newline and tab, and not only white space.
 pub const CONTENT_PATTERN: &str = concat!(
     "^",
@@ -119,9 +120,11 @@ schema!(
 schema!(
     RoomName,
     text(
-        "A room's name: 1 to 32 lowercase ASCII letters, digits, `-` or `_`.",
+        "A room's name: 1 to 32 lowercase ASCII letters, digits, `-` or `_`; or a \
+         direct conversation's, `dm:` and the two usernames in lowercase \
+         (`dm:alice:bob`, either order).",
         1,
-        ROOM_MAX,
+        DIRECT_ROOM_MAX,
         Some(ROOM_PATTERN),
     )
 );
@@ -189,7 +192,7 @@ mod tests {
     use utoipa::openapi::schema::Object;
 
     use super::*;
-    use crate::names::Secret;
+    use crate::names::{ROOM_MAX, Secret};
 
     /// What the document promises about a string: its bounds and pattern.
     fn promise<T: PartialSchema>() -> impl Fn(&str) -> bool {
@@ -223,6 +226,15 @@ mod tests {
             "a".repeat(max + 1),
             "界".repeat(max),
             format!("{}x", " ".repeat(max - 1)),
+            "dm:alice:bob".into(),
+            "dm:bob:alice".into(),
+            "dm:a.b:c-d".into(),
+            "dm:a:".into(),
+            "dm::b".into(),
+            "dm:a:b:c".into(),
+            "dm:A:b".into(),
+            format!("dm:{}:{}", "a".repeat(32), "b".repeat(32)),
+            format!("dm:{}:b", "a".repeat(33)),
         ];
         // Every character up to U+3100 (all control and white-space
         // characters are below it), and a spread of the rest.

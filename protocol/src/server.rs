@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
+use crate::client::ReadMarker;
 use crate::errors::{ErrorCode, ErrorFrame, ErrorRef};
 use crate::names::{ClientId, Content, MessageText, RoomName, Username};
 use crate::timestamp;
@@ -40,6 +41,10 @@ pub enum ServerMessage {
     Deleted(Deleted),
     /// The answer to `search`.
     SearchResults(SearchResults),
+    /// Another member is typing in a room.
+    Typing(Typing),
+    /// The user's read marker moved, on another of their connections.
+    Read(ReadMarker),
 }
 
 impl ServerMessage {
@@ -87,6 +92,28 @@ pub struct Welcome {
     pub content: String,
     #[serde(with = "timestamp")]
     pub timestamp: OffsetDateTime,
+    /// What this connection may send, so a composer counts against the
+    /// server's numbers instead of constants of its own.
+    pub limits: Limits,
+    /// The id up to which the user has read this room (0: no marker).
+    #[serde(default)]
+    pub read_up_to: i64,
+}
+
+/// `welcome.limits`: the limits in force for one connection, as integers;
+/// a limit that is turned off is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Most characters (not bytes) of a message's content.
+    pub max_content_chars: u32,
+    /// Largest frame, in bytes.
+    pub max_frame_bytes: u32,
+    /// Messages per second, sustained.
+    pub messages_per_second: u32,
+    /// Messages that may be sent at once before the rate applies.
+    pub burst: u32,
+    /// The most messages one `history` request may ask for.
+    pub history_page_max: u32,
 }
 
 /// A stored message, the same object wherever it appears: as a `message`
@@ -108,6 +135,9 @@ pub struct MessageView {
     pub timestamp: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<ClientId>,
+    /// In a direct conversation, the recipient (as registered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Username>,
     /// When its author last changed the text, if ever.
     #[serde(
         default,
@@ -234,6 +264,14 @@ pub struct SearchResults {
     pub has_more: bool,
 }
 
+/// `typing`: `username` is typing in `room`. Never stored; clients show
+/// it for 6 s, or until that user's next message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typing {
+    pub room: RoomName,
+    pub username: Username,
+}
+
 /// `who`: one page of a room's member list, sorted case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhoPage {
@@ -284,6 +322,7 @@ mod tests {
             content: "hi".parse().unwrap(),
             timestamp: OffsetDateTime::UNIX_EPOCH,
             client_id: None,
+            to: None,
             edited_at: None,
             deleted: false,
         };
@@ -309,6 +348,7 @@ mod tests {
             content: "hi \"there\"\n".parse().unwrap(),
             timestamp: OffsetDateTime::UNIX_EPOCH,
             client_id: client_id.map(|c| c.parse().unwrap()),
+            to: None,
             edited_at: None,
             deleted: false,
         };

@@ -67,7 +67,7 @@ fn every_server_frame_encodes_to_its_golden_bytes() {
     }
     for kind in [
         "welcome", "message", "history", "presence", "joined", "left", "system", "error", "pong",
-        "who",
+        "who", "typing", "read",
     ] {
         assert!(
             kinds.iter().any(|k| k == kind),
@@ -115,7 +115,10 @@ fn every_rest_body_encodes_to_its_golden_bytes() {
     round_trip::<rest::ErrorBody>("rest_error.json");
     round_trip::<rest::RoomInfo>("rest_room_info.json");
     round_trip::<rest::PostMessage>("rest_post_message.json");
-    assert_eq!(vectors("rest_").len(), 6, "a golden file without a check");
+    round_trip::<rest::PostMessage>("rest_post_message_direct.json");
+    round_trip::<rest::MarkRead>("rest_mark_read.json");
+    round_trip::<rest::Conversation>("rest_conversation.json");
+    assert_eq!(vectors("rest_").len(), 9, "a golden file without a check");
 }
 
 #[test]

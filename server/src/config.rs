@@ -83,6 +83,11 @@ pub struct Config {
     #[arg(long, env = "SAPA_RATE_LIMIT", default_value_t = 200)]
     pub messages_per_second: u32,
 
+    /// Milliseconds within which at most one `typing` notice per user and
+    /// room is relayed; the rest are dropped. 0: relay every one.
+    #[arg(long, env = "SAPA_TYPING_INTERVAL_MS", default_value_t = 2000)]
+    pub typing_interval_ms: u64,
+
     /// The most messages stored in one batched INSERT.
     #[arg(long, env = "SAPA_BATCH_MAX", default_value_t = 512)]
     pub batch_max: usize,
@@ -130,6 +135,11 @@ impl Config {
     /// How long a new token is valid.
     pub fn token_ttl(&self) -> time::Duration {
         time::Duration::days(i64::from(self.token_ttl_days))
+    }
+
+    /// At most one `typing` per user and room is relayed in this long.
+    pub fn typing_interval(&self) -> Duration {
+        Duration::from_millis(self.typing_interval_ms)
     }
 
     /// How long shutdown waits before giving up on stragglers.

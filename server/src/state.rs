@@ -68,7 +68,8 @@ impl AppState {
         background: &TaskTracker,
         stop: CancellationToken,
     ) -> Self {
-        let hub = Hub::new(usize::from(config.history_size), config.big_room);
+        let hub = Hub::new(usize::from(config.history_size), config.big_room)
+            .with_typing_window(config.typing_interval());
         let indexer = Indexer::spawn(store.clone(), background, stop.clone());
         let writer = Writer::spawn(
             store.clone(),

@@ -13,7 +13,7 @@ pub mod outbox;
 pub mod presence;
 pub mod recent;
 
-pub use hub::{ConnId, Entered, Hub, Mailbox};
+pub use hub::{ConnId, Entered, Hub, Mailbox, UserSlot};
 pub use membership::Membership;
 pub use outbox::{Outbound, Outbox};
 pub use recent::{EncodedMessage, HistoryFrame, Replay, Replayed};

@@ -75,6 +75,15 @@ impl ApiError {
         )
     }
 
+    /// 403: a room the caller may not read (another's direct room).
+    pub fn not_your_room(room: &sapa_protocol::RoomName) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("{room} is not your conversation"),
+        )
+    }
+
     /// 409: the thing already exists.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)

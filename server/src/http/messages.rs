@@ -4,7 +4,7 @@
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use sapa_protocol::{
-    ClientId, Content, MessageView, PageLimit, RoomName, ServerMessage,
+    ClientId, Content, MessageView, PageLimit, RoomName, ServerMessage, Username,
     rest::{EditMessage, ErrorBody, PostMessage},
     serialize_message_frames,
 };
@@ -61,11 +61,12 @@ impl Serialize for MessageList {
     responses(
         (status = 200, body = [MessageView]),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "another user's direct room", body = ErrorBody),
         (status = 422, description = "bad room name or limit", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    _caller: Bearer,
+    caller: Bearer,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<MessageList>, ApiError> {
     let before_id = before_id(query.before_id)?;
@@ -74,6 +75,9 @@ pub async fn list(
         .map(RoomName::parse)
         .transpose()?
         .unwrap_or_default();
+    if !room.readable_by(&caller.identity.username) {
+        return Err(ApiError::not_your_room(&room));
+    }
     let limit = query
         .limit
         .map(PageLimit::parse)
@@ -100,7 +104,9 @@ pub async fn list(
         (status = 201, description = "stored and delivered", body = MessageView),
         (status = 200, description = "this client_id was already used: the stored message", body = MessageView),
         (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 403, description = "another user's direct room", body = ErrorBody),
+        (status = 404, description = "`to` names no user", body = ErrorBody),
+        (status = 422, description = "invalid, or both `room` and `to`", body = ErrorBody),
         (status = 503, description = "database down: nothing was stored", body = ErrorBody),
     ))]
 pub async fn post(
@@ -109,15 +115,32 @@ pub async fn post(
     ApiJson(body): ApiJson<PostMessage>,
 ) -> Result<impl IntoResponse, ApiError> {
     let content = Content::parse(body.content)?;
-    let room = body
-        .room
-        .map(RoomName::parse)
-        .transpose()?
-        .unwrap_or_default();
+    let me = &caller.identity.username;
+    let room = match (body.room, body.to) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::validation(
+                "a message goes to a room or to a user (to), not both",
+            ));
+        }
+        (None, Some(to)) => RoomName::direct(me, &Username::parse(to)?),
+        (room, None) => room.map(RoomName::parse).transpose()?.unwrap_or_default(),
+    };
     let client_id = body.client_id.map(ClientId::parse).transpose()?;
-    let room_id = match state.hub.room_id(&room) {
-        Some(id) => id,
-        None => state.store.ensure_room(&room).await?,
+    let (room_id, to) = if room.is_direct() {
+        if !room.readable_by(me) {
+            return Err(ApiError::not_your_room(&room));
+        }
+        let Some(direct) = state.store.direct_room(&room).await? else {
+            let peer = room.peer_of(me).unwrap_or("?");
+            return Err(ApiError::not_found(format!("no user named {peer}")));
+        };
+        (direct.id, Some(direct.peer_of(me).clone()))
+    } else {
+        let id = match state.hub.room_id(&room) {
+            Some(id) => id,
+            None => state.store.ensure_room(&room).await?,
+        };
+        (id, None)
     };
     let stored = state
         .writer
@@ -128,6 +151,7 @@ pub async fn post(
             username: caller.identity.username,
             content,
             client_id,
+            to,
         })
         .await?;
     let status = if stored.fresh {

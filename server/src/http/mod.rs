@@ -12,6 +12,7 @@
 
 mod bearer;
 mod client_ip;
+mod conversations;
 pub mod error;
 mod health;
 mod messages;
@@ -57,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(messages::list, messages::post))
         .routes(routes!(messages::edit, messages::delete))
         .routes(routes!(search::search))
+        .routes(routes!(conversations::list))
+        .routes(routes!(conversations::mark_read))
         .routes(routes!(rooms::list));
     openapi::rate_limited(rest.get_openapi_mut());
     let rest = rest.layer(axum::middleware::from_fn_with_state(

@@ -39,17 +39,23 @@ pub struct SearchParams {
     responses(
         (status = 200, description = "the matches", body = Object),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "another user's direct room", body = ErrorBody),
         (status = 422, description = "an empty query, a bad room name or limit", body = ErrorBody),
         (status = 503, body = ErrorBody),
     ))]
 pub async fn search(
     State(state): State<AppState>,
-    _caller: Bearer,
+    caller: Bearer,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<ServerMessage>, ApiError> {
     let before_id = super::messages::before_id(params.before_id)?;
     let query = SearchQuery::parse(params.q)?;
     let room = params.room.map(RoomName::parse).transpose()?;
+    if let Some(room) = &room
+        && !room.readable_by(&caller.identity.username)
+    {
+        return Err(ApiError::not_your_room(room));
+    }
     let limit = params
         .limit
         .map(SearchLimit::parse)
@@ -57,7 +63,13 @@ pub async fn search(
         .unwrap_or_default();
     let (messages, has_more) = state
         .store
-        .search(&query, room.as_ref(), before_id, limit.get())
+        .search(
+            caller.identity.user_id,
+            &query,
+            room.as_ref(),
+            before_id,
+            limit.get(),
+        )
         .await?;
     Ok(Json(ServerMessage::SearchResults(SearchResults {
         q: query.into(),

@@ -44,6 +44,9 @@ pub struct SendLimit<C: Clock = MonotonicClock> {
 }
 
 impl SendLimit {
+    /// A burst is this many seconds' worth of messages.
+    pub const BURST_FACTOR: u32 = 2;
+
     /// `per_second` messages a second, bursts of twice that; 0: no limit.
     pub fn per_second(per_second: u32) -> Self {
         Self::with_clock(per_second, MonotonicClock)
@@ -54,7 +57,7 @@ impl<C: Clock + Clone> SendLimit<C> {
     /// The same limit on another clock (tests move a fake one by hand).
     pub fn with_clock(per_second: u32, clock: C) -> Self {
         let limiter = NonZeroU32::new(per_second).map(|rate| {
-            let burst = rate.saturating_mul(NonZeroU32::new(2).expect("two"));
+            let burst = rate.saturating_mul(NonZeroU32::new(SendLimit::BURST_FACTOR).expect("two"));
             let quota = Quota::per_second(rate).allow_burst(burst);
             RateLimiter::direct_with_clock(quota, clock.clone())
         });

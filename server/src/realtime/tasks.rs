@@ -9,7 +9,7 @@ use sapa_protocol::MAX_RESUME;
 use super::session::{Credential, Done, Task};
 use crate::{
     chat::{Replay, Replayed},
-    persist::changes,
+    persist::{changes, markers},
     state::AppState,
 };
 
@@ -26,7 +26,32 @@ pub async fn perform(state: &AppState, ip: IpAddr, task: Task) -> Done {
                 .login_or_register(&username, password.expose(), ip)
                 .await,
         ),
-        Task::RoomId(room) => Done::RoomId(state.store.ensure_room(&room).await),
+        Task::RoomId(room) if room.is_direct() => Done::RoomId(
+            state
+                .store
+                .direct_room(&room)
+                .await
+                .map(|found| found.map(|direct| direct.id)),
+        ),
+        Task::RoomId(room) => Done::RoomId(state.store.ensure_room(&room).await.map(Some)),
+        Task::DirectRoom(room) => Done::DirectRoom(state.store.direct_room(&room).await),
+        Task::Markers(user_id) => Done::Markers(state.store.read_markers(user_id).await),
+        Task::MarkRead {
+            who,
+            room,
+            up_to,
+            conn,
+        } => Done::Marked(
+            markers::mark(
+                &state.store,
+                &state.hub,
+                (who.user_id, &who.username),
+                &room,
+                up_to,
+                Some(conn),
+            )
+            .await,
+        ),
         Task::JoinHistory { room_id, replay } => {
             let page = match replay {
                 Replay::After(after) => state.store.history_after(room_id, after, MAX_RESUME).await,
@@ -55,6 +80,7 @@ pub async fn perform(state: &AppState, ip: IpAddr, task: Task) -> Done {
                 .map(Box::new),
         ),
         Task::Search {
+            reader,
             query,
             room,
             before_id,
@@ -62,7 +88,7 @@ pub async fn perform(state: &AppState, ip: IpAddr, task: Task) -> Done {
         } => Done::Found(
             state
                 .store
-                .search(&query, room.as_ref(), before_id, limit)
+                .search(reader, &query, room.as_ref(), before_id, limit)
                 .await,
         ),
     }

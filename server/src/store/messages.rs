@@ -20,6 +20,8 @@ pub struct NewMessage {
     pub username: Username,
     pub content: Content,
     pub client_id: Option<ClientId>,
+    /// In a direct room, the recipient.
+    pub to: Option<Username>,
 }
 
 /// The outcome of storing one [`NewMessage`].
@@ -112,6 +114,7 @@ impl NewMessage {
             content: self.content.clone().into(),
             timestamp,
             client_id: self.client_id.clone(),
+            to: self.to.clone(),
             edited_at: None,
             deleted: false,
         }

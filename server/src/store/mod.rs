@@ -6,6 +6,7 @@
 //! building the server never needs a live database.
 
 mod changes;
+mod markers;
 mod messages;
 mod rooms;
 mod search;
@@ -14,7 +15,9 @@ mod users;
 mod views;
 
 pub use changes::Changed;
+pub use markers::Marked;
 pub use messages::{NewMessage, StoredMessage};
+pub use rooms::DirectRoom;
 pub use sessions::SessionUser;
 pub use users::UserRecord;
 

@@ -23,7 +23,8 @@ use super::{
 
 /// Matches of `$1` (words) or `$4` (a LIKE pattern, or null for no
 /// substring match), in the room named `$2` or any, below id `$3` if given;
-/// the newest `$5`; `$6` is the indexer's mark.
+/// the newest `$5`, only from rooms user `$7` may read (public ones and
+/// the user's own direct rooms); `$6` is the indexer's mark.
 ///
 /// Each way of matching is its own branch, ordered and limited before any
 /// join, so the planner picks per branch between the GIN index's matches
@@ -43,6 +44,8 @@ const SEARCH: &str = select_view!(
          (SELECT s.id FROM message_search s
            WHERE ($2::text IS NULL OR s.room_id = (SELECT id FROM rooms WHERE name = $2))
              AND ($3::int8 IS NULL OR s.id < $3)
+             AND EXISTS (SELECT 1 FROM rooms d WHERE d.id = s.room_id
+                          AND (d.dm_user_a IS NULL OR $7 IN (d.dm_user_a, d.dm_user_b)))
              AND s.words @@ websearch_to_tsquery('simple', $1)
            ORDER BY s.id DESC LIMIT $5)
          UNION ALL
@@ -50,6 +53,8 @@ const SEARCH: &str = select_view!(
            WHERE $4::text IS NOT NULL
              AND ($2::text IS NULL OR s.room_id = (SELECT id FROM rooms WHERE name = $2))
              AND ($3::int8 IS NULL OR s.id < $3)
+             AND EXISTS (SELECT 1 FROM rooms d WHERE d.id = s.room_id
+                          AND (d.dm_user_a IS NULL OR $7 IN (d.dm_user_a, d.dm_user_b)))
              AND s.content ILIKE $4
            ORDER BY s.id DESC LIMIT $5)
          UNION ALL
@@ -58,6 +63,8 @@ const SEARCH: &str = select_view!(
              AND t.deleted_at IS NULL
              AND ($2::text IS NULL OR t.room_id = (SELECT id FROM rooms WHERE name = $2))
              AND ($3::int8 IS NULL OR t.id < $3)
+             AND EXISTS (SELECT 1 FROM rooms d WHERE d.id = t.room_id
+                          AND (d.dm_user_a IS NULL OR $7 IN (d.dm_user_a, d.dm_user_b)))
              AND (to_tsvector('simple', t.content) @@ websearch_to_tsquery('simple', $1)
                   OR ($4::text IS NOT NULL AND t.content ILIKE $4))
            ORDER BY t.id DESC LIMIT $5))
@@ -141,10 +148,11 @@ impl Store {
     }
 
     /// Up to `limit` undeleted messages matching `query`, newest first, in
-    /// `room` or every room, older than `before_id` if given; and whether
-    /// there are more.
+    /// `room` or every room user `reader` may read, older than `before_id`
+    /// if given; and whether there are more.
     pub async fn search(
         &self,
+        reader: i64,
         query: &SearchQuery,
         room: Option<&RoomName>,
         before_id: Option<i64>,
@@ -165,6 +173,7 @@ impl Store {
             .bind(pattern)
             .bind(i64::from(limit) + 1)
             .bind(indexed_up_to)
+            .bind(reader)
             // An unnamed statement: planned with this query's own values.
             .persistent(false)
             .fetch_all(&self.pool)

@@ -1,6 +1,7 @@
 //! How a stored message is read back as a message view: the columns every
 //! query of messages selects ([`select_view!`]) and the row they fill
-//! ([`MessageRow`]), shared by history, retries, changes and search.
+//! ([`MessageRow`]), shared by history, retries, changes and search. A
+//! direct room's message also names its recipient (`to`).
 
 use sapa_protocol::{ClientId, MessageText, MessageView, RoomName, Username};
 use sqlx::FromRow;
@@ -19,6 +20,9 @@ pub(super) struct MessageRow {
     pub content: MessageText,
     pub created_at: OffsetDateTime,
     pub client_id: Option<String>,
+    /// In a direct room, the participant who is not the author.
+    #[sqlx(try_from = "Option<String>")]
+    pub to: OptionalUsername,
     pub edited_at: Option<OffsetDateTime>,
     pub deleted_at: Option<OffsetDateTime>,
 }
@@ -32,9 +36,20 @@ impl From<MessageRow> for MessageView {
             content: row.content,
             timestamp: row.created_at,
             client_id: row.client_id.and_then(|c| ClientId::parse(c).ok()),
+            to: row.to.0,
             edited_at: row.edited_at,
             deleted: row.deleted_at.is_some(),
         }
+    }
+}
+
+/// A username column that may be null.
+pub(super) struct OptionalUsername(Option<Username>);
+
+impl TryFrom<Option<String>> for OptionalUsername {
+    type Error = sapa_protocol::ValidationError;
+    fn try_from(value: Option<String>) -> Result<Self, Self::Error> {
+        value.map(Username::parse).transpose().map(Self)
     }
 }
 
@@ -48,9 +63,12 @@ macro_rules! select_view {
     ($extra:literal, $tail:literal) => {
         concat!(
             "SELECT m.id, r.name AS room, u.username, m.content, m.created_at, m.client_id, ",
-            "m.edited_at, m.deleted_at",
+            "t.username AS to, m.edited_at, m.deleted_at",
             $extra,
             " FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id ",
+            // A direct room's recipient: the participant who is not the author.
+            "LEFT JOIN users t ON t.id = CASE WHEN m.user_id = r.dm_user_a ",
+            "THEN r.dm_user_b ELSE r.dm_user_a END ",
             $tail
         )
     };

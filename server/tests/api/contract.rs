@@ -33,7 +33,7 @@ async fn the_document_states_the_rules_of_every_field(pool: PgPool) {
     let schemas = &spec["components"]["schemas"];
     for (name, max, pattern) in [
         ("Username", 32, schema::USERNAME_PATTERN),
-        ("RoomName", 32, schema::ROOM_PATTERN),
+        ("RoomName", 68, schema::ROOM_PATTERN),
         ("Content", 4000, schema::CONTENT_PATTERN),
         ("SearchQuery", 256, schema::SEARCH_PATTERN),
         ("ClientId", 64, schema::CLIENT_ID_PATTERN),

@@ -5,11 +5,15 @@
 mod certs;
 mod changes;
 mod contract;
+mod direct;
 mod helpers;
 mod limits;
 mod outage;
 mod presence;
+mod read_markers;
 mod rest;
 mod store;
 mod tls;
+mod tutorial;
+mod typing;
 mod websocket;

@@ -45,6 +45,9 @@ async fn fixture(pool: PgPool) -> Fixture {
     }
 }
 
+/// Any user reads public rooms: the search tests need no account.
+const PUBLIC_READER: i64 = 0;
+
 fn message(
     room: &(i64, RoomName),
     user: &(i64, Username),
@@ -58,6 +61,7 @@ fn message(
         username: user.1.clone(),
         content: content.parse().unwrap(),
         client_id: client_id.map(|c| ClientId::parse(c.to_owned()).unwrap()),
+        to: None,
     }
 }
 
@@ -191,7 +195,10 @@ async fn search_finds_a_message_the_moment_it_is_stored_and_the_same_once_indexe
     let search = |room: Option<RoomName>| {
         let (store, query) = (f.store.clone(), &query);
         async move {
-            let (found, _) = store.search(query, room.as_ref(), None, 20).await.unwrap();
+            let (found, _) = store
+                .search(PUBLIC_READER, query, room.as_ref(), None, 20)
+                .await
+                .unwrap();
             found
                 .iter()
                 .map(|m| m.content.as_str().to_owned())
@@ -250,7 +257,11 @@ async fn a_query_in_search_syntax_is_not_also_matched_as_literal_text(pool: PgPo
     ];
     f.store.insert_messages(&batch).await.unwrap();
     let query = "deploy -staging".parse().unwrap();
-    let (found, _) = f.store.search(&query, None, None, 20).await.unwrap();
+    let (found, _) = f
+        .store
+        .search(f.alice.0, &query, None, None, 20)
+        .await
+        .unwrap();
     let found: Vec<_> = found.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(found, ["deploy to production"]);
 }

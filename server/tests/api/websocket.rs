@@ -341,6 +341,27 @@ async fn a_token_from_rest_logs_in_a_websocket(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_token_alone_logs_in_and_a_token_naming_another_user_is_unauthorized(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let token = app.register("Tokyo").await;
+    app.register("osaka").await;
+    let mut alone = app.ws().await;
+    alone.send(json!({"type": "join", "token": token})).await;
+    let ServerMessage::Welcome(welcome) = alone.recv().await else {
+        panic!("no welcome")
+    };
+    assert_eq!(welcome.username.as_str(), "Tokyo");
+
+    let mut other = app.ws().await;
+    other
+        .send(json!({"type": "join", "username": "osaka", "token": token}))
+        .await;
+    assert_eq!(other.next_error().await.code, ErrorCode::Unauthorized);
+    let close = other.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1008);
+}
+
+#[sqlx::test(migrations = false)]
 async fn many_first_time_tokens_at_once_each_log_in_their_own_user(pool: PgPool) {
     // Tokens this process has not seen yet are looked up together: every
     // join must still come back as its own user, and a bad token as refused.

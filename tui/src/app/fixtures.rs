@@ -58,6 +58,7 @@ pub fn msg_in(room: &str, id: i64, user: &str, text: &str) -> MessageView {
         content: text.parse().unwrap(),
         timestamp: at(id),
         client_id: None,
+        to: None,
         edited_at: None,
         deleted: false,
     }
@@ -73,6 +74,14 @@ pub fn welcome(room: &str) -> ServerMessage {
         room: room.parse().unwrap(),
         content: "Welcome alice!".into(),
         timestamp: at(45),
+        limits: sapa_protocol::Limits {
+            max_content_chars: 4000,
+            max_frame_bytes: 65536,
+            messages_per_second: 200,
+            burst: 400,
+            history_page_max: 100,
+        },
+        read_up_to: 0,
     })
 }
 

@@ -89,7 +89,7 @@ impl State {
                 self.notice_in(i, s.timestamp, s.content, NoticeKind::System);
             }
             ServerMessage::Error(e) => self.on_error(e, fx),
-            ServerMessage::Pong(_) => {}
+            ServerMessage::Pong(_) | ServerMessage::Typing(_) | ServerMessage::Read(_) => {}
         }
     }
 

@@ -28,6 +28,7 @@ impl Pending {
         ClientMessage::Message(SendMessage {
             content: self.content.clone(),
             room: Some(self.room.clone()),
+            to: None,
             client_id: Some(self.client_id.clone()),
             username: None,
         })

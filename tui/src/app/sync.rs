@@ -86,7 +86,7 @@ impl State {
             _ => SyncState::Joining { since },
         };
         fx.push(Effect::Send(ClientMessage::Join(Join {
-            username: self.user.clone(),
+            username: Some(self.user.clone()),
             password: None,
             token: None,
             room: Some(room.name.clone()),

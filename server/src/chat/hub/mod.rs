@@ -11,6 +11,10 @@
 //! their history under the same lock that registers them, are kept in
 //! [`super::recent`].
 //!
+//! Authenticated connections are also listed by user ([`users`]): a
+//! direct room's frames go to its participants' connections, not to the
+//! room's members.
+//!
 //! Each connection has a bounded [`Outbox`]. A recipient whose queue is full
 //! is not waited for: the outbox marks it kicked and its task closes it with
 //! code 1013, after which the client resumes with `since_id`.
@@ -152,6 +156,11 @@ impl Room {
 #[derive(Default)]
 struct State {
     rooms: HashMap<RoomName, Room>,
+    /// Every authenticated connection, by user (see [`users`]).
+    users: HashMap<String, users::UserEntry>,
+    /// When each (user, room) last had a `typing` relayed, within the
+    /// typing window (see [`typing`]).
+    typed: HashMap<(String, RoomName), std::time::Instant>,
     /// Outboxes holding presence changes for the next tick.
     due: Vec<Outbox>,
     /// Big rooms whose count changed, for the next count tick.
@@ -166,6 +175,8 @@ pub struct Hub {
     keep: usize,
     /// Above this many users a room is big (see [`super::presence`]); 0: never.
     big: usize,
+    /// At most one `typing` per user and room is relayed in this long.
+    typing_window: Duration,
 }
 
 impl Hub {
@@ -176,7 +187,15 @@ impl Hub {
             state: Arc::default(),
             keep: keep.max(1),
             big,
+            typing_window: typing::WINDOW,
         }
+    }
+
+    /// The same hub relaying at most one `typing` per user and room every
+    /// `window` (zero: every one).
+    pub fn with_typing_window(mut self, window: Duration) -> Self {
+        self.typing_window = window;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -203,6 +222,7 @@ impl Hub {
             rooms,
             due,
             counting,
+            ..
         } = &mut *hub;
         for name in std::mem::take(counting) {
             let Some(room) = rooms.get_mut(&name) else {
@@ -275,6 +295,7 @@ impl Hub {
             rooms,
             due,
             counting,
+            ..
         } = &mut *hub;
         let state = rooms
             .entry(room.clone())
@@ -306,6 +327,7 @@ impl Hub {
             rooms,
             due,
             counting,
+            ..
         } = &mut *hub;
         let Some(state) = rooms.get_mut(room) else {
             return false;
@@ -330,12 +352,19 @@ impl Hub {
         let encoded: Vec<Arc<EncodedMessage>> =
             views.into_iter().map(EncodedMessage::new).collect();
         let mut hub = self.lock();
-        let State { rooms, due, .. } = &mut *hub;
         let mut queued = 0;
         for message in encoded {
+            let direct = message.room.is_direct();
+            let State { rooms, due, .. } = &mut *hub;
             if let Some(state) = rooms.get_mut(&message.room) {
                 state.recent.push(message.clone(), self.keep);
-                queued += state.send_all(&Outbound::Message(message), None, Wake::Now, due);
+                if !direct {
+                    queued +=
+                        state.send_all(&Outbound::Message(message.clone()), None, Wake::Now, due);
+                }
+            }
+            if direct {
+                queued += hub.send_participants(&message.room.clone(), &Outbound::Message(message));
             }
         }
         queued
@@ -348,10 +377,16 @@ impl Hub {
         let message = EncodedMessage::new(view);
         let item = Outbound::Frame(Arc::new(frame));
         let mut hub = self.lock();
+        let direct = view.room.is_direct();
         let State { rooms, due, .. } = &mut *hub;
         if let Some(state) = rooms.get_mut(&view.room) {
             state.recent.change(message);
-            state.send_all(&item, None, Wake::Now, due);
+            if !direct {
+                state.send_all(&item, None, Wake::Now, due);
+            }
+        }
+        if direct {
+            hub.send_participants(&view.room, &item);
         }
     }
 
@@ -397,6 +432,11 @@ impl Hub {
             .collect()
     }
 }
+
+mod typing;
+mod users;
+
+pub use users::UserSlot;
 
 #[cfg(test)]
 mod tests;

@@ -37,6 +37,7 @@ fn message_with_id(room: &RoomName, id: i64) -> MessageView {
         content: "hi".parse().unwrap(),
         timestamp: OffsetDateTime::UNIX_EPOCH,
         client_id: None,
+        to: None,
         edited_at: None,
         deleted: false,
     }

@@ -38,8 +38,10 @@ impl Session {
         out: &mut Replies,
     ) -> Result<Step, WsError> {
         let applied = applied.map_err(|error| WsError::from(error).about(ErrorRef::Frame(kind)))?;
-        if self.rooms.get(&applied.view.room).is_none() {
-            // Not in the room: the broadcast does not reach this socket.
+        let room = &applied.view.room;
+        if self.rooms.get(room).is_none() && !room.is_direct() {
+            // Not in the room: the broadcast does not reach this socket
+            // (a direct room's reaches every socket of its participants).
             out.push(encode(&applied.frame));
         }
         Ok(Step::Idle)

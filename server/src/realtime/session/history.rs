@@ -15,6 +15,12 @@ fn history_ref() -> ErrorRef {
 
 impl Session {
     pub(super) fn on_history(&mut self, request: HistoryRequest) -> Result<Step, WsError> {
+        if let Some(room) = &request.room
+            && !room.readable_by(self.username())
+        {
+            let why = format!("{room} is not your conversation");
+            return Err(WsError::new(ErrorCode::Forbidden, why).about(history_ref()));
+        }
         let (room, room_id) = self
             .target(request.room.as_ref())
             .map_err(|why| WsError::new(ErrorCode::NotJoined, why).about(history_ref()))?;

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use super::{Awaiting, Done, Joined, Replies, Session, Step, Task, encode};
 use crate::{
-    accounts::AuthError,
+    accounts::{AuthError, Identity},
     chat::{HistoryFrame, Mailbox, Replay},
     persist::changes::change_frame,
     realtime::error::{Close, WsError},
@@ -49,6 +49,8 @@ pub(super) struct Pending {
 enum Stage {
     /// Checking the credential of the connection's first join.
     Authenticating { by_token: bool },
+    /// Authenticated; reading the user's read markers.
+    LoadingMarkers { identity: Identity },
     /// Finding (or creating) the room's row.
     FindingRoom { room: RoomName },
     /// Registered; reading the history from the database.
@@ -92,10 +94,12 @@ impl Session {
             self.wait(request, Stage::Authenticating { by_token });
             return Ok(Step::Run(Task::Authenticate(credential)));
         };
-        if !identity.username.same_account(request.username.as_str()) {
+        if let Some(named) = &request.username
+            && !identity.username.same_account(named.as_str())
+        {
             let why = format!(
-                "this connection is {}; it cannot join as {}",
-                identity.username, request.username
+                "this connection is {}; it cannot join as {named}",
+                identity.username
             );
             return Err(WsError::new(ErrorCode::Forbidden, why).about(join_ref()));
         }
@@ -108,16 +112,23 @@ impl Session {
         if let Some(token) = request.token.as_ref().or(self.upgrade_token.as_ref()) {
             return Ok(Credential::Token(token.clone()));
         }
-        match &request.password {
-            Some(password) => Ok(Credential::Password {
-                username: request.username.clone(),
+        match (&request.username, &request.password) {
+            (Some(username), Some(password)) => Ok(Credential::Password {
+                username: username.clone(),
                 password: password.clone(),
             }),
-            None => Err(
-                WsError::new(ErrorCode::Unauthorized, "join needs a password or a token")
-                    .about(join_ref())
-                    .closing(Close::AUTH_FAILED),
-            ),
+            (None, Some(_)) => Err(WsError::new(
+                ErrorCode::Validation,
+                "a join with a password needs a username",
+            )
+            .about(join_ref())
+            .closing(Close::AUTH_FAILED)),
+            (_, None) => Err(WsError::new(
+                ErrorCode::Unauthorized,
+                "join needs a password or a token",
+            )
+            .about(join_ref())
+            .closing(Close::AUTH_FAILED)),
         }
     }
 
@@ -133,8 +144,13 @@ impl Session {
             (Stage::Authenticating { by_token }, Done::Authenticated(identity)) => {
                 let identity = identity
                     .and_then(|identity| {
-                        // A token must be the named user's own.
-                        if by_token && !identity.username.same_account(request.username.as_str()) {
+                        // A token must be the named user's own, when a
+                        // name is given at all.
+                        let other = request
+                            .username
+                            .as_ref()
+                            .is_some_and(|named| !identity.username.same_account(named.as_str()));
+                        if by_token && other {
                             Err(AuthError::Denied("the token belongs to another user"))
                         } else {
                             Ok(identity)
@@ -145,11 +161,32 @@ impl Session {
                             .about(join_ref())
                             .closing(Close::AUTH_FAILED)
                     })?;
+                let user_id = identity.user_id;
+                self.wait(request, Stage::LoadingMarkers { identity });
+                Ok(Step::Run(Task::Markers(user_id)))
+            }
+            (Stage::LoadingMarkers { identity }, Done::Markers(markers)) => {
+                let markers = markers.map_err(|error| {
+                    WsError::from(error)
+                        .about(join_ref())
+                        .closing(Close::AUTH_FAILED)
+                })?;
+                let slot = self.rooms.hub().register_user(
+                    self.conn,
+                    &identity.username,
+                    self.outbox.clone(),
+                    markers,
+                );
+                self.user_slot = Some(slot);
                 self.identity = Some(identity);
                 self.enter(request, out)
             }
             (Stage::FindingRoom { room }, Done::RoomId(room_id)) => {
                 let room_id = room_id.map_err(|error| WsError::from(error).about(join_ref()))?;
+                let Some(room_id) = room_id else {
+                    let why = format!("no such user in {room}");
+                    return Err(WsError::new(ErrorCode::NotFound, why).about(join_ref()));
+                };
                 Ok(self.register(request, room, room_id, out))
             }
             (
@@ -211,6 +248,10 @@ impl Session {
             .room
             .clone()
             .unwrap_or_else(|| self.default_room.clone());
+        if !room.readable_by(self.username()) {
+            let why = format!("{room} is not your conversation");
+            return Err(WsError::new(ErrorCode::Forbidden, why).about(join_ref()));
+        }
         let known = self
             .rooms
             .get(&room)
@@ -320,11 +361,14 @@ impl Session {
             joined.seen_up_to = joined.seen_up_to.max(seen_up_to);
         }
         let username = self.username().clone();
+        let read_up_to = self.rooms.hub().read_up_to(&username, &room);
         out.push(encode(&ServerMessage::Welcome(Welcome {
             content: format!("Welcome {username}!"),
             username,
             room,
             timestamp: OffsetDateTime::now_utc(),
+            limits: self.settings.limits(),
+            read_up_to,
         })));
         out.push(history.frame.into());
         out.extend(changes);

@@ -16,22 +16,26 @@
 //!
 //! Each command has its own file: [`join`](self::join), [`send`](self::send),
 //! [`leave`](self::leave), [`history`](self::history), [`who`](self::who),
-//! [`change`](self::change) (edit and delete), [`search`](self::search).
+//! [`change`](self::change) (edit and delete), [`search`](self::search),
+//! [`typing`](self::typing), [`read`](self::read).
 
 mod change;
 mod history;
 mod join;
 mod leave;
+mod read;
 mod search;
 mod send;
 #[cfg(test)]
 mod tests;
+mod typing;
 mod who;
 
 use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{
-    ClientId, ClientKind, ClientMessage, ErrorCode, ErrorRef, MAX_FRAME_BYTES, MessageView, Pong,
-    RoomName, SearchQuery, Secret, ServerMessage, Username, decode_client,
+    ClientId, ClientKind, ClientMessage, ErrorCode, ErrorRef, Limits, MAX_FRAME_BYTES,
+    MAX_HISTORY_PAGE, MessageView, Pong, RoomName, SearchQuery, Secret, SendMessage, ServerMessage,
+    Username, decode_client, names::CONTENT_MAX,
 };
 
 use super::{
@@ -40,10 +44,10 @@ use super::{
 };
 use crate::{
     accounts::{AuthError, Identity},
-    chat::{ConnId, EncodedMessage, Hub, Membership, Outbox, Replay, Replayed},
+    chat::{ConnId, EncodedMessage, Hub, Membership, Outbox, Replay, Replayed, UserSlot},
     persist::WriteResult,
     persist::changes::{Applied, Change, ChangeError},
-    store::{NewMessage, StoreError},
+    store::{DirectRoom, Marked, NewMessage, StoreError},
 };
 
 pub use join::Credential;
@@ -53,6 +57,21 @@ pub use join::Credential;
 pub struct Settings {
     /// Messages one connection may send per second (bursts of twice that).
     pub messages_per_second: u32,
+}
+
+impl Settings {
+    /// The limits a `welcome` announces: the protocol's sizes and this
+    /// connection's send rate (0 when turned off, burst included).
+    pub fn limits(&self) -> Limits {
+        let rate = self.messages_per_second;
+        Limits {
+            max_content_chars: u32::try_from(CONTENT_MAX).unwrap_or(u32::MAX),
+            max_frame_bytes: u32::try_from(MAX_FRAME_BYTES).unwrap_or(u32::MAX),
+            messages_per_second: rate,
+            burst: rate.saturating_mul(SendLimit::BURST_FACTOR),
+            history_page_max: u32::from(MAX_HISTORY_PAGE),
+        }
+    }
 }
 
 /// What the session reacts to.
@@ -84,6 +103,19 @@ pub enum Task {
     Authenticate(Credential),
     /// The row id of a room, created on first use; [`Done::RoomId`].
     RoomId(RoomName),
+    /// A direct room's row and participants, created on first use;
+    /// [`Done::DirectRoom`].
+    DirectRoom(RoomName),
+    /// Every read marker of a user; [`Done::Markers`].
+    Markers(i64),
+    /// Move `who`'s read marker in `room` forward, telling their other
+    /// connections (all but `conn`); [`Done::Marked`].
+    MarkRead {
+        who: Identity,
+        room: RoomName,
+        up_to: i64,
+        conn: ConnId,
+    },
     /// A join's history from the database; [`Done::JoinHistory`].
     JoinHistory { room_id: i64, replay: Replay },
     /// A page of older messages; [`Done::Page`].
@@ -101,8 +133,9 @@ pub enum Task {
         user_id: i64,
         change: Change,
     },
-    /// Messages matching `query`; [`Done::Found`].
+    /// Messages matching `query` that `reader` may read; [`Done::Found`].
     Search {
+        reader: i64,
         query: SearchQuery,
         room: Option<RoomName>,
         before_id: Option<i64>,
@@ -114,7 +147,12 @@ pub enum Task {
 #[derive(Debug)]
 pub enum Done {
     Authenticated(Result<Identity, AuthError>),
-    RoomId(Result<i64, StoreError>),
+    /// `None`: a direct room whose participant has no account.
+    RoomId(Result<Option<i64>, StoreError>),
+    /// `None`: a participant has no account.
+    DirectRoom(Result<Option<DirectRoom>, StoreError>),
+    Markers(Result<Vec<(RoomName, i64)>, StoreError>),
+    Marked(Result<Marked, StoreError>),
     /// The page, each message encoded once.
     JoinHistory(Result<Replayed, StoreError>),
     /// Messages oldest first, and whether older ones exist.
@@ -164,6 +202,19 @@ enum Awaiting {
     Change(ClientKind),
     /// A search for this query.
     Search(SearchQuery),
+    /// A direct message, for the room's row.
+    Direct(Box<SendMessage>),
+    /// A read marker's move.
+    Read,
+}
+
+/// A direct conversation this connection has written to: its row and
+/// the recipient's spelling, so later messages need no look-up.
+#[derive(Debug)]
+struct KnownDirect {
+    room: RoomName,
+    room_id: i64,
+    peer: Username,
 }
 
 /// One connection's protocol state.
@@ -181,6 +232,11 @@ pub struct Session {
     outbox: Outbox,
     limit: SendLimit,
     awaiting: Option<Awaiting>,
+    /// Lists the connection under its user once authenticated, so direct
+    /// messages reach it wherever it has joined.
+    user_slot: Option<UserSlot>,
+    /// The direct rooms written to, with what sending needs.
+    direct: Vec<KnownDirect>,
 }
 
 impl Session {
@@ -203,6 +259,8 @@ impl Session {
             outbox,
             limit: SendLimit::per_second(settings.messages_per_second),
             awaiting: None,
+            user_slot: None,
+            direct: Vec::new(),
         }
     }
 
@@ -212,11 +270,13 @@ impl Session {
     }
 
     /// Whether a broadcast message should reach this client: it is in the
-    /// message's room, and the join's history did not already hold it.
+    /// message's room (or in the direct conversation, joined or not), and
+    /// the join's history did not already hold it.
     pub fn wants(&self, message: &EncodedMessage) -> bool {
-        self.rooms
-            .get(&message.room)
-            .is_some_and(|joined| message.id > joined.seen_up_to)
+        match self.rooms.get(&message.room) {
+            Some(joined) => message.id > joined.seen_up_to,
+            None => message.room.is_direct(),
+        }
     }
 
     /// Leaves every room (others hear `left` where this was the user's
@@ -278,7 +338,9 @@ impl Session {
                 Ok(self.on_change(request.id, Change::Edit(request.content)))
             }
             ClientMessage::Delete(request) => Ok(self.on_change(request.id, Change::Delete)),
-            ClientMessage::Search(request) => Ok(self.on_search(request)),
+            ClientMessage::Search(request) => self.on_search(request),
+            ClientMessage::Typing(request) => self.on_typing(request),
+            ClientMessage::Read(marker) => self.on_read(marker),
         }
     }
 
@@ -293,6 +355,14 @@ impl Session {
                 self.change_made(kind, applied, out)
             }
             (Some(Awaiting::Search(query)), Done::Found(found)) => self.found(query, found, out),
+            (Some(Awaiting::Read), Done::Marked(marked)) => read::marked(marked),
+            (Some(Awaiting::Direct(message)), Done::DirectRoom(found)) => {
+                let room = match &message.to {
+                    Some(to) => RoomName::direct(self.username(), to),
+                    None => message.room.clone().unwrap_or_default(),
+                };
+                self.direct_found(*message, room, found)
+            }
             (awaiting, done) => {
                 // The pump hands back exactly the outcome of the task asked
                 // for; anything else is a bug, refused without a panic.

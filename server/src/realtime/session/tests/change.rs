@@ -107,6 +107,7 @@ fn a_search_asks_the_database_and_answers_with_the_results() {
     let (_, step) = alice.send(json!({"type": "search", "q": "deploy", "room": "ops", "limit": 5}));
     let Step::Run(Task::Search {
         query,
+        reader: _,
         room,
         before_id: None,
         limit: 5,

@@ -28,13 +28,13 @@ fn a_password_join_authenticates_finds_the_room_reads_history_and_answers() {
         (username.as_str(), password.expose()),
         ("alice", "secret123")
     );
-    let (replies, step) = alice.done(Done::Authenticated(Ok(identity("Alice", 1))));
+    let (replies, step) = alice.authenticated(identity("Alice", 1));
     assert!(replies.is_empty());
     let Step::Run(Task::RoomId(room)) = step else {
         panic!("expected a room look-up, got {step:?}")
     };
     assert_eq!(room, RoomName::general(), "the default room");
-    let (_, step) = alice.done(Done::RoomId(Ok(3)));
+    let (_, step) = alice.done(Done::RoomId(Ok(Some(3))));
     let Step::Run(Task::JoinHistory { room_id: 3, replay }) = step else {
         panic!("expected a history read, got {step:?}")
     };
@@ -115,12 +115,52 @@ fn a_token_of_another_user_is_unauthorized_and_closes() {
         panic!("expected a token check, got {step:?}")
     };
     assert_eq!(token.expose(), "t0k");
-    let (replies, step) = alice.done(Done::Authenticated(Ok(identity("mallory", 9))));
+    let (replies, step) = alice.authenticated(identity("mallory", 9));
     assert_code(&replies, ErrorCode::Unauthorized);
     assert!(
         error(&replies).content.contains("another user"),
         "{replies:?}"
     );
+    assert!(is_close(&step, Close::AUTH_FAILED));
+}
+
+#[test]
+fn a_token_join_without_a_username_is_the_tokens_user() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    let (_, step) = alice.send(json!({"type": "join", "token": "t0k"}));
+    let Step::Run(Task::Authenticate(Credential::Token(_))) = step else {
+        panic!("expected a token check, got {step:?}")
+    };
+    let (_, step) = alice.authenticated(identity("Alice", 1));
+    let replies = alice.finish_join(step, 1);
+    assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
+    let ServerMessage::Welcome(welcome) = &replies[0] else {
+        unreachable!()
+    };
+    assert_eq!(welcome.username.as_str(), "Alice");
+}
+
+#[test]
+fn a_token_join_naming_its_user_in_another_case_is_welcomed() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    let (_, step) = alice.send(json!({"type": "join", "username": "ALICE", "token": "t0k"}));
+    let (_, step) = match step {
+        Step::Run(Task::Authenticate(_)) => alice.authenticated(identity("alice", 1)),
+        other => panic!("expected a token check, got {other:?}"),
+    };
+    let replies = alice.finish_join(step, 1);
+    assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
+}
+
+#[test]
+fn a_password_join_without_a_username_is_refused_and_closes() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    let (replies, step) = alice.send(json!({"type": "join", "password": "secret123"}));
+    assert_code(&replies, ErrorCode::Validation);
+    assert_eq!(error(&replies).reference, join_ref());
     assert!(is_close(&step, Close::AUTH_FAILED));
 }
 
@@ -133,7 +173,7 @@ fn the_upgrade_token_logs_in_a_join_that_brings_no_credential() {
         panic!("expected a token check, got {step:?}")
     };
     assert_eq!(token.expose(), "from-query");
-    let (_, step) = alice.done(Done::Authenticated(Ok(identity("alice", 1))));
+    let (_, step) = alice.authenticated(identity("alice", 1));
     let replies = alice.finish_join(step, 1);
     assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
 }
@@ -161,7 +201,7 @@ fn a_room_the_hub_knows_needs_no_look_up_and_its_history_comes_from_memory() {
     alice.join("alice", "general", 4);
     let mut bob = client(&hub, 2);
     bob.send(json!({"type": "join", "username": "bob", "password": "secret123"}));
-    let (replies, step) = bob.done(Done::Authenticated(Ok(identity("bob", 2))));
+    let (replies, step) = bob.authenticated(identity("bob", 2));
     assert!(matches!(step, Step::Idle), "no task: {step:?}");
     assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
     let ServerMessage::Presence(presence) = &replies[2] else {
@@ -187,7 +227,7 @@ fn a_room_look_up_that_fails_is_unavailable_and_the_session_goes_on() {
     let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
-    alice.done(Done::Authenticated(Ok(identity("alice", 1))));
+    alice.authenticated(identity("alice", 1));
     let (replies, step) = alice.done(Done::RoomId(Err(database_down())));
     assert_code(&replies, ErrorCode::Unavailable);
     assert_eq!(error(&replies).reference, join_ref());
@@ -203,8 +243,8 @@ fn a_history_read_that_fails_leaves_the_room_again() {
     let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
-    alice.done(Done::Authenticated(Ok(identity("alice", 1))));
-    alice.done(Done::RoomId(Ok(1)));
+    alice.authenticated(identity("alice", 1));
+    alice.done(Done::RoomId(Ok(Some(1))));
     assert_eq!(hub.online(None).len(), 1, "registered before reading");
     let (replies, step) = alice.done(Done::JoinHistory(Err(database_down())));
     assert_code(&replies, ErrorCode::Unavailable);
@@ -219,9 +259,9 @@ fn a_resume_asks_for_everything_after_since_id() {
     alice.send(
         json!({"type": "join", "username": "alice", "password": "secret123", "since_id": 41}),
     );
-    let (_, step) = alice.done(Done::Authenticated(Ok(identity("alice", 1))));
+    let (_, step) = alice.authenticated(identity("alice", 1));
     let (_, step) = match step {
-        Step::Run(Task::RoomId(_)) => alice.done(Done::RoomId(Ok(1))),
+        Step::Run(Task::RoomId(_)) => alice.done(Done::RoomId(Ok(Some(1)))),
         other => panic!("{other:?}"),
     };
     assert!(
@@ -270,4 +310,34 @@ fn a_rejoin_of_a_room_already_joined_replays_no_changes() {
     let (replies, step) = alice.send(json!({"type": "join", "username": "alice", "since_id": 0}));
     assert!(matches!(step, Step::Idle), "served from memory: {step:?}");
     assert_eq!(kinds(&replies), ["welcome", "history", "presence"]);
+}
+
+#[test]
+fn every_welcome_announces_the_connections_limits_and_zero_for_one_turned_off() {
+    let hub = hub();
+    let mut alice = client(&hub, 1);
+    let replies = alice.join("alice", "general", 1);
+    let ServerMessage::Welcome(welcome) = &replies[0] else {
+        panic!("expected welcome, got {replies:?}")
+    };
+    let limits = welcome.limits;
+    assert_eq!(
+        (limits.max_content_chars, limits.max_frame_bytes),
+        (4000, 65536)
+    );
+    assert_eq!((limits.messages_per_second, limits.burst), (1000, 2000));
+    assert_eq!(limits.history_page_max, 100);
+
+    let unlimited = Settings {
+        messages_per_second: 0,
+    };
+    let mut bot = client_with(&hub, 2, unlimited, None);
+    let replies = bot.join("bot", "general", 1);
+    let ServerMessage::Welcome(welcome) = &replies[0] else {
+        panic!("expected welcome, got {replies:?}")
+    };
+    assert_eq!(
+        (welcome.limits.messages_per_second, welcome.limits.burst),
+        (0, 0)
+    );
 }

@@ -5,10 +5,13 @@
 //! observed in other connections' outboxes.
 
 mod change;
+mod direct;
 mod frames;
 mod join;
+mod read;
 mod rooms;
 mod send;
+mod typing;
 
 use std::task::{Context, Poll, Waker};
 
@@ -98,7 +101,8 @@ impl Client {
                 Step::Run(Task::Authenticate(Credential::Password { username, .. })) => {
                     Done::Authenticated(Ok(identity(username.as_str(), room_id * 100)))
                 }
-                Step::Run(Task::RoomId(_)) => Done::RoomId(Ok(room_id)),
+                Step::Run(Task::Markers(_)) => Done::Markers(Ok(Vec::new())),
+                Step::Run(Task::RoomId(_)) => Done::RoomId(Ok(Some(room_id))),
                 Step::Run(Task::JoinHistory { .. }) => {
                     Done::JoinHistory(Ok(Replayed::encode(&[], false)))
                 }
@@ -111,6 +115,20 @@ impl Client {
                 return replies;
             }
             step = next;
+        }
+    }
+
+    /// Hands in a successful authentication, and then the user's read
+    /// markers (none) when the session asks for them.
+    fn authenticated(&mut self, identity: Identity) -> (Vec<ServerMessage>, Step) {
+        let (mut replies, step) = self.done(Done::Authenticated(Ok(identity)));
+        match step {
+            Step::Run(Task::Markers(_)) => {
+                let (more, step) = self.done(Done::Markers(Ok(Vec::new())));
+                replies.extend(more);
+                (replies, step)
+            }
+            step => (replies, step),
         }
     }
 
@@ -173,6 +191,7 @@ fn view(id: i64, room: &str, text: &str) -> MessageView {
         content: text.parse().unwrap(),
         timestamp: OffsetDateTime::UNIX_EPOCH,
         client_id: None,
+        to: None,
         edited_at: None,
         deleted: false,
     }
@@ -203,6 +222,8 @@ fn kinds(replies: &[ServerMessage]) -> Vec<&'static str> {
             ServerMessage::Edited(_) => "edited",
             ServerMessage::Deleted(_) => "deleted",
             ServerMessage::SearchResults(_) => "search_results",
+            ServerMessage::Typing(_) => "typing",
+            ServerMessage::Read(_) => "read",
         })
         .collect()
 }

@@ -106,7 +106,7 @@ fn a_history_request_outside_the_rooms_joined_or_with_the_database_down_is_refus
 fn an_outcome_nobody_asked_for_is_an_internal_error_not_a_panic() {
     let hub = hub();
     let mut alice = client(&hub, 1);
-    let (replies, step) = alice.done(Done::RoomId(Ok(1)));
+    let (replies, step) = alice.done(Done::RoomId(Ok(Some(1))));
     assert_code(&replies, ErrorCode::Internal);
     assert!(matches!(step, Step::Idle));
 }
@@ -116,8 +116,8 @@ fn messages_the_joins_history_held_are_not_delivered_again() {
     let hub = hub();
     let mut alice = client(&hub, 1);
     alice.send(json!({"type": "join", "username": "alice", "password": "secret123"}));
-    alice.done(Done::Authenticated(Ok(identity("alice", 1))));
-    alice.done(Done::RoomId(Ok(1)));
+    alice.authenticated(identity("alice", 1));
+    alice.done(Done::RoomId(Ok(Some(1))));
     // Committed while the history was read: broadcast, then in the page too.
     hub.broadcast([&view(5, "general", "both")]);
     let page = Replayed::encode(&[view(5, "general", "both")], false);
