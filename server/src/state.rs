@@ -15,6 +15,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     accounts::Accounts,
+    bus::{Bus, postgres::PgBus},
     chat::Hub,
     config::Config,
     limits::{Limits, LoginGuard},
@@ -70,9 +71,24 @@ impl AppState {
     ) -> Self {
         let hub = Hub::new(usize::from(config.history_size), config.big_room);
         let indexer = Indexer::spawn(store.clone(), background, stop.clone());
+        let bus = config.clustered().then(|| {
+            let node = config
+                .node_id
+                .clone()
+                .unwrap_or_else(|| format!("node-{:016x}", rand::random::<u64>()));
+            let bus: Arc<dyn Bus> = Arc::new(PgBus::spawn(
+                store.clone(),
+                hub.clone(),
+                node,
+                background,
+                stop.clone(),
+            ));
+            bus
+        });
         let writer = Writer::spawn(
             store.clone(),
             hub.clone(),
+            bus,
             indexer,
             config.batch_max,
             background,

@@ -5,6 +5,7 @@
 //! Queries use `query_as` with `FromRow` rather than the `query!` macros, so
 //! building the server never needs a live database.
 
+mod bus;
 mod changes;
 mod messages;
 mod rooms;
@@ -13,6 +14,7 @@ mod sessions;
 mod users;
 mod views;
 
+pub use bus::BUS_APPLICATION_NAME;
 pub use changes::Changed;
 pub use messages::{NewMessage, StoredMessage};
 pub use sessions::SessionUser;
