@@ -69,6 +69,11 @@ impl AppState {
         background: &TaskTracker,
         stop: CancellationToken,
     ) -> Self {
+        let store = if config.clustered() {
+            store.ordered_across_writers()
+        } else {
+            store
+        };
         let hub = Hub::new(usize::from(config.history_size), config.big_room);
         let indexer = Indexer::spawn(store.clone(), background, stop.clone());
         let bus = config.clustered().then(|| {
