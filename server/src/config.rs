@@ -103,7 +103,14 @@ pub struct Config {
     /// Run as one of several nodes sharing the database: committed messages
     /// are published on the bus (PostgreSQL LISTEN/NOTIFY) and other nodes'
     /// are delivered here. Off by default: one node needs no bus.
-    #[arg(long, env = "SAPA_CLUSTER", default_value_t = false)]
+    #[arg(
+        long,
+        env = "SAPA_CLUSTER",
+        default_value_t = false,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
     pub cluster: bool,
 
     /// This node's name on the bus (implies --cluster); a random one when
