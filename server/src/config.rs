@@ -105,6 +105,24 @@ pub struct Config {
     #[arg(long, env = "SAPA_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
 
+    /// Run as one of several nodes sharing the database: committed messages
+    /// are published on the bus (PostgreSQL LISTEN/NOTIFY) and other nodes'
+    /// are delivered here. Off by default: one node needs no bus.
+    #[arg(
+        long,
+        env = "SAPA_CLUSTER",
+        default_value_t = false,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub cluster: bool,
+
+    /// This node's name on the bus (implies --cluster); a random one when
+    /// clustering without it.
+    #[arg(long, env = "SAPA_NODE_ID")]
+    pub node_id: Option<String>,
+
     /// The abuse limits per client address and account.
     #[command(flatten)]
     pub limits: LimitConfig,
@@ -125,6 +143,12 @@ impl Config {
             database_url,
         ]);
         Self::from_arg_matches(&matches).expect("the defaults make a valid configuration")
+    }
+
+    /// Whether this node shares the database with others (and so needs the
+    /// bus).
+    pub fn clustered(&self) -> bool {
+        self.cluster || self.node_id.is_some()
     }
 
     /// The certificate and key files, when the listener speaks TLS.

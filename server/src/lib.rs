@@ -30,6 +30,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod bus;
 pub mod chat;
 pub mod config;
 pub mod http;

@@ -15,6 +15,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     accounts::Accounts,
+    bus::{Bus, postgres::PgBus},
     chat::Hub,
     config::Config,
     limits::{Limits, LoginGuard},
@@ -68,12 +69,32 @@ impl AppState {
         background: &TaskTracker,
         stop: CancellationToken,
     ) -> Self {
+        let store = if config.clustered() {
+            store.ordered_across_writers()
+        } else {
+            store
+        };
         let hub = Hub::new(usize::from(config.history_size), config.big_room)
             .with_typing_window(config.typing_interval());
         let indexer = Indexer::spawn(store.clone(), background, stop.clone());
+        let bus = config.clustered().then(|| {
+            let node = config
+                .node_id
+                .clone()
+                .unwrap_or_else(|| format!("node-{:016x}", rand::random::<u64>()));
+            let bus: Arc<dyn Bus> = Arc::new(PgBus::spawn(
+                store.clone(),
+                hub.clone(),
+                node,
+                background,
+                stop.clone(),
+            ));
+            bus
+        });
         let writer = Writer::spawn(
             store.clone(),
             hub.clone(),
+            bus,
             indexer,
             config.batch_max,
             background,

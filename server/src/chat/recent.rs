@@ -104,6 +104,24 @@ impl Recent {
         }
     }
 
+    /// Whether message `id` is here, or older than everything kept (and so
+    /// already delivered).
+    pub fn holds(&self, id: i64) -> bool {
+        if self.loaded && self.older && self.messages.front().is_some_and(|m| id < m.id) {
+            return true;
+        }
+        self.messages.iter().rev().any(|m| m.id == id)
+    }
+
+    /// The id everything up to which is here: the newest kept, 0 for a room
+    /// known to be empty, `None` until the room's first page is loaded.
+    pub fn mark(&self) -> Option<i64> {
+        match self.messages.iter().map(|m| m.id).max() {
+            Some(id) => Some(id),
+            None => self.loaded.then_some(0),
+        }
+    }
+
     /// The history `replay` asks for, if these messages hold all of it.
     pub fn replay(&self, replay: Replay) -> Option<Replayed> {
         if !self.loaded {

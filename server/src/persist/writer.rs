@@ -12,6 +12,8 @@
 //! The INSERT itself (and how retried client_ids are answered) is
 //! `store/messages.rs`; fan-out is the hub's.
 
+use std::sync::Arc;
+
 use tokio::sync::oneshot;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -20,6 +22,7 @@ use super::{
     indexer::Indexer,
 };
 use crate::{
+    bus::Bus,
     chat::Hub,
     store::{NewMessage, Store, StoreError, StoredMessage},
     telemetry,
@@ -56,6 +59,7 @@ impl Writer {
     pub fn spawn(
         store: Store,
         hub: Hub,
+        bus: Option<Arc<dyn Bus>>,
         indexer: Indexer,
         batch_max: usize,
         tracker: &TaskTracker,
@@ -69,6 +73,7 @@ impl Writer {
         let job = StoreAndBroadcast {
             store,
             hub,
+            bus,
             indexer,
             metrics: telemetry::WriterMetrics::new(),
         };
@@ -98,6 +103,8 @@ pub fn outcome(reply: Result<WriteResult, oneshot::error::RecvError>) -> WriteRe
 struct StoreAndBroadcast {
     store: Store,
     hub: Hub,
+    /// With other nodes: where each committed batch is published.
+    bus: Option<Arc<dyn Bus>>,
     /// Told after each batch, so search finds the new messages soon.
     indexer: Indexer,
     metrics: telemetry::WriterMetrics,
@@ -123,6 +130,15 @@ impl Job for StoreAndBroadcast {
                     .hub
                     .broadcast(stored.iter().filter(|s| s.fresh).map(|s| &s.view));
                 self.metrics.delivered(delivered);
+                if let Some(bus) = &self.bus {
+                    bus.publish(
+                        stored
+                            .iter()
+                            .filter(|s| s.fresh)
+                            .map(|s| s.view.clone())
+                            .collect(),
+                    );
+                }
                 self.indexer.wake();
                 answers.extend(stored.into_iter().map(Ok));
             }

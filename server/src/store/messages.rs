@@ -96,6 +96,10 @@ const PAGE_BEFORE: &str = select_view!(
 );
 
 /// A page of a room after id `$2`, oldest first; `$3` rows at most.
+/// The row locks a batch takes first with several writers (in id order, so
+/// two batches never wait on each other in a circle).
+const LOCK_ROOMS: &str = "SELECT id FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+
 const PAGE_AFTER: &str =
     select_view!("WHERE m.room_id = $1 AND m.id > $2 ORDER BY m.id ASC LIMIT $3");
 
@@ -202,13 +206,28 @@ impl Store {
             .iter()
             .map(|m| m.client_id.as_ref().map(ClientId::as_str))
             .collect();
-        let inserted = sqlx::query_as::<_, InsertedRow>(INSERT_BATCH)
+        let insert = sqlx::query_as::<_, InsertedRow>(INSERT_BATCH)
             .bind(&room_ids)
             .bind(&user_ids)
             .bind(&contents)
-            .bind(&client_ids)
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(&client_ids);
+        let inserted = if self.ordered {
+            // Another writer's batch in the same room waits here until this
+            // one commits, so it takes its ids after ours are committed.
+            let mut rooms = room_ids.clone();
+            rooms.sort_unstable();
+            rooms.dedup();
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(LOCK_ROOMS)
+                .bind(&rooms)
+                .execute(&mut *tx)
+                .await?;
+            let inserted = insert.fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            inserted
+        } else {
+            insert.fetch_all(&self.pool).await?
+        };
         let mut stored_now = vec![None; batch.len()];
         for row in inserted {
             let slot = usize::try_from(row.ord - 1)

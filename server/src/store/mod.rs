@@ -5,6 +5,7 @@
 //! Queries use `query_as` with `FromRow` rather than the `query!` macros, so
 //! building the server never needs a live database.
 
+mod bus;
 mod changes;
 mod markers;
 mod messages;
@@ -14,6 +15,7 @@ mod sessions;
 mod users;
 mod views;
 
+pub use bus::BUS_APPLICATION_NAME;
 pub use changes::Changed;
 pub use markers::Marked;
 pub use messages::{NewMessage, StoredMessage};
@@ -29,6 +31,9 @@ use sqlx::{PgPool, postgres::PgPoolOptions};
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
+    /// With several writers (nodes): each batch takes its rooms' row locks
+    /// before its ids, so ids rise in commit order per room.
+    ordered: bool,
 }
 
 /// Why a query failed. Cheap to clone, so one failed query can answer
@@ -89,7 +94,21 @@ impl Store {
 
     /// Wraps an existing pool (tests hand one in).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            ordered: false,
+        }
+    }
+
+    /// This store, for one of several nodes: a batch's ids are taken under
+    /// its rooms' row locks, so within a room an id committed later is
+    /// always greater (DESIGN.md section 6). One node needs no locks: its
+    /// one writer commits batch after batch.
+    pub fn ordered_across_writers(self) -> Self {
+        Self {
+            ordered: true,
+            ..self
+        }
     }
 
     /// Applies the migrations in `migrations/` that are not applied yet.

@@ -4,6 +4,7 @@
 
 mod certs;
 mod changes;
+mod cluster;
 mod contract;
 mod direct;
 mod helpers;

@@ -370,6 +370,38 @@ impl Hub {
         queued
     }
 
+    /// Messages another node committed (from the bus, or read back from
+    /// the table after a cut): delivered like [`Hub::broadcast`], except
+    /// that a message this node already holds is skipped, so a catch-up
+    /// that overlaps the bus never delivers anything twice.
+    pub fn deliver(&self, views: &[MessageView]) -> usize {
+        let mut hub = self.lock();
+        let State { rooms, due, .. } = &mut *hub;
+        let mut queued = 0;
+        for view in views {
+            if let Some(state) = rooms.get_mut(&view.room) {
+                if state.recent.holds(view.id) {
+                    continue;
+                }
+                let message = EncodedMessage::new(view);
+                state.recent.push(message.clone(), self.keep);
+                queued += state.send_all(&Outbound::Message(message), None, Wake::Now, due);
+            }
+        }
+        queued
+    }
+
+    /// Every room with members here, by row id, with the newest message id
+    /// it holds (0 for a room known to be empty); rooms whose first join is
+    /// still reading the database are left out (that read catches up).
+    pub fn catch_up_marks(&self) -> Vec<(i64, i64)> {
+        let hub = self.lock();
+        hub.rooms
+            .values()
+            .filter_map(|state| Some((state.id, state.recent.mark()?)))
+            .collect()
+    }
+
     /// A stored message changed (edited or deleted): its room's recent
     /// history takes the new form `view`, and every member gets `frame`
     /// (`edited` or `deleted`) at once.

@@ -1,0 +1,208 @@
+//! The bus over PostgreSQL LISTEN/NOTIFY: no component beyond the database.
+//!
+//! One NOTIFY per committed batch, sent by a task of its own so the writer
+//! never waits for it. The batch's messages go inline when the payload fits
+//! under PostgreSQL's 8000-byte limit, else only their ids, which receivers
+//! read back from the table. Receivers listen on a connection of their own
+//! (`application_name` `sapa-bus`); when it drops they reconnect with
+//! backoff and, once listening again, catch up every room they have
+//! members in from the table, so nothing sent meanwhile is lost (and the
+//! hub skips what it already holds, so nothing arrives twice).
+
+use std::time::Duration;
+
+use sapa_protocol::MessageView;
+use tokio::sync::mpsc;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use super::{Body, Bus, Envelope};
+use crate::{chat::Hub, store::Store};
+
+/// The channel every node listens on.
+const CHANNEL: &str = "sapa_bus";
+/// PostgreSQL refuses payloads of 8000 bytes or more.
+const PAYLOAD_MAX: usize = 7999;
+/// Ids per reference notification (each id is at most 20 bytes).
+const IDS_PER_NOTIFY: usize = 300;
+/// A catch-up reads a room in pages of this many messages.
+const CATCH_UP_PAGE: u16 = 1000;
+const BACKOFF_FIRST: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// The publishing half; the listening half runs as a task.
+pub struct PgBus {
+    outgoing: mpsc::UnboundedSender<Vec<MessageView>>,
+}
+
+impl PgBus {
+    /// Starts the publisher and the listener on `tracker` until `stop`.
+    pub fn spawn(
+        store: Store,
+        hub: Hub,
+        node: String,
+        tracker: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Self {
+        let (outgoing, batches) = mpsc::unbounded_channel();
+        tracker.spawn(publish(store.clone(), node.clone(), batches));
+        tracker.spawn(listen(store, hub, node, stop));
+        Self { outgoing }
+    }
+}
+
+impl Bus for PgBus {
+    fn publish(&self, batch: Vec<MessageView>) {
+        if !batch.is_empty() {
+            // Fails only once the publisher has ended (shutdown).
+            let _ = self.outgoing.send(batch);
+        }
+    }
+}
+
+/// The payloads that carry one batch: the messages inline if they fit,
+/// else their ids (in as many notifications as they need).
+pub fn payloads(node: &str, batch: Vec<MessageView>) -> Vec<String> {
+    let ids: Vec<i64> = batch.iter().map(|m| m.id).collect();
+    let inline = Envelope {
+        node: node.to_owned(),
+        body: Body::Messages { messages: batch },
+    };
+    let encoded = serde_json::to_string(&inline).expect("a message view always encodes");
+    if encoded.len() <= PAYLOAD_MAX {
+        return vec![encoded];
+    }
+    ids.chunks(IDS_PER_NOTIFY)
+        .map(|chunk| {
+            let reference = Envelope {
+                node: node.to_owned(),
+                body: Body::Reference {
+                    ids: chunk.to_vec(),
+                },
+            };
+            serde_json::to_string(&reference).expect("ids always encode")
+        })
+        .collect()
+}
+
+/// Sends each batch the writer hands over, in commit order. Ends when the
+/// writer (the only sender) is gone.
+async fn publish(
+    store: Store,
+    node: String,
+    mut batches: mpsc::UnboundedReceiver<Vec<MessageView>>,
+) {
+    while let Some(batch) = batches.recv().await {
+        for payload in payloads(&node, batch) {
+            if let Err(error) = store.notify(CHANNEL, &payload).await {
+                // Receivers that miss it catch up once the database is back.
+                tracing::warn!(%error, "publishing a batch on the bus failed");
+            }
+        }
+    }
+}
+
+/// Listens until `stop`, reconnecting with backoff and catching up after
+/// every reconnect.
+async fn listen(store: Store, hub: Hub, node: String, stop: CancellationToken) {
+    let mut backoff = BACKOFF_FIRST;
+    let mut first = true;
+    loop {
+        let connected = tokio::select! {
+            () = stop.cancelled() => return,
+            connected = store.listen(CHANNEL) => connected,
+        };
+        let mut listener = match connected {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, ?backoff, "the bus connection failed; retrying");
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+                continue;
+            }
+        };
+        backoff = BACKOFF_FIRST;
+        if !first {
+            tracing::info!("the bus is back; catching up from the table");
+            catch_up(&store, &hub).await;
+        }
+        first = false;
+        loop {
+            let received = tokio::select! {
+                () = stop.cancelled() => return,
+                received = listener.try_recv() => received,
+            };
+            match received {
+                Ok(Some(notification)) => {
+                    receive(&store, &hub, &node, notification.payload()).await
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "the bus connection was lost");
+                    break;
+                }
+            }
+        }
+        // Lost: wait a moment before reconnecting (the database may be
+        // restarting); the catch-up covers what is sent meanwhile.
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(BACKOFF_FIRST) => {}
+        }
+    }
+}
+
+/// Delivers one notification from another node.
+async fn receive(store: &Store, hub: &Hub, node: &str, payload: &str) {
+    let envelope: Envelope = match serde_json::from_str(payload) {
+        Ok(envelope) => envelope,
+        Err(error) => {
+            tracing::warn!(%error, "an unreadable notification on the bus");
+            return;
+        }
+    };
+    if envelope.node == node {
+        return;
+    }
+    match envelope.body {
+        Body::Messages { messages } => {
+            hub.deliver(&messages);
+        }
+        Body::Reference { ids } => match store.messages_by_id(&ids).await {
+            Ok(messages) => {
+                hub.deliver(&messages);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "reading back a batch failed; catching up");
+                catch_up(store, hub).await;
+            }
+        },
+    }
+}
+
+/// Reads from the table whatever each room with members here may have
+/// missed, and delivers what this node does not hold yet.
+async fn catch_up(store: &Store, hub: &Hub) {
+    for (room_id, mut after) in hub.catch_up_marks() {
+        loop {
+            match store.history_after(room_id, after, CATCH_UP_PAGE).await {
+                Ok((page, more)) => {
+                    let Some(last) = page.last().map(|m| m.id) else {
+                        break;
+                    };
+                    hub.deliver(&page);
+                    after = last;
+                    if !more {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, room_id, "catching up a room failed");
+                    break;
+                }
+            }
+        }
+    }
+}
