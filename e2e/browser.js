@@ -378,6 +378,7 @@ async function testerChecks(context) {
     });
 
     await editDeleteSearchChecks(context, { pageA, pageB, room, alice, pw });
+    await directMessageChecks({ pageA, pageB, alice });
 
     await steps.run("tester: loads nothing from another host, raises no script error, shows no password", async () => {
       for (const [page, seen, who] of [[pageA, seenA, alice], [pageB, seenB, bob]]) {
@@ -512,6 +513,36 @@ async function editDeleteSearchChecks(context, { pageA, pageB, room, alice, pw }
     } finally {
       await pageC.close();
     }
+  });
+}
+
+/**
+ * A direct message between the two pages: B's typing shows on A, then B
+ * fills "to" with A's name and sends; A sees it in the dm: room although
+ * neither page joined it, and the typing line clears.
+ */
+async function directMessageChecks({ pageA, pageB, alice }) {
+  await steps.run("tester: typing shows on the other page, and a DM with \"to\" reaches it unjoined", async () => {
+    const bob = await pageB.evaluate(() => document.querySelector("#username").value);
+    await pageB.fill("#message", "");
+    await pageB.type("#message", "typ");
+    await pageA.waitForFunction(
+      (who) => document.querySelector("#typing").textContent.includes(who + " is typing"),
+      bob,
+      { timeout: WAIT },
+    ).catch(() => { throw new Error("the typing line never showed on the other page"); });
+    const text = `a direct message ${uniq()}`;
+    await pageB.fill("#to", alice);
+    await sendFromPage(pageB, text);
+    await waitMessage(pageA, text);
+    const dmRoom = "dm:" + [alice.toLowerCase(), bob.toLowerCase()].sort().join(":");
+    const line = (await logMessages(pageA)).find((m) => m.text === text);
+    check(line.who === `[${dmRoom}] ${bob}`, `the DM line reads ${JSON.stringify(line)}`);
+    await waitFrame(pageB, "out", '"to":');
+    await pageA.waitForFunction(() => !document.querySelector("#typing").textContent.includes("is typing"), null, { timeout: WAIT })
+      .catch(() => { throw new Error("the typing line stayed after the message"); });
+    await pageB.fill("#to", "");
+    return dmRoom;
   });
 }
 

@@ -84,7 +84,7 @@ pub struct PostMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RoomName>))]
     pub room: Option<String>,
-    /// A direct message to this user (instead of `room`).
+    /// A direct message to this user, instead of `room` (with both: 422).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Username>))]
     pub to: Option<String>,
@@ -110,8 +110,23 @@ pub struct EditMessage {
 #[cfg_attr(feature = "openapi", schema(example = json!({"up_to": 42})))]
 pub struct MarkRead {
     /// A message id; above the room's newest it counts as the newest.
+    #[serde(deserialize_with = "whole_number")]
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub up_to: i64,
+}
+
+/// An integer as JSON Schema reads one: `42` and `42.0` alike (a client's
+/// JSON library may write either), but not `42.5`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::de::Error;
+    match serde_json::Number::deserialize(deserializer)? {
+        n if n.is_i64() => n.as_i64().ok_or_else(|| Error::custom("not an integer")),
+        n => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+            .ok_or_else(|| Error::custom(format!("{n} is not a whole number"))),
+    }
 }
 
 /// One entry of `GET /conversations`: a room or DM of the caller's.
@@ -126,4 +141,18 @@ pub struct Conversation {
     pub read_up_to: i64,
     /// Messages by others, not deleted, above the marker.
     pub unread: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_marker_takes_whole_numbers_written_either_way() {
+        let read = |text: &str| serde_json::from_str::<MarkRead>(text).map(|m| m.up_to);
+        assert_eq!(read(r#"{"up_to":42}"#).unwrap(), 42);
+        assert_eq!(read(r#"{"up_to":42.0}"#).unwrap(), 42);
+        assert!(read(r#"{"up_to":42.5}"#).is_err());
+        assert!(read(r#"{"up_to":"42"}"#).is_err());
+    }
 }
