@@ -24,6 +24,18 @@ pub struct Bearer {
     pub token: String,
 }
 
+impl Bearer {
+    /// Whether the caller may read `room`: every public room, and only
+    /// their own direct rooms (403 for another's).
+    pub fn may_read(&self, room: &sapa_protocol::RoomName) -> Result<(), ApiError> {
+        if room.readable_by(&self.identity.username) {
+            Ok(())
+        } else {
+            Err(ApiError::not_your_room(room))
+        }
+    }
+}
+
 /// No usable `Authorization` header.
 const MISSING: AuthError = AuthError::Denied("missing bearer token (Authorization: Bearer TOKEN)");
 

@@ -52,9 +52,7 @@ pub async fn mark_read(
     ApiJson(body): ApiJson<MarkRead>,
 ) -> Result<StatusCode, ApiError> {
     let room = RoomName::parse(room)?;
-    if !room.readable_by(&caller.identity.username) {
-        return Err(ApiError::not_your_room(&room));
-    }
+    caller.may_read(&room)?;
     if body.up_to < 0 {
         return Err(ApiError::validation("up_to must be 0 or more"));
     }

@@ -75,9 +75,7 @@ pub async fn list(
         .map(RoomName::parse)
         .transpose()?
         .unwrap_or_default();
-    if !room.readable_by(&caller.identity.username) {
-        return Err(ApiError::not_your_room(&room));
-    }
+    caller.may_read(&room)?;
     let limit = query
         .limit
         .map(PageLimit::parse)
@@ -127,9 +125,7 @@ pub async fn post(
     };
     let client_id = body.client_id.map(ClientId::parse).transpose()?;
     let (room_id, to) = if room.is_direct() {
-        if !room.readable_by(me) {
-            return Err(ApiError::not_your_room(&room));
-        }
+        caller.may_read(&room)?;
         let Some(direct) = state.store.direct_room(&room).await? else {
             let peer = room.peer_of(me).unwrap_or("?");
             return Err(ApiError::not_found(format!("no user named {peer}")));

@@ -51,10 +51,8 @@ pub async fn search(
     let before_id = super::messages::before_id(params.before_id)?;
     let query = SearchQuery::parse(params.q)?;
     let room = params.room.map(RoomName::parse).transpose()?;
-    if let Some(room) = &room
-        && !room.readable_by(&caller.identity.username)
-    {
-        return Err(ApiError::not_your_room(room));
+    if let Some(room) = &room {
+        caller.may_read(room)?;
     }
     let limit = params
         .limit

@@ -67,18 +67,14 @@ impl Session {
             }
             _ => None,
         };
-        let target =
-            match direct {
-                Some(_) => None,
-                None => Some(self.target(message.room.as_ref()).map_err(|why| {
-                    WsError::new(ErrorCode::NotJoined, why).about(reference.clone())
-                })?),
-            };
-        self.check_rate(reference)?;
         let Some(room) = direct else {
-            let (room, room_id) = target.expect("a room message has its target");
+            let (room, room_id) = self
+                .target(message.room.as_ref())
+                .map_err(|why| WsError::new(ErrorCode::NotJoined, why).about(reference.clone()))?;
+            self.check_rate(reference)?;
             return Ok(Step::Submit(self.new_message(message, room, room_id, None)));
         };
+        self.check_rate(reference)?;
         match self.direct.iter().find(|known| known.room == room) {
             Some(known) => {
                 let (room_id, peer) = (known.room_id, known.peer.clone());
