@@ -15,7 +15,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     accounts::Accounts,
-    bus::{Bus, postgres::PgBus},
+    bus::postgres::{self, PgBus},
     chat::Hub,
     config::Config,
     limits::{Limits, LoginGuard},
@@ -77,24 +77,26 @@ impl AppState {
         let hub = Hub::new(usize::from(config.history_size), config.big_room)
             .with_typing_window(config.typing_interval());
         let indexer = Indexer::spawn(store.clone(), background, stop.clone());
-        let bus = config.clustered().then(|| {
+        let hub = if config.clustered() {
             let node = config
                 .node_id
                 .clone()
                 .unwrap_or_else(|| format!("node-{:016x}", rand::random::<u64>()));
-            let bus: Arc<dyn Bus> = Arc::new(PgBus::spawn(
+            let bus = PgBus::spawn(store.clone(), node.clone(), background);
+            let hub = hub.with_bus(Arc::new(bus));
+            background.spawn(postgres::listen(
                 store.clone(),
                 hub.clone(),
                 node,
-                background,
                 stop.clone(),
             ));
-            bus
-        });
+            hub
+        } else {
+            hub
+        };
         let writer = Writer::spawn(
             store.clone(),
             hub.clone(),
-            bus,
             indexer,
             config.batch_max,
             background,

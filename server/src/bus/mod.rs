@@ -1,24 +1,26 @@
 //! The bus between nodes that share one database (DESIGN.md section 6).
 //!
-//! After a batch commits, the writer hands its new messages to the bus,
-//! which publishes them once for the whole batch; every other node delivers
-//! them to its own members of each room and to its in-memory history
-//! ([`Hub::deliver`](crate::chat::Hub::deliver)). A node ignores what it
-//! published itself (its writer has delivered it already). One node with no
-//! cluster setting has no bus at all: the writer does no extra work.
+//! Whatever the hub sends to its own members it also hands to the bus, so
+//! no feature is single-node by accident: each committed batch of messages
+//! (once for the whole batch), each edit or delete, each relayed `typing`
+//! and each moved read marker. Every other node delivers it to its own
+//! members of each room (and, for messages and changes, to its in-memory
+//! history), through the hub's `deliver` methods; a node ignores what it
+//! published itself (its hub has delivered it already). One node with no
+//! cluster setting has no bus at all: the hub does no extra work.
 //!
 //! The implementation is [`postgres::PgBus`] (LISTEN/NOTIFY).
 
 pub mod postgres;
 
-use sapa_protocol::MessageView;
+use sapa_protocol::{MessageView, RoomName, Username};
 use serde::{Deserialize, Serialize};
 
-/// Publishes committed batches to the other nodes.
+/// Publishes to the other nodes.
 pub trait Bus: Send + Sync {
-    /// Publishes the new messages of one committed batch. Never waits: the
-    /// writer's path stays as short as on one node.
-    fn publish(&self, batch: Vec<MessageView>);
+    /// Publishes one batch or event, in order after the ones before it.
+    /// Never waits: the sender's path stays as short as on one node.
+    fn publish(&self, body: Body);
 }
 
 /// What travels on the bus: one per committed batch.
@@ -30,7 +32,7 @@ pub struct Envelope {
     pub body: Body,
 }
 
-/// A batch, inline or by reference.
+/// A batch (inline or by reference) or one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Body {
@@ -38,4 +40,16 @@ pub enum Body {
     Messages { messages: Vec<MessageView> },
     /// Too large to send: the ids to read back from the table.
     Reference { ids: Vec<i64> },
+    /// Message `id` of `room` was edited or deleted by change `seq`;
+    /// receivers that have someone to tell read it back from the table
+    /// (which always holds its latest form, however long its text).
+    Changed { room: RoomName, id: i64, seq: i64 },
+    /// `username` is typing in `room` (already throttled by its node).
+    Typing { room: RoomName, username: Username },
+    /// `username`'s read marker in `room` moved forward to `up_to`.
+    Read {
+        username: Username,
+        room: RoomName,
+        up_to: i64,
+    },
 }

@@ -1,9 +1,9 @@
 //! The bus over PostgreSQL LISTEN/NOTIFY: no component beyond the database.
 //!
-//! One NOTIFY per committed batch, sent by a task of its own so the writer
-//! never waits for it. The batch's messages go inline when the payload fits
-//! under PostgreSQL's 8000-byte limit, else only their ids, which receivers
-//! read back from the table. Receivers listen on a connection of their own
+//! One NOTIFY per committed batch (and per event), sent by a task of its
+//! own so no sender waits for it. A batch's messages go inline when the
+//! payload fits under PostgreSQL's 8000-byte limit, else only their ids,
+//! which receivers read back from the table. Receivers listen on a connection of their own
 //! (`application_name` `sapa-bus`); when it drops they reconnect with
 //! backoff and, once listening again, catch up every room they have
 //! members in from the table, so nothing sent meanwhile is lost (and the
@@ -11,12 +11,11 @@
 
 use std::time::Duration;
 
-use sapa_protocol::MessageView;
 use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{Body, Bus, Envelope};
-use crate::{chat::Hub, store::Store};
+use crate::{chat::Hub, persist::changes::change_frame, store::Store};
 
 /// The channel every node listens on.
 const CHANNEL: &str = "sapa_bus";
@@ -29,46 +28,45 @@ const CATCH_UP_PAGE: u16 = 1000;
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
-/// The publishing half; the listening half runs as a task.
+/// The publishing half. Its task ends once every handle is dropped; the
+/// listening half is [`listen`], a task of its own.
 pub struct PgBus {
-    outgoing: mpsc::UnboundedSender<Vec<MessageView>>,
+    outgoing: mpsc::UnboundedSender<Body>,
 }
 
 impl PgBus {
-    /// Starts the publisher and the listener on `tracker` until `stop`.
-    pub fn spawn(
-        store: Store,
-        hub: Hub,
-        node: String,
-        tracker: &TaskTracker,
-        stop: CancellationToken,
-    ) -> Self {
-        let (outgoing, batches) = mpsc::unbounded_channel();
-        tracker.spawn(publish(store.clone(), node.clone(), batches));
-        tracker.spawn(listen(store, hub, node, stop));
+    /// Starts the publisher, as node `node`, on `tracker`.
+    pub fn spawn(store: Store, node: String, tracker: &TaskTracker) -> Self {
+        let (outgoing, bodies) = mpsc::unbounded_channel();
+        tracker.spawn(publish(store, node, bodies));
         Self { outgoing }
     }
 }
 
 impl Bus for PgBus {
-    fn publish(&self, batch: Vec<MessageView>) {
-        if !batch.is_empty() {
-            // Fails only once the publisher has ended (shutdown).
-            let _ = self.outgoing.send(batch);
+    fn publish(&self, body: Body) {
+        if matches!(&body, Body::Messages { messages } if messages.is_empty()) {
+            return;
         }
+        // Fails only once the publisher has ended (shutdown).
+        let _ = self.outgoing.send(body);
     }
 }
 
-/// The payloads that carry one batch: the messages inline if they fit,
-/// else their ids (in as many notifications as they need).
-pub fn payloads(node: &str, batch: Vec<MessageView>) -> Vec<String> {
-    let ids: Vec<i64> = batch.iter().map(|m| m.id).collect();
+/// The payloads that carry `body`: a batch's messages inline if they fit,
+/// else their ids (in as many notifications as they need); an event, which
+/// is always small, as it is.
+pub fn payloads(node: &str, body: Body) -> Vec<String> {
+    let ids: Vec<i64> = match &body {
+        Body::Messages { messages } => messages.iter().map(|m| m.id).collect(),
+        _ => Vec::new(),
+    };
     let inline = Envelope {
         node: node.to_owned(),
-        body: Body::Messages { messages: batch },
+        body,
     };
-    let encoded = serde_json::to_string(&inline).expect("a message view always encodes");
-    if encoded.len() <= PAYLOAD_MAX {
+    let encoded = serde_json::to_string(&inline).expect("a bus body always encodes");
+    if encoded.len() <= PAYLOAD_MAX || ids.is_empty() {
         return vec![encoded];
     }
     ids.chunks(IDS_PER_NOTIFY)
@@ -84,15 +82,11 @@ pub fn payloads(node: &str, batch: Vec<MessageView>) -> Vec<String> {
         .collect()
 }
 
-/// Sends each batch the writer hands over, in commit order. Ends when the
-/// writer (the only sender) is gone.
-async fn publish(
-    store: Store,
-    node: String,
-    mut batches: mpsc::UnboundedReceiver<Vec<MessageView>>,
-) {
-    while let Some(batch) = batches.recv().await {
-        for payload in payloads(&node, batch) {
+/// Sends each batch and event handed over, in order. Ends when every
+/// handle is gone.
+async fn publish(store: Store, node: String, mut bodies: mpsc::UnboundedReceiver<Body>) {
+    while let Some(body) = bodies.recv().await {
+        for payload in payloads(&node, body) {
             if let Err(error) = store.notify(CHANNEL, &payload).await {
                 // Receivers that miss it catch up once the database is back.
                 tracing::warn!(%error, "publishing a batch on the bus failed");
@@ -101,9 +95,10 @@ async fn publish(
     }
 }
 
-/// Listens until `stop`, reconnecting with backoff and catching up after
-/// every reconnect.
-async fn listen(store: Store, hub: Hub, node: String, stop: CancellationToken) {
+/// Listens as node `node` until `stop`, delivering what the other nodes
+/// publish to `hub`, reconnecting with backoff and catching up after every
+/// reconnect.
+pub async fn listen(store: Store, hub: Hub, node: String, stop: CancellationToken) {
     let mut backoff = BACKOFF_FIRST;
     let mut first = true;
     loop {
@@ -179,6 +174,26 @@ async fn receive(store: &Store, hub: &Hub, node: &str, payload: &str) {
                 catch_up(store, hub).await;
             }
         },
+        Body::Changed { room, id, seq } => {
+            if !hub.hears(&room) {
+                return;
+            }
+            match store.messages_by_id(&[id]).await {
+                Ok(messages) => {
+                    for view in messages {
+                        let frame = change_frame(&view, seq);
+                        hub.deliver_change(&view, frame.to_json().into());
+                    }
+                }
+                Err(error) => tracing::warn!(%error, id, "reading back a changed message failed"),
+            }
+        }
+        Body::Typing { room, username } => hub.deliver_typing(&room, &username),
+        Body::Read {
+            username,
+            room,
+            up_to,
+        } => hub.deliver_read(&username, &room, up_to),
     }
 }
 

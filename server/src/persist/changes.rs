@@ -59,7 +59,7 @@ pub async fn apply(
         Changed::NotAuthor => return Err(ChangeError::NotAuthor),
     };
     let frame = change_frame(&view, seq);
-    hub.changed(&view, Utf8Bytes::from(frame.to_json()));
+    hub.changed(&view, seq, Utf8Bytes::from(frame.to_json()));
     Ok(Applied { view, frame })
 }
 

@@ -3,7 +3,7 @@
 //! other connections with the stored value. A move that changes nothing is
 //! not told.
 
-use sapa_protocol::{ReadMarker, RoomName, ServerMessage, Username};
+use sapa_protocol::{RoomName, Username};
 
 use crate::{
     chat::{ConnId, Hub},
@@ -22,11 +22,7 @@ pub async fn mark(
 ) -> Result<Marked, StoreError> {
     let marked = store.mark_read(who.0, room, up_to).await?;
     if let Marked::Moved(up_to) = marked {
-        let frame = ServerMessage::Read(ReadMarker {
-            room: room.clone(),
-            up_to,
-        });
-        hub.marked(who.1, room, up_to, frame.to_json().into(), except);
+        hub.marked(who.1, room, up_to, except);
     }
     Ok(marked)
 }

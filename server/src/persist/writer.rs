@@ -12,8 +12,6 @@
 //! The INSERT itself (and how retried client_ids are answered) is
 //! `store/messages.rs`; fan-out is the hub's.
 
-use std::sync::Arc;
-
 use tokio::sync::oneshot;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -22,7 +20,6 @@ use super::{
     indexer::Indexer,
 };
 use crate::{
-    bus::Bus,
     chat::Hub,
     store::{NewMessage, Store, StoreError, StoredMessage},
     telemetry,
@@ -59,7 +56,6 @@ impl Writer {
     pub fn spawn(
         store: Store,
         hub: Hub,
-        bus: Option<Arc<dyn Bus>>,
         indexer: Indexer,
         batch_max: usize,
         tracker: &TaskTracker,
@@ -73,7 +69,6 @@ impl Writer {
         let job = StoreAndBroadcast {
             store,
             hub,
-            bus,
             indexer,
             metrics: telemetry::WriterMetrics::new(),
         };
@@ -102,9 +97,8 @@ pub fn outcome(reply: Result<WriteResult, oneshot::error::RecvError>) -> WriteRe
 /// The writer's job: one INSERT per batch, then the broadcast.
 struct StoreAndBroadcast {
     store: Store,
+    /// Fans each committed batch out, here and to the other nodes.
     hub: Hub,
-    /// With other nodes: where each committed batch is published.
-    bus: Option<Arc<dyn Bus>>,
     /// Told after each batch, so search finds the new messages soon.
     indexer: Indexer,
     metrics: telemetry::WriterMetrics,
@@ -116,33 +110,20 @@ impl Job for StoreAndBroadcast {
 
     async fn run(&mut self, batch: &[NewMessage], answers: &mut Answers<'_, WriteResult>) {
         let started = std::time::Instant::now();
-        let inserted = self.store.insert_messages(batch).await;
-        let fresh = inserted
-            .as_ref()
-            .ok()
-            .map(|stored| stored.iter().filter(|s| s.fresh).count());
-        self.metrics.batch(batch.len(), started.elapsed(), fresh);
-        match inserted {
+        match self.store.insert_messages(batch).await {
             Ok(stored) => {
+                let fresh: Vec<_> = stored.iter().filter(|s| s.fresh).map(|s| &s.view).collect();
+                self.metrics
+                    .batch(batch.len(), started.elapsed(), Some(fresh.len()));
                 // Broadcast before answering: a sender that hears "stored"
                 // can count on everyone else being sent it already.
-                let delivered = self
-                    .hub
-                    .broadcast(stored.iter().filter(|s| s.fresh).map(|s| &s.view));
+                let delivered = self.hub.broadcast(fresh);
                 self.metrics.delivered(delivered);
-                if let Some(bus) = &self.bus {
-                    bus.publish(
-                        stored
-                            .iter()
-                            .filter(|s| s.fresh)
-                            .map(|s| s.view.clone())
-                            .collect(),
-                    );
-                }
                 self.indexer.wake();
                 answers.extend(stored.into_iter().map(Ok));
             }
             Err(error) => {
+                self.metrics.batch(batch.len(), started.elapsed(), None);
                 let answer = match error {
                     StoreError::Unavailable(cause) => {
                         tracing::warn!(%cause, messages = batch.len(), "database unavailable; batch not stored");

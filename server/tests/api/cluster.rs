@@ -6,6 +6,9 @@ use std::time::Duration;
 use serde_json::json;
 use sqlx::PgPool;
 
+use sapa_protocol::ServerMessage;
+use sapa_server::bus::Body;
+
 use crate::helpers::{DEADLINE, PASSWORD, TestApp, spawn_app_with};
 
 /// A node named `name` with the bus on.
@@ -94,7 +97,15 @@ async fn cluster_a_batch_over_the_notify_limit_arrives_by_reference(pool: PgPool
     // 3000 three-byte characters: 9000 bytes, over NOTIFY's 8000.
     let big = "日".repeat(3000);
     let sent = alice.say(&big).await;
-    assert!(sapa_server::bus::postgres::payloads("a", vec![sent.clone()])[0].contains("reference"));
+    assert!(
+        sapa_server::bus::postgres::payloads(
+            "a",
+            Body::Messages {
+                messages: vec![sent.clone()]
+            }
+        )[0]
+        .contains("reference")
+    );
     assert_eq!(bob.next_message().await, sent);
 }
 
@@ -188,4 +199,95 @@ async fn cluster_ids_rise_in_commit_order_with_two_nodes_writing_to_one_room(poo
         .await
         .unwrap();
     assert_eq!(seen, stored, "no gap, no duplicate, in id order");
+}
+
+#[sqlx::test(migrations = false)]
+async fn cluster_dms_edits_deletes_and_typing_reach_the_other_node(pool: PgPool) {
+    let (a, b) = two_nodes(&pool).await;
+    let mut bob = b.joined("bob", "general").await;
+    let mut alice = a.joined("alice", "general").await;
+
+    // A DM reaches bob on the other node, who never joined its room.
+    alice
+        .send(json!({"type": "message", "to": "bob", "content": "psst"}))
+        .await;
+    let dm = alice.next_message().await;
+    assert_eq!(bob.next_message().await, dm);
+    assert_eq!(dm.room.as_str(), "dm:alice:bob");
+
+    alice.send(json!({"type": "typing"})).await;
+    match bob
+        .recv_until(|f| matches!(f, ServerMessage::Typing(_) | ServerMessage::Message(_)))
+        .await
+    {
+        ServerMessage::Typing(typing) => assert_eq!(
+            (typing.room.as_str(), typing.username.as_str()),
+            ("general", "alice")
+        ),
+        other => panic!("expected typing, got {other:?}"),
+    }
+
+    let typo = alice.say("see you at 10").await;
+    let secret = alice.say("hunter2").await;
+    assert_eq!(bob.next_message().await, typo);
+    assert_eq!(bob.next_message().await, secret);
+    alice
+        .send(json!({"type": "edit", "id": typo.id, "content": "see you at 11"}))
+        .await;
+    alice.send(json!({"type": "delete", "id": secret.id})).await;
+    let change =
+        |f: &ServerMessage| matches!(f, ServerMessage::Edited(_) | ServerMessage::Deleted(_));
+    match bob.recv_until(change).await {
+        ServerMessage::Edited(edited) => assert_eq!(
+            (edited.id, edited.content.as_str()),
+            (typo.id, "see you at 11")
+        ),
+        other => panic!("expected edited, got {other:?}"),
+    }
+    match bob.recv_until(change).await {
+        ServerMessage::Deleted(deleted) => assert_eq!(deleted.id, secret.id),
+        other => panic!("expected deleted, got {other:?}"),
+    }
+
+    // Carol joins on b, whose recent history (from memory) took both.
+    let history = b.ws().await.join("carol", "general").await;
+    let shown: Vec<(&str, bool)> = history
+        .messages
+        .iter()
+        .map(|m| (m.content.as_str(), m.deleted))
+        .collect();
+    assert_eq!(shown, [("see you at 11", false), ("", true)]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn cluster_a_read_marker_moved_on_one_node_reaches_the_users_devices_on_the_other(
+    pool: PgPool,
+) {
+    let (a, b) = two_nodes(&pool).await;
+    let mut laptop = a.joined("alice", "general").await;
+    let mut phone = b.joined("alice", "general").await;
+    let mut bob = b.joined("bob", "general").await;
+    let said = bob.say("read me").await;
+    assert_eq!(laptop.next_message().await, said);
+    laptop
+        .send(json!({"type": "read", "room": "general", "up_to": said.id}))
+        .await;
+    match phone
+        .recv_until(|f| matches!(f, ServerMessage::Read(_)))
+        .await
+    {
+        ServerMessage::Read(marker) => {
+            assert_eq!((marker.room.as_str(), marker.up_to), ("general", said.id))
+        }
+        _ => unreachable!(),
+    }
+    // A third device on b is welcomed with the moved marker.
+    let mut tablet = b.ws().await;
+    tablet
+        .send(json!({"type": "join", "username": "alice", "password": PASSWORD, "room": "general"}))
+        .await;
+    match tablet.recv().await {
+        ServerMessage::Welcome(welcome) => assert_eq!(welcome.read_up_to, said.id),
+        other => panic!("expected welcome, got {other:?}"),
+    }
 }

@@ -38,6 +38,7 @@ use tokio_util::sync::CancellationToken;
 use super::outbox::{Outbound, Outbox, Pushed, Wake};
 use super::presence::{self, Notice, Roster};
 use super::recent::{EncodedMessage, HistoryFrame, Recent, Replay, Replayed};
+use crate::bus::{Body, Bus};
 
 /// How long a presence change may wait to share a write with others.
 pub const PRESENCE_TICK: Duration = Duration::from_millis(100);
@@ -161,10 +162,27 @@ struct State {
     /// When each (user, room) last had a `typing` relayed, within the
     /// typing window (see [`typing`]).
     typed: HashMap<(String, RoomName), std::time::Instant>,
+    /// How many slots `typed` kept after it was last pruned.
+    typed_kept: usize,
     /// Outboxes holding presence changes for the next tick.
     due: Vec<Outbox>,
     /// Big rooms whose count changed, for the next count tick.
     counting: Vec<RoomName>,
+}
+
+impl State {
+    /// Queues a room's frame at once for those who hear it: a public
+    /// room's members, or every connection of a direct room's two
+    /// participants, joined or not. Says for how many.
+    fn send_to_room(&mut self, room: &RoomName, item: &Outbound) -> usize {
+        if room.is_direct() {
+            return self.send_participants(room, item);
+        }
+        let State { rooms, due, .. } = self;
+        rooms
+            .get(room)
+            .map_or(0, |state| state.send_all(item, None, Wake::Now, due))
+    }
 }
 
 /// Rooms, members and fan-out; cheap to clone.
@@ -177,6 +195,9 @@ pub struct Hub {
     big: usize,
     /// At most one `typing` per user and room is relayed in this long.
     typing_window: Duration,
+    /// With other nodes: where everything sent to members here is also
+    /// published (see [`crate::bus`]).
+    bus: Option<Arc<dyn Bus>>,
 }
 
 impl Hub {
@@ -188,6 +209,20 @@ impl Hub {
             keep: keep.max(1),
             big,
             typing_window: typing::WINDOW,
+            bus: None,
+        }
+    }
+
+    /// The same hub publishing what it sends to `bus` too.
+    pub fn with_bus(mut self, bus: Arc<dyn Bus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    /// Hands `body` to the other nodes, if there are any.
+    fn publish(&self, body: impl FnOnce() -> Body) {
+        if let Some(bus) = &self.bus {
+            bus.publish(body());
         }
     }
 
@@ -346,27 +381,25 @@ impl Hub {
     }
 
     /// Sends stored messages to everyone in their rooms, in order: each
-    /// encoded once (before taking the lock), all under one lock. Returns
-    /// how many frames were queued, over all messages and members.
+    /// encoded once (before taking the lock), all under one lock, then to
+    /// the other nodes. Returns how many frames were queued here, over all
+    /// messages and members.
     pub fn broadcast<'a>(&self, views: impl IntoIterator<Item = &'a MessageView>) -> usize {
+        let views: Vec<&MessageView> = views.into_iter().collect();
         let encoded: Vec<Arc<EncodedMessage>> =
-            views.into_iter().map(EncodedMessage::new).collect();
+            views.iter().copied().map(EncodedMessage::new).collect();
         let mut hub = self.lock();
         let mut queued = 0;
         for message in encoded {
-            let direct = message.room.is_direct();
-            let State { rooms, due, .. } = &mut *hub;
-            if let Some(state) = rooms.get_mut(&message.room) {
+            if let Some(state) = hub.rooms.get_mut(&message.room) {
                 state.recent.push(message.clone(), self.keep);
-                if !direct {
-                    queued +=
-                        state.send_all(&Outbound::Message(message.clone()), None, Wake::Now, due);
-                }
             }
-            if direct {
-                queued += hub.send_participants(&message.room.clone(), &Outbound::Message(message));
-            }
+            queued += hub.send_to_room(&message.room, &Outbound::Message(message.clone()));
         }
+        drop(hub);
+        self.publish(|| Body::Messages {
+            messages: views.into_iter().cloned().collect(),
+        });
         queued
     }
 
@@ -376,17 +409,21 @@ impl Hub {
     /// that overlaps the bus never delivers anything twice.
     pub fn deliver(&self, views: &[MessageView]) -> usize {
         let mut hub = self.lock();
-        let State { rooms, due, .. } = &mut *hub;
         let mut queued = 0;
         for view in views {
-            if let Some(state) = rooms.get_mut(&view.room) {
-                if state.recent.holds(view.id) {
-                    continue;
+            let message = match hub.rooms.get_mut(&view.room) {
+                Some(state) if state.recent.holds(view.id) => continue,
+                Some(state) => {
+                    let message = EncodedMessage::new(view);
+                    state.recent.push(message.clone(), self.keep);
+                    message
                 }
-                let message = EncodedMessage::new(view);
-                state.recent.push(message.clone(), self.keep);
-                queued += state.send_all(&Outbound::Message(message), None, Wake::Now, due);
-            }
+                // A direct message reaches its participants whether or not
+                // they joined its room.
+                None if view.room.is_direct() => EncodedMessage::new(view),
+                None => continue,
+            };
+            queued += hub.send_to_room(&view.room, &Outbound::Message(message));
         }
         queued
     }
@@ -402,24 +439,38 @@ impl Hub {
             .collect()
     }
 
-    /// A stored message changed (edited or deleted): its room's recent
-    /// history takes the new form `view`, and every member gets `frame`
-    /// (`edited` or `deleted`) at once.
-    pub fn changed(&self, view: &MessageView, frame: Utf8Bytes) {
+    /// A stored message changed (edited or deleted) by change `seq`: its
+    /// room's recent history takes the new form `view`, and everyone who
+    /// hears the room gets `frame` (`edited` or `deleted`) at once, here
+    /// and on the other nodes.
+    pub fn changed(&self, view: &MessageView, seq: i64, frame: Utf8Bytes) {
+        self.deliver_change(view, frame);
+        self.publish(|| Body::Changed {
+            room: view.room.clone(),
+            id: view.id,
+            seq,
+        });
+    }
+
+    /// A change another node made, as [`Hub::changed`] but only here.
+    pub fn deliver_change(&self, view: &MessageView, frame: Utf8Bytes) {
         let message = EncodedMessage::new(view);
         let item = Outbound::Frame(Arc::new(frame));
         let mut hub = self.lock();
-        let direct = view.room.is_direct();
-        let State { rooms, due, .. } = &mut *hub;
-        if let Some(state) = rooms.get_mut(&view.room) {
+        if let Some(state) = hub.rooms.get_mut(&view.room) {
             state.recent.change(message);
-            if !direct {
-                state.send_all(&item, None, Wake::Now, due);
-            }
         }
-        if direct {
-            hub.send_participants(&view.room, &item);
-        }
+        hub.send_to_room(&view.room, &item);
+    }
+
+    /// Whether anyone here hears `room`: a member, or for a direct room a
+    /// participant's connection.
+    pub fn hears(&self, room: &RoomName) -> bool {
+        let hub = self.lock();
+        hub.rooms.contains_key(room)
+            || room
+                .participants()
+                .is_some_and(|(a, b)| hub.users.contains_key(a) || hub.users.contains_key(b))
     }
 
     /// Users online in `room`, or in any room, sorted and each once.

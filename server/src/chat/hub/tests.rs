@@ -244,7 +244,7 @@ fn a_change_reaches_the_room_and_the_history_served_from_memory() {
     // may have been read before the change.
     let mut edited = message_with_id(&room, 3);
     edited.content = "fixed".parse().unwrap();
-    hub.changed(&edited, Utf8Bytes::from_static(r#"{"type":"edited"}"#));
+    hub.changed(&edited, 10, Utf8Bytes::from_static(r#"{"type":"edited"}"#));
     let page = [message_with_id(&room, 3), message_with_id(&room, 4)];
     hub.offer_history(&room, &Replayed::encode(&page, false));
     assert_eq!(queued(&a), [r#"{"type":"edited"}"#], "the room hears it");
@@ -252,7 +252,7 @@ fn a_change_reaches_the_room_and_the_history_served_from_memory() {
     let mut gone = message_with_id(&room, 4);
     gone.content = sapa_protocol::MessageText::erased();
     gone.deleted = true;
-    hub.changed(&gone, Utf8Bytes::from_static(r#"{"type":"deleted"}"#));
+    hub.changed(&gone, 11, Utf8Bytes::from_static(r#"{"type":"deleted"}"#));
     let (b, _) = mailbox("bob");
     let history = hub.join(&room, 1, 2, b, Replay::Latest).history.unwrap();
     let frame = ServerMessage::decode(&history.frame).unwrap();

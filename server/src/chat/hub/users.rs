@@ -16,9 +16,10 @@
 use std::{collections::HashMap, sync::Arc};
 
 use axum::extract::ws::Utf8Bytes;
-use sapa_protocol::{RoomName, Username};
+use sapa_protocol::{ReadMarker, RoomName, ServerMessage, Username};
 
 use super::{ConnId, Hub, State};
+use crate::bus::Body;
 use crate::chat::outbox::{Outbound, Outbox, Pushed, Wake};
 
 /// The key of a user: the name in lowercase (names are unique ignoring
@@ -90,17 +91,29 @@ impl Hub {
     }
 
     /// `user`'s marker in `room` moved forward to `up_to`: remembered, and
-    /// `frame` (the `read` frame) goes to every connection of theirs but
-    /// `except` (the one that moved it).
-    pub fn marked(
-        &self,
-        user: &Username,
-        room: &RoomName,
-        up_to: i64,
-        frame: Utf8Bytes,
-        except: Option<ConnId>,
-    ) {
-        let item = Outbound::Frame(Arc::new(frame));
+    /// the `read` frame goes to every connection of theirs but `except`
+    /// (the one that moved it), here and on the other nodes.
+    pub fn marked(&self, user: &Username, room: &RoomName, up_to: i64, except: Option<ConnId>) {
+        self.tell_marker(user, room, up_to, except);
+        self.publish(|| Body::Read {
+            username: user.clone(),
+            room: room.clone(),
+            up_to,
+        });
+    }
+
+    /// A marker moved through another node, as [`Hub::marked`] but only
+    /// here.
+    pub fn deliver_read(&self, user: &Username, room: &RoomName, up_to: i64) {
+        self.tell_marker(user, room, up_to, None);
+    }
+
+    fn tell_marker(&self, user: &Username, room: &RoomName, up_to: i64, except: Option<ConnId>) {
+        let frame = ServerMessage::Read(ReadMarker {
+            room: room.clone(),
+            up_to,
+        });
+        let item = Outbound::Frame(Arc::new(Utf8Bytes::from(frame.to_json())));
         let mut hub = self.lock();
         let Some(entry) = hub.users.get_mut(&key(user.as_str())) else {
             return;
@@ -109,12 +122,9 @@ impl Hub {
         let others = entry
             .conns
             .iter()
-            .filter(|(conn, _)| Some(**conn) != except)
-            .map(|(conn, outbox)| (*conn, outbox.clone()));
-        for (conn, outbox) in others {
-            if outbox.push(item.clone(), Wake::Now) == Pushed::Kicked {
-                tracing::warn!(conn, "outbound queue full; closing slow connection");
-            }
+            .filter(|(conn, _)| Some(**conn) != except);
+        for (&conn, outbox) in others {
+            push_now(conn, outbox, &item);
         }
     }
 }
@@ -144,9 +154,14 @@ impl State {
 /// Queues `item` for each connection, at once; how many it was queued for.
 fn send_each(conns: &HashMap<ConnId, Outbox>, item: &Outbound) -> usize {
     for (&conn, outbox) in conns {
-        if outbox.push(item.clone(), Wake::Now) == Pushed::Kicked {
-            tracing::warn!(conn, "outbound queue full; closing slow connection");
-        }
+        push_now(conn, outbox, item);
     }
     conns.len()
+}
+
+/// Queues `item` for connection `conn` at once (a full queue kicks it).
+pub(super) fn push_now(conn: ConnId, outbox: &Outbox, item: &Outbound) {
+    if outbox.push(item.clone(), Wake::Now) == Pushed::Kicked {
+        tracing::warn!(conn, "outbound queue full; closing slow connection");
+    }
 }

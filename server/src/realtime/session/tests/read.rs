@@ -54,12 +54,12 @@ fn a_welcome_tells_the_marker_the_hub_holds_for_the_user() {
     let mut alice = client(&hub, 1);
     alice.join("alice", "general", 1);
     let room = RoomName::general();
-    hub.marked(&name("alice"), &room, 41, "{}".into(), None);
+    hub.marked(&name("alice"), &room, 41, None);
     let replies = alice.join("alice", "general", 1);
     let ServerMessage::Welcome(welcome) = &replies[0] else {
         panic!("{replies:?}")
     };
     assert_eq!(welcome.read_up_to, 41);
-    hub.marked(&name("alice"), &room, 7, "{}".into(), None);
+    hub.marked(&name("alice"), &room, 7, None);
     assert_eq!(hub.read_up_to(&name("ALICE"), &room), 41, "never back");
 }
