@@ -17,6 +17,8 @@
 //!   writer (store, then broadcast, then answer), the last-seen recorder
 //!   (and the token look-ups of `accounts`).
 //! - [`store`]: every SQL statement, and nothing else.
+//! - [`bus`]: with several nodes, what each hub sends travels to the others
+//!   (transport only); [`relay`] delivers what arrives to this node's hub.
 //!
 //! Each layer uses only those below it: `http` and `realtime` use
 //! `accounts`, `persist`, `chat` and `store`; the writer in `persist`
@@ -37,6 +39,7 @@ pub mod http;
 pub mod limits;
 pub mod persist;
 pub mod realtime;
+pub mod relay;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -20,6 +20,7 @@ use crate::{
     config::Config,
     limits::{Limits, LoginGuard},
     persist::{LastSeen, Writer, indexer::Indexer},
+    relay::Relay,
     store::Store,
 };
 
@@ -84,12 +85,11 @@ impl AppState {
                 .unwrap_or_else(|| format!("node-{:016x}", rand::random::<u64>()));
             let bus = PgBus::spawn(store.clone(), node.clone(), background);
             let hub = hub.with_bus(Arc::new(bus));
-            background.spawn(postgres::listen(
-                store.clone(),
-                hub.clone(),
-                node,
-                stop.clone(),
-            ));
+            let relay = Relay {
+                store: store.clone(),
+                hub: hub.clone(),
+            };
+            background.spawn(postgres::listen(store.clone(), node, relay, stop.clone()));
             hub
         } else {
             hub

@@ -3,13 +3,15 @@
 //! Whatever the hub sends to its own members it also hands to the bus, so
 //! no feature is single-node by accident: each committed batch of messages
 //! (once for the whole batch), each edit or delete, each relayed `typing`
-//! and each moved read marker. Every other node delivers it to its own
-//! members of each room (and, for messages and changes, to its in-memory
-//! history), through the hub's `deliver` methods; a node ignores what it
-//! published itself (its hub has delivered it already). One node with no
-//! cluster setting has no bus at all: the hub does no extra work.
+//! and each moved read marker. Every other node hands it to its
+//! [`Receiver`] (`crate::relay`, which delivers it to its own members of
+//! each room and, for messages and changes, to its in-memory history); a
+//! node ignores what it published itself (its hub has delivered it
+//! already). One node with no cluster setting has no bus at all: the hub
+//! does no extra work.
 //!
-//! The implementation is [`postgres::PgBus`] (LISTEN/NOTIFY).
+//! This is transport only: it knows the bodies, not the rooms. The
+//! implementation is [`postgres`] (LISTEN/NOTIFY).
 
 pub mod postgres;
 
@@ -21,6 +23,29 @@ pub trait Bus: Send + Sync {
     /// Publishes one batch or event, in order after the ones before it.
     /// Never waits: the sender's path stays as short as on one node.
     fn publish(&self, body: Body);
+}
+
+/// What a node does with what the others publish; the bus's listening
+/// half calls it, one body at a time, in the order they were published.
+pub trait Receiver: Send + Sync + 'static {
+    /// One body another node published.
+    fn receive(&self, body: Body) -> impl Future<Output = ()> + Send;
+    /// The bus was cut and is back: whatever was published meanwhile is
+    /// lost, so read it from the table.
+    fn catch_up(&self) -> impl Future<Output = ()> + Send;
+}
+
+/// The body of one payload, unless node `node` published it itself (or it
+/// does not decode, which is logged).
+pub fn decode(node: &str, payload: &str) -> Option<Body> {
+    match serde_json::from_str::<Envelope>(payload) {
+        Ok(envelope) if envelope.node == node => None,
+        Ok(envelope) => Some(envelope.body),
+        Err(error) => {
+            tracing::warn!(%error, "an unreadable payload on the bus");
+            None
+        }
+    }
 }
 
 /// What travels on the bus: one per committed batch.

@@ -14,8 +14,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use super::{Body, Bus, Envelope};
-use crate::{chat::Hub, persist::changes::change_frame, store::Store};
+use super::{Body, Bus, Envelope, Receiver};
+use crate::store::Store;
 
 /// The channel every node listens on.
 const CHANNEL: &str = "sapa_bus";
@@ -23,8 +23,6 @@ const CHANNEL: &str = "sapa_bus";
 const PAYLOAD_MAX: usize = 7999;
 /// Ids per reference notification (each id is at most 20 bytes).
 const IDS_PER_NOTIFY: usize = 300;
-/// A catch-up reads a room in pages of this many messages.
-const CATCH_UP_PAGE: u16 = 1000;
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
@@ -95,10 +93,10 @@ async fn publish(store: Store, node: String, mut bodies: mpsc::UnboundedReceiver
     }
 }
 
-/// Listens as node `node` until `stop`, delivering what the other nodes
-/// publish to `hub`, reconnecting with backoff and catching up after every
-/// reconnect.
-pub async fn listen(store: Store, hub: Hub, node: String, stop: CancellationToken) {
+/// Listens as node `node` until `stop`, handing what the other nodes
+/// publish to `receiver`, reconnecting with backoff and having it catch up
+/// after every reconnect.
+pub async fn listen(store: Store, node: String, receiver: impl Receiver, stop: CancellationToken) {
     let mut backoff = BACKOFF_FIRST;
     let mut first = true;
     loop {
@@ -121,7 +119,7 @@ pub async fn listen(store: Store, hub: Hub, node: String, stop: CancellationToke
         backoff = BACKOFF_FIRST;
         if !first {
             tracing::info!("the bus is back; catching up from the table");
-            catch_up(&store, &hub).await;
+            receiver.catch_up().await;
         }
         first = false;
         loop {
@@ -131,7 +129,9 @@ pub async fn listen(store: Store, hub: Hub, node: String, stop: CancellationToke
             };
             match received {
                 Ok(Some(notification)) => {
-                    receive(&store, &hub, &node, notification.payload()).await
+                    if let Some(body) = super::decode(&node, notification.payload()) {
+                        receiver.receive(body).await;
+                    }
                 }
                 Ok(None) => break,
                 Err(error) => {
@@ -145,79 +145,6 @@ pub async fn listen(store: Store, hub: Hub, node: String, stop: CancellationToke
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(BACKOFF_FIRST) => {}
-        }
-    }
-}
-
-/// Delivers one notification from another node.
-async fn receive(store: &Store, hub: &Hub, node: &str, payload: &str) {
-    let envelope: Envelope = match serde_json::from_str(payload) {
-        Ok(envelope) => envelope,
-        Err(error) => {
-            tracing::warn!(%error, "an unreadable notification on the bus");
-            return;
-        }
-    };
-    if envelope.node == node {
-        return;
-    }
-    match envelope.body {
-        Body::Messages { messages } => {
-            hub.deliver(&messages);
-        }
-        Body::Reference { ids } => match store.messages_by_id(&ids).await {
-            Ok(messages) => {
-                hub.deliver(&messages);
-            }
-            Err(error) => {
-                tracing::warn!(%error, "reading back a batch failed; catching up");
-                catch_up(store, hub).await;
-            }
-        },
-        Body::Changed { room, id, seq } => {
-            if !hub.hears(&room) {
-                return;
-            }
-            match store.messages_by_id(&[id]).await {
-                Ok(messages) => {
-                    for view in messages {
-                        let frame = change_frame(&view, seq);
-                        hub.deliver_change(&view, frame.to_json().into());
-                    }
-                }
-                Err(error) => tracing::warn!(%error, id, "reading back a changed message failed"),
-            }
-        }
-        Body::Typing { room, username } => hub.deliver_typing(&room, &username),
-        Body::Read {
-            username,
-            room,
-            up_to,
-        } => hub.deliver_read(&username, &room, up_to),
-    }
-}
-
-/// Reads from the table whatever each room with members here may have
-/// missed, and delivers what this node does not hold yet.
-async fn catch_up(store: &Store, hub: &Hub) {
-    for (room_id, mut after) in hub.catch_up_marks() {
-        loop {
-            match store.history_after(room_id, after, CATCH_UP_PAGE).await {
-                Ok((page, more)) => {
-                    let Some(last) = page.last().map(|m| m.id) else {
-                        break;
-                    };
-                    hub.deliver(&page);
-                    after = last;
-                    if !more {
-                        break;
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, room_id, "catching up a room failed");
-                    break;
-                }
-            }
         }
     }
 }

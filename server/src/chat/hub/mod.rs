@@ -11,6 +11,8 @@
 //! their history under the same lock that registers them, are kept in
 //! [`super::recent`].
 //!
+//! What the database committed reaches the rooms through [`stored`].
+//!
 //! Authenticated connections are also listed by user ([`users`]): a
 //! direct room's frames go to its participants' connections, not to the
 //! room's members.
@@ -31,13 +33,12 @@ use std::{
     time::Duration,
 };
 
-use axum::extract::ws::Utf8Bytes;
-use sapa_protocol::{MessageView, Presence, RoomName, Username};
+use sapa_protocol::{Presence, RoomName, Username};
 use tokio_util::sync::CancellationToken;
 
 use super::outbox::{Outbound, Outbox, Pushed, Wake};
 use super::presence::{self, Notice, Roster};
-use super::recent::{EncodedMessage, HistoryFrame, Recent, Replay, Replayed};
+use super::recent::{HistoryFrame, Recent, Replay, Replayed};
 use crate::bus::{Body, Bus};
 
 /// How long a presence change may wait to share a write with others.
@@ -380,99 +381,6 @@ impl Hub {
         true
     }
 
-    /// Sends stored messages to everyone in their rooms, in order: each
-    /// encoded once (before taking the lock), all under one lock, then to
-    /// the other nodes. Returns how many frames were queued here, over all
-    /// messages and members.
-    pub fn broadcast<'a>(&self, views: impl IntoIterator<Item = &'a MessageView>) -> usize {
-        let views: Vec<&MessageView> = views.into_iter().collect();
-        let encoded: Vec<Arc<EncodedMessage>> =
-            views.iter().copied().map(EncodedMessage::new).collect();
-        let mut hub = self.lock();
-        let mut queued = 0;
-        for message in encoded {
-            if let Some(state) = hub.rooms.get_mut(&message.room) {
-                state.recent.push(message.clone(), self.keep);
-            }
-            queued += hub.send_to_room(&message.room, &Outbound::Message(message.clone()));
-        }
-        drop(hub);
-        self.publish(|| Body::Messages {
-            messages: views.into_iter().cloned().collect(),
-        });
-        queued
-    }
-
-    /// Messages another node committed (from the bus, or read back from
-    /// the table after a cut): delivered like [`Hub::broadcast`], except
-    /// that a message this node already holds is skipped, so a catch-up
-    /// that overlaps the bus never delivers anything twice.
-    pub fn deliver(&self, views: &[MessageView]) -> usize {
-        let mut hub = self.lock();
-        let mut queued = 0;
-        for view in views {
-            let message = match hub.rooms.get_mut(&view.room) {
-                Some(state) if state.recent.holds(view.id) => continue,
-                Some(state) => {
-                    let message = EncodedMessage::new(view);
-                    state.recent.push(message.clone(), self.keep);
-                    message
-                }
-                // A direct message reaches its participants whether or not
-                // they joined its room.
-                None if view.room.is_direct() => EncodedMessage::new(view),
-                None => continue,
-            };
-            queued += hub.send_to_room(&view.room, &Outbound::Message(message));
-        }
-        queued
-    }
-
-    /// Every room with members here, by row id, with the newest message id
-    /// it holds (0 for a room known to be empty); rooms whose first join is
-    /// still reading the database are left out (that read catches up).
-    pub fn catch_up_marks(&self) -> Vec<(i64, i64)> {
-        let hub = self.lock();
-        hub.rooms
-            .values()
-            .filter_map(|state| Some((state.id, state.recent.mark()?)))
-            .collect()
-    }
-
-    /// A stored message changed (edited or deleted) by change `seq`: its
-    /// room's recent history takes the new form `view`, and everyone who
-    /// hears the room gets `frame` (`edited` or `deleted`) at once, here
-    /// and on the other nodes.
-    pub fn changed(&self, view: &MessageView, seq: i64, frame: Utf8Bytes) {
-        self.deliver_change(view, frame);
-        self.publish(|| Body::Changed {
-            room: view.room.clone(),
-            id: view.id,
-            seq,
-        });
-    }
-
-    /// A change another node made, as [`Hub::changed`] but only here.
-    pub fn deliver_change(&self, view: &MessageView, frame: Utf8Bytes) {
-        let message = EncodedMessage::new(view);
-        let item = Outbound::Frame(Arc::new(frame));
-        let mut hub = self.lock();
-        if let Some(state) = hub.rooms.get_mut(&view.room) {
-            state.recent.change(message);
-        }
-        hub.send_to_room(&view.room, &item);
-    }
-
-    /// Whether anyone here hears `room`: a member, or for a direct room a
-    /// participant's connection.
-    pub fn hears(&self, room: &RoomName) -> bool {
-        let hub = self.lock();
-        hub.rooms.contains_key(room)
-            || room
-                .participants()
-                .is_some_and(|(a, b)| hub.users.contains_key(a) || hub.users.contains_key(b))
-    }
-
     /// Users online in `room`, or in any room, sorted and each once.
     pub fn online(&self, room: Option<&RoomName>) -> Vec<Username> {
         let hub = self.lock();
@@ -516,6 +424,7 @@ impl Hub {
     }
 }
 
+mod stored;
 mod typing;
 mod users;
 
