@@ -2,7 +2,8 @@
 
 use std::future::Future;
 
-use sapa_protocol::ServerMessage;
+use axum::extract::ws::Utf8Bytes;
+use sapa_protocol::{MessageView, ServerMessage};
 use time::OffsetDateTime;
 
 use super::*;
