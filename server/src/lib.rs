@@ -18,7 +18,8 @@
 //!   (and the token look-ups of `accounts`).
 //! - [`store`]: every SQL statement, and nothing else.
 //! - [`bus`]: with several nodes, what each hub sends travels to the others
-//!   (transport only); [`relay`] delivers what arrives to this node's hub.
+//!   (transport only); [`cluster`] delivers what arrives to this node's
+//!   hub and keeps presence true across nodes (heartbeats, dead nodes).
 //!
 //! Each layer uses only those below it: `http` and `realtime` use
 //! `accounts`, `persist`, `chat` and `store`; the writer in `persist`
@@ -34,12 +35,12 @@ pub mod accounts;
 pub mod app;
 pub mod bus;
 pub mod chat;
+pub mod cluster;
 pub mod config;
 pub mod http;
 pub mod limits;
 pub mod persist;
 pub mod realtime;
-pub mod relay;
 pub mod state;
 pub mod store;
 pub mod telemetry;

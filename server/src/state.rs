@@ -15,12 +15,15 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     accounts::Accounts,
-    bus::postgres::{self, PgBus},
+    bus::{
+        Bus,
+        postgres::{self, PgBus},
+    },
     chat::Hub,
+    cluster::{Nodes, Relay, nodes},
     config::Config,
     limits::{Limits, LoginGuard},
     persist::{LastSeen, Writer, indexer::Indexer},
-    relay::Relay,
     store::Store,
 };
 
@@ -78,18 +81,38 @@ impl AppState {
         let hub = Hub::new(usize::from(config.history_size), config.big_room)
             .with_typing_window(config.typing_interval());
         let indexer = Indexer::spawn(store.clone(), background, stop.clone());
+        let shutdown = CancellationToken::new();
         let hub = if config.clustered() {
             let node = config
                 .node_id
                 .clone()
                 .unwrap_or_else(|| format!("node-{:016x}", rand::random::<u64>()));
-            let bus = PgBus::spawn(store.clone(), node.clone(), background);
-            let hub = hub.with_bus(Arc::new(bus));
+            let transport = Arc::new(PgBus::spawn(store.clone(), node.clone(), background));
+            let bus: Arc<dyn Bus> = Arc::new(Nodes::spawn(
+                store.clone(),
+                node.clone(),
+                transport,
+                background,
+            ));
+            let hub = hub.with_bus(bus.clone(), shutdown.clone());
             let relay = Relay {
                 store: store.clone(),
                 hub: hub.clone(),
+                node: node.clone(),
             };
-            background.spawn(postgres::listen(store.clone(), node, relay, stop.clone()));
+            background.spawn(postgres::listen(
+                store.clone(),
+                node.clone(),
+                relay,
+                stop.clone(),
+            ));
+            background.spawn(nodes::heartbeats(
+                store.clone(),
+                hub.clone(),
+                node,
+                bus,
+                shutdown.clone(),
+            ));
             hub
         } else {
             hub
@@ -123,7 +146,7 @@ impl AppState {
             store,
             hub,
             writer,
-            shutdown: CancellationToken::new(),
+            shutdown,
             connections: TaskTracker::new(),
             next_conn: AtomicU64::new(1),
         }))

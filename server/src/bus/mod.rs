@@ -4,7 +4,7 @@
 //! no feature is single-node by accident: each committed batch of messages
 //! (once for the whole batch), each edit or delete, each relayed `typing`
 //! and each moved read marker. Every other node hands it to its
-//! [`Receiver`] (`crate::relay`, which delivers it to its own members of
+//! [`Receiver`] (`crate::cluster`, which delivers it to its own members of
 //! each room and, for messages and changes, to its in-memory history); a
 //! node ignores what it published itself (its hub has delivered it
 //! already). One node with no cluster setting has no bus at all: the hub
@@ -28,19 +28,19 @@ pub trait Bus: Send + Sync {
 /// What a node does with what the others publish; the bus's listening
 /// half calls it, one body at a time, in the order they were published.
 pub trait Receiver: Send + Sync + 'static {
-    /// One body another node published.
-    fn receive(&self, body: Body) -> impl Future<Output = ()> + Send;
-    /// The bus was cut and is back: whatever was published meanwhile is
-    /// lost, so read it from the table.
+    /// One body node `from` published.
+    fn receive(&self, from: &str, body: Body) -> impl Future<Output = ()> + Send;
+    /// The bus is listening (at start, or back after a cut): whatever was
+    /// published before is not heard, so read it from the table.
     fn catch_up(&self) -> impl Future<Output = ()> + Send;
 }
 
-/// The body of one payload, unless node `node` published it itself (or it
-/// does not decode, which is logged).
-pub fn decode(node: &str, payload: &str) -> Option<Body> {
+/// One payload, unless node `node` published it itself (or it does not
+/// decode, which is logged).
+pub fn decode(node: &str, payload: &str) -> Option<Envelope> {
     match serde_json::from_str::<Envelope>(payload) {
         Ok(envelope) if envelope.node == node => None,
-        Ok(envelope) => Some(envelope.body),
+        Ok(envelope) => Some(envelope),
         Err(error) => {
             tracing::warn!(%error, "an unreadable payload on the bus");
             None
@@ -71,6 +71,17 @@ pub enum Body {
     Changed { room: RoomName, id: i64, seq: i64 },
     /// `username` is typing in `room` (already throttled by its node).
     Typing { room: RoomName, username: Username },
+    /// `username` became present in `room` through the publishing node
+    /// (their first listed connection there), or absent (their last one
+    /// left). The node has recorded it in the table first.
+    Presence {
+        room: RoomName,
+        username: Username,
+        present: bool,
+    },
+    /// Forget everything the publishing node was present through: it
+    /// started afresh.
+    Reset,
     /// `username`'s read marker in `room` moved forward to `up_to`.
     Read {
         username: Username,

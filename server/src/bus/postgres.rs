@@ -95,7 +95,7 @@ async fn publish(store: Store, node: String, mut bodies: mpsc::UnboundedReceiver
 
 /// Listens as node `node` until `stop`, handing what the other nodes
 /// publish to `receiver`, reconnecting with backoff and having it catch up
-/// after every reconnect.
+/// from the table each time it starts listening.
 pub async fn listen(store: Store, node: String, receiver: impl Receiver, stop: CancellationToken) {
     let mut backoff = BACKOFF_FIRST;
     let mut first = true;
@@ -119,9 +119,11 @@ pub async fn listen(store: Store, node: String, receiver: impl Receiver, stop: C
         backoff = BACKOFF_FIRST;
         if !first {
             tracing::info!("the bus is back; catching up from the table");
-            receiver.catch_up().await;
         }
         first = false;
+        // Listening now: whatever is published from here on is heard, and
+        // whatever was before is in the table (at start, only presence).
+        receiver.catch_up().await;
         loop {
             let received = tokio::select! {
                 () = stop.cancelled() => return,
@@ -129,8 +131,8 @@ pub async fn listen(store: Store, node: String, receiver: impl Receiver, stop: C
             };
             match received {
                 Ok(Some(notification)) => {
-                    if let Some(body) = super::decode(&node, notification.payload()) {
-                        receiver.receive(body).await;
+                    if let Some(envelope) = super::decode(&node, notification.payload()) {
+                        receiver.receive(&envelope.node, envelope.body).await;
                     }
                 }
                 Ok(None) => break,

@@ -1,8 +1,9 @@
 //! Presence rules: who is in a room, and when and how others hear of it.
 //!
 //! Presence is per user, not per socket: a user counts once however many of
-//! their connections are in a room; `joined` goes out when the user's first
-//! connection enters and `left` when the last one leaves. Names compare
+//! their connections are in a room, on this node or (with several nodes)
+//! on others; `joined` goes out when the user's first connection anywhere
+//! enters and `left` when the last one leaves. Names compare
 //! case-insensitively and are shown as registered.
 //!
 //! That is for rooms up to the big-room size (`SAPA_BIG_ROOM`, 500 users by
@@ -40,13 +41,25 @@ pub enum Notice {
     List,
 }
 
-/// The users in one room, each with how many of their connections are in it.
+/// The users in one room, each with how many of their connections are in
+/// it here and through how many other nodes (DESIGN.md section 6): a user
+/// present through either counts, once.
 #[derive(Debug)]
 pub struct Roster {
-    /// lowercased name -> (name as registered, connections in this room)
-    users: BTreeMap<String, (Username, usize)>,
+    /// lowercased name -> the user's entry
+    users: BTreeMap<String, Entry>,
     /// Above this many users the room is big; 0: never.
     big: usize,
+}
+
+#[derive(Debug)]
+struct Entry {
+    /// The name as registered.
+    name: Username,
+    /// Connections on this node.
+    here: usize,
+    /// Other nodes the user is present through.
+    elsewhere: usize,
 }
 
 impl Roster {
@@ -63,28 +76,74 @@ impl Roster {
         self.big > 0 && self.users.len() > self.big
     }
 
-    /// Counts one more connection of `user`, and says what the others hear.
+    /// Counts one more connection of `user` here, and says what the others
+    /// hear.
     pub fn arrive(&mut self, user: &Username) -> Notice {
+        self.add(user, |entry| entry.here += 1)
+    }
+
+    /// Counts `user` present through one more other node.
+    pub fn arrive_elsewhere(&mut self, user: &Username) -> Notice {
+        self.add(user, |entry| entry.elsewhere += 1)
+    }
+
+    /// Counts one connection of `user` here out, and says what the others
+    /// hear.
+    pub fn depart(&mut self, user: &Username) -> Notice {
+        self.remove(user, |entry| &mut entry.here)
+    }
+
+    /// Counts `user` present through one node fewer.
+    pub fn depart_elsewhere(&mut self, user: &Username) -> Notice {
+        self.remove(user, |entry| &mut entry.elsewhere)
+    }
+
+    /// How many of `user`'s connections are in the room on this node.
+    pub fn here(&self, user: &Username) -> usize {
+        self.users
+            .get(&user.as_str().to_ascii_lowercase())
+            .map_or(0, |entry| entry.here)
+    }
+
+    /// The users with a connection in the room on this node.
+    pub fn users_here(&self) -> impl Iterator<Item = &Username> {
+        self.users
+            .values()
+            .filter(|entry| entry.here > 0)
+            .map(|entry| &entry.name)
+    }
+
+    fn add(&mut self, user: &Username, count: impl FnOnce(&mut Entry)) -> Notice {
+        let big = self.big;
+        let size = self.users.len();
         let entry = self
             .users
             .entry(user.as_str().to_ascii_lowercase())
-            .or_insert_with(|| (user.clone(), 0));
-        entry.1 += 1;
-        match (entry.1, self.is_big()) {
-            (1, true) => Notice::Count,
-            (1, false) => Notice::Joined,
+            .or_insert_with(|| Entry {
+                name: user.clone(),
+                here: 0,
+                elsewhere: 0,
+            });
+        let first = entry.here + entry.elsewhere == 0;
+        count(entry);
+        match (first, big > 0 && size + 1 > big) {
+            (true, true) => Notice::Count,
+            (true, false) => Notice::Joined,
             _ => Notice::None,
         }
     }
 
-    /// Counts one connection of `user` out, and says what the others hear.
-    pub fn depart(&mut self, user: &Username) -> Notice {
+    fn remove(&mut self, user: &Username, count: impl FnOnce(&mut Entry) -> &mut usize) -> Notice {
         let key = user.as_str().to_ascii_lowercase();
         let Some(entry) = self.users.get_mut(&key) else {
             return Notice::None;
         };
-        entry.1 -= 1;
-        if entry.1 > 0 {
+        let counted = count(entry);
+        if *counted == 0 {
+            return Notice::None;
+        }
+        *counted -= 1;
+        if entry.here + entry.elsewhere > 0 {
             return Notice::None;
         }
         let was_big = self.is_big();
@@ -105,7 +164,7 @@ impl Roster {
     pub fn users(&self) -> impl Iterator<Item = (&str, &Username)> {
         self.users
             .iter()
-            .map(|(key, (name, _))| (key.as_str(), name))
+            .map(|(key, entry)| (key.as_str(), &entry.name))
     }
 
     /// The `presence` frame's content for `room`: the list, or in a big
@@ -120,7 +179,11 @@ impl Roster {
         }
         Presence {
             room: room.clone(),
-            users: self.users.values().map(|(name, _)| name.clone()).collect(),
+            users: self
+                .users
+                .values()
+                .map(|entry| entry.name.clone())
+                .collect(),
             count: None,
         }
     }
@@ -140,7 +203,7 @@ impl Roster {
         let mut names = self
             .users
             .range::<str, _>((lower, Bound::Unbounded))
-            .map(|(_, (name, _))| name.clone());
+            .map(|(_, entry)| entry.name.clone());
         let page: Vec<Username> = names.by_ref().take(limit).collect();
         let next = match names.next() {
             Some(_) => page.last().cloned(),
@@ -197,6 +260,29 @@ mod tests {
         assert_eq!(roster.depart(&shouting), Notice::Left, "the last socket");
         assert_eq!(roster.count(), 0);
         assert_eq!(roster.depart(&alice), Notice::None, "no one left");
+    }
+
+    #[test]
+    fn a_user_present_here_and_elsewhere_joins_once_and_leaves_with_the_last() {
+        let mut roster = Roster::new(500);
+        let bob = name("bob");
+        assert_eq!(
+            roster.arrive_elsewhere(&bob),
+            Notice::Joined,
+            "on another node"
+        );
+        assert_eq!(roster.arrive(&bob), Notice::None, "already listed");
+        assert_eq!(roster.here(&bob), 1);
+        assert_eq!(roster.depart_elsewhere(&bob), Notice::None, "still here");
+        assert_eq!(
+            roster.depart_elsewhere(&bob),
+            Notice::None,
+            "not counted twice"
+        );
+        assert_eq!(roster.count(), 1);
+        assert_eq!(roster.users_here().count(), 1);
+        assert_eq!(roster.depart(&bob), Notice::Left);
+        assert_eq!(roster.count(), 0);
     }
 
     #[test]

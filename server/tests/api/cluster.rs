@@ -12,7 +12,7 @@ use sapa_server::bus::Body;
 use crate::helpers::{DEADLINE, PASSWORD, TestApp, spawn_app_with};
 
 /// A node named `name` with the bus on.
-async fn node(pool: &PgPool, name: &str) -> TestApp {
+pub async fn node(pool: &PgPool, name: &str) -> TestApp {
     let name = name.to_owned();
     spawn_app_with(pool.clone(), move |config| {
         config.cluster = true;
@@ -33,7 +33,7 @@ async fn listening(pool: &PgPool) -> i64 {
 }
 
 /// Waits (with the deadline) until `count` bus connections listen.
-async fn until_listening(pool: &PgPool, count: i64) {
+pub async fn until_listening(pool: &PgPool, count: i64) {
     tokio::time::timeout(DEADLINE, async {
         while listening(pool).await != count {
             tokio::time::sleep(Duration::from_millis(20)).await;

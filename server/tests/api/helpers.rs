@@ -70,10 +70,7 @@ impl TestApp {
     }
 
     pub async fn ws_at(&self, path: &str) -> Client {
-        let (ws, _) = connect_async(format!("ws://{}{path}", self.addr))
-            .await
-            .expect("websocket connects");
-        Client { ws }
+        connect(self.addr, path).await
     }
 
     /// A connection that has joined `room` as `name` (registering it).
@@ -118,6 +115,14 @@ pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
+/// A WebSocket to `path` on the server at `addr`.
+pub async fn connect(addr: SocketAddr, path: &str) -> Client {
+    let (ws, _) = connect_async(format!("ws://{addr}{path}"))
+        .await
+        .expect("websocket connects");
+    Client { ws }
+}
+
 impl Client {
     pub async fn send(&mut self, frame: Value) {
         self.send_raw(&frame.to_string()).await;
@@ -129,8 +134,13 @@ impl Client {
 
     /// The next server frame.
     pub async fn recv(&mut self) -> ServerMessage {
+        self.recv_within(DEADLINE).await
+    }
+
+    /// The next server frame, which must come within `limit`.
+    pub async fn recv_within(&mut self, limit: Duration) -> ServerMessage {
         loop {
-            let message = tokio::time::timeout(DEADLINE, self.ws.next())
+            let message = tokio::time::timeout(limit, self.ws.next())
                 .await
                 .expect("a frame within the deadline")
                 .expect("the socket is open")
@@ -172,12 +182,19 @@ impl Client {
 
     /// The next `left` frame, skipping others.
     pub async fn next_left(&mut self) -> sapa_protocol::PresenceChange {
-        match self
-            .recv_until(|f| matches!(f, ServerMessage::Left(_)))
-            .await
-        {
-            ServerMessage::Left(left) => left,
-            _ => unreachable!(),
+        self.next_left_within(DEADLINE).await
+    }
+
+    /// The next `left` frame, skipping others, which must come within
+    /// `limit`.
+    pub async fn next_left_within(&mut self, limit: Duration) -> sapa_protocol::PresenceChange {
+        let started = tokio::time::Instant::now();
+        loop {
+            let left = limit.saturating_sub(started.elapsed());
+            match self.recv_within(left).await {
+                ServerMessage::Left(change) => return change,
+                _ => continue,
+            }
         }
     }
 

@@ -9,6 +9,7 @@ mod contract;
 mod direct;
 mod helpers;
 mod limits;
+mod nodes;
 mod outage;
 mod presence;
 mod read_markers;

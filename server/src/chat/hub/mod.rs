@@ -169,6 +169,8 @@ struct State {
     due: Vec<Outbox>,
     /// Big rooms whose count changed, for the next count tick.
     counting: Vec<RoomName>,
+    /// Who is present through the other nodes (see [`elsewhere`]).
+    elsewhere: elsewhere::Elsewhere,
 }
 
 impl State {
@@ -199,6 +201,9 @@ pub struct Hub {
     /// With other nodes: where everything sent to members here is also
     /// published (see [`crate::bus`]).
     bus: Option<Arc<dyn Bus>>,
+    /// Cancelled when the node begins to shut down: from then on its
+    /// presence changes are not published (see [`elsewhere`]).
+    stopping: CancellationToken,
 }
 
 impl Hub {
@@ -211,12 +216,16 @@ impl Hub {
             big,
             typing_window: typing::WINDOW,
             bus: None,
+            stopping: CancellationToken::new(),
         }
     }
 
-    /// The same hub publishing what it sends to `bus` too.
-    pub fn with_bus(mut self, bus: Arc<dyn Bus>) -> Self {
+    /// The same hub publishing what it sends to `bus` too, until the node
+    /// begins to shut down (`stopping`), after which its presence changes
+    /// stay unpublished.
+    pub fn with_bus(mut self, bus: Arc<dyn Bus>, stopping: CancellationToken) -> Self {
         self.bus = Some(bus);
+        self.stopping = stopping;
         self
     }
 
@@ -331,16 +340,23 @@ impl Hub {
             rooms,
             due,
             counting,
+            elsewhere,
             ..
         } = &mut *hub;
-        let state = rooms
-            .entry(room.clone())
-            .or_insert_with(|| Room::new(room_id, self.big));
+        let state = rooms.entry(room.clone()).or_insert_with(|| {
+            let mut state = Room::new(room_id, self.big);
+            state.seed(elsewhere, room);
+            state
+        });
         let username = mailbox.username.clone();
         let listed = mailbox.listed;
         if state.members.insert(conn, mailbox).is_none() && listed {
             let notice = state.roster.arrive(&username);
-            state.notify(room, notice, username, Some(conn), due, counting);
+            let first_here = state.roster.here(&username) == 1;
+            state.notify(room, notice, username.clone(), Some(conn), due, counting);
+            if first_here {
+                self.publish_presence(room, &username, true);
+            }
         }
         (state.roster.presence(room), state.recent.replay(replay))
     }
@@ -373,7 +389,11 @@ impl Hub {
         };
         if mailbox.listed {
             let notice = state.roster.depart(&mailbox.username);
-            state.notify(room, notice, mailbox.username, None, due, counting);
+            let gone_here = state.roster.here(&mailbox.username) == 0;
+            state.notify(room, notice, mailbox.username.clone(), None, due, counting);
+            if gone_here {
+                self.publish_presence(room, &mailbox.username, false);
+            }
         }
         if state.members.is_empty() {
             rooms.remove(room);
@@ -381,18 +401,28 @@ impl Hub {
         true
     }
 
-    /// Users online in `room`, or in any room, sorted and each once.
+    /// Users online in `room`, or in any room, sorted and each once: here
+    /// and on the other nodes.
     pub fn online(&self, room: Option<&RoomName>) -> Vec<Username> {
         let hub = self.lock();
         let mut users: BTreeMap<String, Username> = BTreeMap::new();
-        let mut add = |state: &Room| {
-            for (key, name) in state.roster.users() {
-                users.entry(key.to_owned()).or_insert_with(|| name.clone());
-            }
+        let mut add = |key: &str, name: &Username| {
+            users.entry(key.to_owned()).or_insert_with(|| name.clone());
         };
         match room {
-            Some(room) => hub.rooms.get(room).into_iter().for_each(&mut add),
-            None => hub.rooms.values().for_each(&mut add),
+            Some(room) => match hub.rooms.get(room) {
+                // The roster counts the other nodes' users too.
+                Some(state) => state.roster.users().for_each(|(k, n)| add(k, n)),
+                None => hub.elsewhere.users(room).for_each(|(name, _)| {
+                    add(&name.as_str().to_ascii_lowercase(), name);
+                }),
+            },
+            None => {
+                for state in hub.rooms.values() {
+                    state.roster.users().for_each(|(k, n)| add(k, n));
+                }
+                hub.elsewhere.everyone().for_each(|(k, n)| add(k, n));
+            }
         }
         users.into_values().collect()
     }
@@ -414,16 +444,24 @@ impl Hub {
         self.lock().rooms.len()
     }
 
-    /// How many users are online in each room that has any.
+    /// How many users are online in each room that has any, here and on
+    /// the other nodes.
     pub fn online_counts(&self) -> HashMap<RoomName, usize> {
-        self.lock()
-            .rooms
-            .iter()
-            .map(|(name, state)| (name.clone(), state.roster.count()))
-            .collect()
+        let hub = self.lock();
+        let mut counts: HashMap<RoomName, usize> = hub
+            .elsewhere
+            .counts()
+            .map(|(name, count)| (name.clone(), count))
+            .collect();
+        // A room with members here counts everyone in its roster.
+        for (name, state) in &hub.rooms {
+            counts.insert(name.clone(), state.roster.count());
+        }
+        counts
     }
 }
 
+mod elsewhere;
 mod stored;
 mod typing;
 mod users;

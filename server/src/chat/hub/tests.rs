@@ -267,3 +267,104 @@ fn a_change_reaches_the_room_and_the_history_served_from_memory() {
         .collect();
     assert_eq!(shown, [("fixed", false), ("", true)]);
 }
+
+/// A bus that keeps what the hub publishes.
+#[derive(Default)]
+struct Kept(std::sync::Mutex<Vec<crate::bus::Body>>);
+
+impl crate::bus::Bus for Kept {
+    fn publish(&self, body: crate::bus::Body) {
+        self.0.lock().unwrap().push(body);
+    }
+}
+
+/// (room, user, present) of each presence change published so far.
+fn published(bus: &Kept) -> Vec<(String, String, bool)> {
+    std::mem::take(&mut *bus.0.lock().unwrap())
+        .into_iter()
+        .filter_map(|body| match body {
+            crate::bus::Body::Presence {
+                room,
+                username,
+                present,
+            } => Some((room.to_string(), username.to_string(), present)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_users_first_and_last_socket_here_are_published_and_nothing_once_stopping() {
+    let bus = Arc::new(Kept::default());
+    let stopping = CancellationToken::new();
+    let hub = Hub::new(2, 500).with_bus(bus.clone(), stopping.clone());
+    let room = RoomName::general();
+    hub.join(&room, 1, 1, mailbox("alice").0, Replay::Latest);
+    hub.join(&room, 1, 2, mailbox("Alice").0, Replay::Latest);
+    assert_eq!(published(&bus), [("general".into(), "alice".into(), true)]);
+    hub.leave(&room, 1);
+    assert!(published(&bus).is_empty(), "one socket is still here");
+    hub.leave(&room, 2);
+    assert_eq!(published(&bus), [("general".into(), "Alice".into(), false)]);
+    stopping.cancel();
+    hub.join(&room, 1, 3, mailbox("bob").0, Replay::Latest);
+    hub.leave(&room, 3);
+    assert!(
+        published(&bus).is_empty(),
+        "a node shutting down stays quiet"
+    );
+}
+
+#[test]
+fn users_elsewhere_are_listed_announced_once_and_leave_with_their_node() {
+    let hub = Hub::new(2, 500);
+    let room = RoomName::general();
+    let name = |text: &str| -> Username { text.parse().unwrap() };
+    hub.presence_elsewhere("b", &room, &name("bob"), true);
+    let (watcher, _) = mailbox("watcher");
+    let presence = hub
+        .join(&room, 1, 1, watcher.clone(), Replay::Latest)
+        .presence;
+    let listed: Vec<&str> = presence.users.iter().map(Username::as_str).collect();
+    assert_eq!(listed, ["bob", "watcher"], "a newcomer sees bob on node b");
+    hub.presence_elsewhere("c", &room, &name("bob"), true);
+    hub.presence_elsewhere("c", &room, &name("carol"), true);
+    let seen = queued(&watcher);
+    assert_eq!(seen.len(), 1, "bob on a second node is no news: {seen:?}");
+    assert!(seen[0].contains(r#""username":"carol""#));
+    hub.forget_node("b");
+    assert!(queued(&watcher).is_empty(), "bob is still on c");
+    assert_eq!(hub.online_counts()[&room], 3);
+    hub.forget_node("c");
+    let seen = queued(&watcher);
+    assert_eq!(seen.len(), 2, "bob and carol leave: {seen:?}");
+    assert!(seen.iter().all(|frame| frame.contains(r#""type":"left""#)));
+    assert_eq!(hub.online(None), [name("watcher")]);
+}
+
+#[test]
+fn reconciling_with_the_table_changes_only_what_differs() {
+    let hub = Hub::new(2, 500);
+    let room = RoomName::general();
+    let name = |text: &str| -> Username { text.parse().unwrap() };
+    let (watcher, _) = mailbox("watcher");
+    hub.join(&room, 1, 1, watcher.clone(), Replay::Latest);
+    hub.presence_elsewhere("b", &room, &name("bob"), true);
+    hub.presence_elsewhere("b", &room, &name("dave"), true);
+    queued(&watcher);
+    hub.reconcile(vec![
+        ("b".into(), room.clone(), name("bob")),
+        ("c".into(), room.clone(), name("erin")),
+    ]);
+    let seen = queued(&watcher);
+    assert_eq!(seen.len(), 2, "dave left and erin joined: {seen:?}");
+    assert!(seen[0].contains(r#""type":"left""#) && seen[0].contains("dave"));
+    assert!(seen[1].contains(r#""type":"joined""#) && seen[1].contains("erin"));
+    let mut nodes = hub.nodes_elsewhere();
+    nodes.sort();
+    assert_eq!(nodes, ["b", "c"]);
+    // With no one here the room is still counted, from the other nodes.
+    hub.leave(&room, 1);
+    assert_eq!(hub.online_counts()[&room], 2, "bob and erin elsewhere");
+    assert_eq!(hub.online(Some(&room)), [name("bob"), name("erin")]);
+}

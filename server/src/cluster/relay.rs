@@ -4,8 +4,11 @@
 //! publish again). A batch sent by reference and a change are read back
 //! from the table; after a cut in the bus every room with members here is
 //! caught up from the table, and the hub skips what it already holds, so
-//! nothing arrives twice.
+//! nothing arrives twice. Presence is caught up the same way: the table
+//! holds every live node's present users (each node writes its own before
+//! publishing them), and the hub is made to match it.
 
+use super::nodes::ALIVE;
 use crate::{
     bus::{Body, Receiver},
     chat::Hub,
@@ -20,11 +23,13 @@ const CATCH_UP_PAGE: u16 = 1000;
 pub struct Relay {
     pub store: Store,
     pub hub: Hub,
+    /// This node's id.
+    pub node: String,
 }
 
 impl Receiver for Relay {
-    async fn receive(&self, body: Body) {
-        let Self { store, hub } = self;
+    async fn receive(&self, from: &str, body: Body) {
+        let Self { store, hub, .. } = self;
         match body {
             Body::Messages { messages } => {
                 hub.deliver(&messages);
@@ -54,6 +59,12 @@ impl Receiver for Relay {
                     }
                 }
             }
+            Body::Presence {
+                room,
+                username,
+                present,
+            } => hub.presence_elsewhere(from, &room, &username, present),
+            Body::Reset => hub.forget_node(from),
             Body::Typing { room, username } => hub.deliver_typing(&room, &username),
             Body::Read {
                 username,
@@ -64,9 +75,14 @@ impl Receiver for Relay {
     }
 
     /// Reads from the table whatever each room with members here may have
-    /// missed, and delivers what this node does not hold yet.
+    /// missed, and delivers what this node does not hold yet; and makes
+    /// presence elsewhere what the table says.
     async fn catch_up(&self) {
-        let Self { store, hub } = self;
+        let Self { store, hub, node } = self;
+        match store.presence_elsewhere(node, ALIVE.as_secs_f64()).await {
+            Ok(rows) => hub.reconcile(rows),
+            Err(error) => tracing::warn!(%error, "reading presence on the other nodes failed"),
+        }
         for (room_id, mut after) in hub.catch_up_marks() {
             loop {
                 match store.history_after(room_id, after, CATCH_UP_PAGE).await {
