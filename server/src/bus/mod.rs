@@ -61,10 +61,21 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Body {
-    /// The messages themselves, when they fit the transport's payload.
-    Messages { messages: Vec<MessageView> },
-    /// Too large to send: the ids to read back from the table.
-    Reference { ids: Vec<i64> },
+    /// The messages themselves, when they fit the transport's payload;
+    /// `before`: each room's newest id before them (with several writers),
+    /// so a receiver that has not delivered up to it reads the rest first.
+    Messages {
+        messages: Vec<MessageView>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        before: Vec<(RoomName, i64)>,
+    },
+    /// Too large to send: the ids to read back from the table (and
+    /// `before`, as for `Messages`).
+    Reference {
+        ids: Vec<i64>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        before: Vec<(RoomName, i64)>,
+    },
     /// Message `id` of `room` was edited or deleted by change `seq`;
     /// receivers that have someone to tell read it back from the table
     /// (which always holds its latest form, however long its text).

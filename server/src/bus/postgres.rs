@@ -43,7 +43,7 @@ impl PgBus {
 
 impl Bus for PgBus {
     fn publish(&self, body: Body) {
-        if matches!(&body, Body::Messages { messages } if messages.is_empty()) {
+        if matches!(&body, Body::Messages { messages, .. } if messages.is_empty()) {
             return;
         }
         // Fails only once the publisher has ended (shutdown).
@@ -55,9 +55,11 @@ impl Bus for PgBus {
 /// else their ids (in as many notifications as they need); an event, which
 /// is always small, as it is.
 pub fn payloads(node: &str, body: Body) -> Vec<String> {
-    let ids: Vec<i64> = match &body {
-        Body::Messages { messages } => messages.iter().map(|m| m.id).collect(),
-        _ => Vec::new(),
+    let (ids, before): (Vec<i64>, _) = match &body {
+        Body::Messages { messages, before } => {
+            (messages.iter().map(|m| m.id).collect(), before.clone())
+        }
+        _ => (Vec::new(), Vec::new()),
     };
     let inline = Envelope {
         node: node.to_owned(),
@@ -73,6 +75,7 @@ pub fn payloads(node: &str, body: Body) -> Vec<String> {
                 node: node.to_owned(),
                 body: Body::Reference {
                     ids: chunk.to_vec(),
+                    before: before.clone(),
                 },
             };
             serde_json::to_string(&reference).expect("ids always encode")

@@ -12,7 +12,7 @@ use super::nodes::ALIVE;
 use crate::{
     bus::{Body, Receiver},
     chat::Hub,
-    persist::changes::change_frame,
+    persist::{changes::change_frame, gaps},
     store::Store,
 };
 
@@ -31,18 +31,22 @@ impl Receiver for Relay {
     async fn receive(&self, from: &str, body: Body) {
         let Self { store, hub, .. } = self;
         match body {
-            Body::Messages { messages } => {
+            Body::Messages { messages, before } => {
+                gaps::fill(store, hub, &before).await;
                 hub.deliver(&messages);
             }
-            Body::Reference { ids } => match store.messages_by_id(&ids).await {
-                Ok(messages) => {
-                    hub.deliver(&messages);
+            Body::Reference { ids, before } => {
+                gaps::fill(store, hub, &before).await;
+                match store.messages_by_id(&ids).await {
+                    Ok(messages) => {
+                        hub.deliver(&messages);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "reading back a batch failed; catching up");
+                        self.catch_up().await;
+                    }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "reading back a batch failed; catching up");
-                    self.catch_up().await;
-                }
-            },
+            }
             Body::Changed { room, id, seq } => {
                 if !hub.hears(&room) {
                     return;

@@ -12,16 +12,20 @@
 //! The INSERT itself (and how retried client_ids are answered) is
 //! `store/messages.rs`; fan-out is the hub's.
 
+use std::collections::HashMap;
+
+use sapa_protocol::RoomName;
 use tokio::sync::oneshot;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{
     batcher::{Answers, Batcher, Job, Options},
+    gaps,
     indexer::Indexer,
 };
 use crate::{
     chat::Hub,
-    store::{NewMessage, Store, StoreError, StoredMessage},
+    store::{Inserted, NewMessage, Store, StoreError, StoredMessage},
     telemetry,
 };
 
@@ -111,13 +115,19 @@ impl Job for StoreAndBroadcast {
     async fn run(&mut self, batch: &[NewMessage], answers: &mut Answers<'_, WriteResult>) {
         let started = std::time::Instant::now();
         match self.store.insert_messages(batch).await {
-            Ok(stored) => {
+            Ok(Inserted { stored, before }) => {
                 let fresh: Vec<_> = stored.iter().filter(|s| s.fresh).map(|s| &s.view).collect();
                 self.metrics
                     .batch(batch.len(), started.elapsed(), Some(fresh.len()));
+                // With other nodes: what they committed in these rooms
+                // before this batch goes out first, so ids never go back.
+                let before = rooms_by_name(batch, &stored, &before);
+                if !before.is_empty() {
+                    gaps::fill(&self.store, &self.hub, &before).await;
+                }
                 // Broadcast before answering: a sender that hears "stored"
                 // can count on everyone else being sent it already.
-                let delivered = self.hub.broadcast(fresh);
+                let delivered = self.hub.broadcast_after(fresh, before);
                 self.metrics.delivered(delivered);
                 self.indexer.wake();
                 answers.extend(stored.into_iter().map(Ok));
@@ -138,4 +148,26 @@ impl Job for StoreAndBroadcast {
             }
         }
     }
+}
+
+/// `before` (by room id) by the name of each room a fresh message of the
+/// batch went to.
+fn rooms_by_name(
+    batch: &[NewMessage],
+    stored: &[StoredMessage],
+    before: &HashMap<i64, i64>,
+) -> Vec<(RoomName, i64)> {
+    if before.is_empty() {
+        return Vec::new();
+    }
+    let mut named: Vec<(RoomName, i64)> = Vec::new();
+    for (input, outcome) in batch.iter().zip(stored).filter(|(_, s)| s.fresh) {
+        let room = &outcome.view.room;
+        if let Some(&newest) = before.get(&input.room_id)
+            && !named.iter().any(|(name, _)| name == room)
+        {
+            named.push((room.clone(), newest));
+        }
+    }
+    named
 }

@@ -2,6 +2,8 @@
 //! history queries (newest page, older pages, resume after an id). Every
 //! statement is a static string; nothing is pasted into SQL at run time.
 
+use std::collections::HashMap;
+
 use sapa_protocol::{ClientId, Content, MessageView, RoomName, Username};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -31,6 +33,16 @@ pub struct StoredMessage {
     /// False when the (user, client_id) was already stored: `view` is the
     /// earlier message, and nothing new was written.
     pub fresh: bool,
+}
+
+/// What storing a batch gave: each input's outcome, in input order, and
+/// (with several writers) the newest id each of the batch's rooms had
+/// before it, by room id: a node that has not delivered up to there has
+/// missed another node's messages and reads them first (0: none).
+#[derive(Debug, Clone, Default)]
+pub struct Inserted {
+    pub stored: Vec<StoredMessage>,
+    pub before: HashMap<i64, i64>,
 }
 
 /// An input row the batched insert stored: its place in the batch (from 1)
@@ -100,6 +112,11 @@ const PAGE_BEFORE: &str = select_view!(
 /// two batches never wait on each other in a circle).
 const LOCK_ROOMS: &str = "SELECT id FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE";
 
+/// Run after [`LOCK_ROOMS`], as a statement of its own, so its snapshot
+/// sees every batch committed before the lock was granted.
+const NEWEST_IN_ROOMS: &str = "SELECT r.id, COALESCE((SELECT max(m.id) FROM messages m WHERE m.room_id = r.id), 0) \
+     FROM unnest($1::bigint[]) AS r(id)";
+
 const PAGE_AFTER: &str =
     select_view!("WHERE m.room_id = $1 AND m.id > $2 ORDER BY m.id ASC LIMIT $3");
 
@@ -148,11 +165,8 @@ impl Store {
     /// client_id) is already stored (earlier, or earlier in this batch)
     /// comes back as the stored message, with its own room and content, and
     /// `fresh: false`.
-    pub async fn insert_messages(
-        &self,
-        batch: &[NewMessage],
-    ) -> Result<Vec<StoredMessage>, StoreError> {
-        let stored_now = self.insert_batch(batch).await?;
+    pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Inserted, StoreError> {
+        let (stored_now, before) = self.insert_batch(batch).await?;
         // An input not stored now repeats an earlier input of this batch,
         // or retries a message stored before: those are read back.
         let retried: Vec<(i64, &str)> = (0..batch.len())
@@ -190,15 +204,19 @@ impl Store {
             };
             outcomes.push(outcome);
         }
-        Ok(outcomes)
+        Ok(Inserted {
+            stored: outcomes,
+            before,
+        })
     }
 
     /// Runs [`INSERT_BATCH`]: for each input, its id and time if this
-    /// statement stored it.
+    /// statement stored it; with several writers, also each room's newest
+    /// id before it.
     async fn insert_batch(
         &self,
         batch: &[NewMessage],
-    ) -> Result<Vec<Option<(i64, OffsetDateTime)>>, StoreError> {
+    ) -> Result<(Vec<Option<(i64, OffsetDateTime)>>, HashMap<i64, i64>), StoreError> {
         let room_ids: Vec<i64> = batch.iter().map(|m| m.room_id).collect();
         let user_ids: Vec<i64> = batch.iter().map(|m| m.user_id).collect();
         let contents: Vec<&str> = batch.iter().map(|m| m.content.as_str()).collect();
@@ -222,12 +240,17 @@ impl Store {
                 .bind(&rooms)
                 .execute(&mut *tx)
                 .await?;
+            let newest: Vec<(i64, i64)> = sqlx::query_as(NEWEST_IN_ROOMS)
+                .bind(&rooms)
+                .fetch_all(&mut *tx)
+                .await?;
             let inserted = insert.fetch_all(&mut *tx).await?;
             tx.commit().await?;
-            inserted
+            (inserted, newest.into_iter().collect())
         } else {
-            insert.fetch_all(&self.pool).await?
+            (insert.fetch_all(&self.pool).await?, HashMap::new())
         };
+        let (inserted, before) = inserted;
         let mut stored_now = vec![None; batch.len()];
         for row in inserted {
             let slot = usize::try_from(row.ord - 1)
@@ -236,7 +259,7 @@ impl Store {
                 .ok_or_else(impossible)?;
             *slot = Some((row.id, row.created_at));
         }
-        Ok(stored_now)
+        Ok((stored_now, before))
     }
 
     /// The stored messages for (user, client_id) pairs.

@@ -19,7 +19,7 @@ mod views;
 pub use bus::BUS_APPLICATION_NAME;
 pub use changes::Changed;
 pub use markers::Marked;
-pub use messages::{NewMessage, StoredMessage};
+pub use messages::{Inserted, NewMessage, StoredMessage};
 pub use nodes::PresenceRow;
 pub use rooms::DirectRoom;
 pub use sessions::SessionUser;

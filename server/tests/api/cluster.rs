@@ -101,7 +101,8 @@ async fn cluster_a_batch_over_the_notify_limit_arrives_by_reference(pool: PgPool
         sapa_server::bus::postgres::payloads(
             "a",
             Body::Messages {
-                messages: vec![sent.clone()]
+                messages: vec![sent.clone()],
+                before: Vec::new(),
             }
         )[0]
         .contains("reference")
@@ -145,12 +146,18 @@ async fn cluster_after_the_bus_connection_is_cut_a_node_catches_up_with_no_gap_o
     assert_eq!(bob.next_message().await, last);
 }
 
-#[sqlx::test(migrations = false)]
-async fn cluster_ids_rise_in_commit_order_with_two_nodes_writing_to_one_room(pool: PgPool) {
-    let (a, b) = two_nodes(&pool).await;
-    const EACH: usize = 60;
+/// Messages each of [`write_at_full_speed`]'s writers sends.
+const EACH: usize = 60;
+/// How many writers [`write_at_full_speed`] starts.
+const WRITERS: usize = 8;
+
+/// [`WRITERS`] writers in general, half on each node, each sending
+/// [`EACH`] messages as fast as it can; each task ends once its own are
+/// stored.
+async fn write_at_full_speed(a: &TestApp, b: &TestApp) -> Vec<tokio::task::JoinHandle<()>> {
     let mut writers = Vec::new();
-    for (n, app) in [&a, &b, &a, &b].into_iter().enumerate() {
+    for n in 0..WRITERS {
+        let app = if n % 2 == 0 { a } else { b };
         let mut client = app.joined(&format!("writer{n}"), "general").await;
         writers.push(tokio::spawn(async move {
             for i in 0..EACH {
@@ -167,11 +174,51 @@ async fn cluster_ids_rise_in_commit_order_with_two_nodes_writing_to_one_room(poo
             }
         }));
     }
+    writers
+}
+
+#[sqlx::test(migrations = false)]
+async fn cluster_live_delivery_is_in_id_order_on_both_nodes_with_two_writing_to_one_room(
+    pool: PgPool,
+) {
+    let (a, b) = two_nodes(&pool).await;
+    let mut on_a = a.joined("watcher-a", "general").await;
+    let mut on_b = b.joined("watcher-b", "general").await;
+    let writers = write_at_full_speed(&a, &b).await;
+    let mut heard = Vec::new();
+    for watcher in [&mut on_a, &mut on_b] {
+        let mut ids = Vec::new();
+        while ids.len() < WRITERS * EACH {
+            ids.push(watcher.next_message().await.id);
+        }
+        heard.push(ids);
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        heard[0], stored,
+        "a's member: every message once, in id order"
+    );
+    assert_eq!(
+        heard[1], stored,
+        "b's member: every message once, in id order"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn cluster_ids_rise_in_commit_order_with_two_nodes_writing_to_one_room(pool: PgPool) {
+    let (a, b) = two_nodes(&pool).await;
+    let writers = write_at_full_speed(&a, &b).await;
     // A reader resuming again and again, alternately on each node: every
     // page starts right after the last id it saw, so an id committed below
     // one already seen would be missed for good.
     let mut seen: Vec<i64> = Vec::new();
-    let total = 4 * EACH;
+    let total = WRITERS * EACH;
     let reading = async {
         let mut turn = 0;
         while seen.len() < total {

@@ -77,7 +77,8 @@ async fn a_batch_of_fresh_repeated_and_retried_sends_answers_each_in_input_order
         .store
         .insert_messages(&[message(general, alice, "earlier", Some("c-1"))])
         .await
-        .unwrap();
+        .unwrap()
+        .stored;
     let earlier = &before[0].view;
 
     let batch = [
@@ -89,7 +90,7 @@ async fn a_batch_of_fresh_repeated_and_retried_sends_answers_each_in_input_order
         message(general, alice, "four", Some("c-4")),
         message(general, alice, "earlier once more", Some("c-1")),
     ];
-    let outcomes = f.store.insert_messages(&batch).await.unwrap();
+    let outcomes = f.store.insert_messages(&batch).await.unwrap().stored;
 
     let fresh: Vec<bool> = outcomes.iter().map(|o| o.fresh).collect();
     assert_eq!(fresh, [true, true, true, false, false, true, false]);
@@ -130,7 +131,8 @@ async fn a_retry_naming_another_room_gets_the_original(pool: PgPool) {
         .store
         .insert_messages(&[message(&f.general, &f.alice, "hello", Some("c-9"))])
         .await
-        .unwrap();
+        .unwrap()
+        .stored;
     let retried = f
         .store
         .insert_messages(&[
@@ -138,7 +140,8 @@ async fn a_retry_naming_another_room_gets_the_original(pool: PgPool) {
             message(&f.other, &f.alice, "new", Some("c-10")),
         ])
         .await
-        .unwrap();
+        .unwrap()
+        .stored;
     assert!(!retried[0].fresh);
     assert_eq!(retried[0].view.id, first[0].view.id);
     assert_eq!(retried[0].view.room.as_str(), "general");
@@ -162,7 +165,7 @@ async fn ids_rise_in_input_order_across_a_large_batch(pool: PgPool) {
             message(&f.general, user, &format!("m{n}"), Some(client_id.as_str()))
         })
         .collect();
-    let outcomes = f.store.insert_messages(&batch).await.unwrap();
+    let outcomes = f.store.insert_messages(&batch).await.unwrap().stored;
     assert!(outcomes.iter().all(|o| o.fresh));
     assert!(outcomes.windows(2).all(|w| w[0].view.id < w[1].view.id));
     for (n, outcome) in outcomes.iter().enumerate() {
@@ -190,7 +193,7 @@ async fn search_finds_a_message_the_moment_it_is_stored_and_the_same_once_indexe
         message(&f.other, &f.bob, "deploy again tomorrow", None),
         message(&f.general, &f.bob, "lunch?", None),
     ];
-    let stored = f.store.insert_messages(&batch).await.unwrap();
+    let stored = f.store.insert_messages(&batch).await.unwrap().stored;
     let query = "deploy".parse().unwrap();
     let search = |room: Option<RoomName>| {
         let (store, query) = (f.store.clone(), &query);

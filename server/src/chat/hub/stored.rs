@@ -21,13 +21,30 @@ impl Hub {
     /// the other nodes. Returns how many frames were queued here, over all
     /// messages and members.
     pub fn broadcast<'a>(&self, views: impl IntoIterator<Item = &'a MessageView>) -> usize {
+        self.broadcast_after(views, Vec::new())
+    }
+
+    /// [`Hub::broadcast`] of a batch that followed, in each room of
+    /// `before`, the newest id there: the other nodes read what they have
+    /// not delivered up to it first (see `persist::gaps`). With other
+    /// nodes, a message already delivered here (read back by such a fill
+    /// before this node's own broadcast) is not sent again.
+    pub fn broadcast_after<'a>(
+        &self,
+        views: impl IntoIterator<Item = &'a MessageView>,
+        before: Vec<(RoomName, i64)>,
+    ) -> usize {
         let views: Vec<&MessageView> = views.into_iter().collect();
         let encoded: Vec<Arc<EncodedMessage>> =
             views.iter().copied().map(EncodedMessage::new).collect();
+        let clustered = self.bus.is_some();
         let mut hub = self.lock();
         let mut queued = 0;
         for message in encoded {
             if let Some(state) = hub.rooms.get_mut(&message.room) {
+                if clustered && state.recent.holds(message.id) {
+                    continue;
+                }
                 state.recent.push(message.clone(), self.keep);
             }
             queued += hub.send_to_room(&message.room, &Outbound::Message(message.clone()));
@@ -35,8 +52,17 @@ impl Hub {
         drop(hub);
         self.publish(|| Body::Messages {
             messages: views.into_iter().cloned().collect(),
+            before,
         });
         queued
+    }
+
+    /// The row id of `room` and the newest message id delivered to it
+    /// here, while it has members whose history is loaded.
+    pub fn delivered_up_to(&self, room: &RoomName) -> Option<(i64, i64)> {
+        let hub = self.lock();
+        let state = hub.rooms.get(room)?;
+        Some((state.id, state.recent.mark()?))
     }
 
     /// Messages another node committed (from the bus, or read back from
