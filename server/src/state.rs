@@ -15,7 +15,10 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     accounts::Accounts,
-    bus::postgres::{self, PgBus},
+    bus::{
+        nats::{self, NatsBus},
+        postgres::{self, PgBus},
+    },
     chat::Hub,
     config::Config,
     limits::{Limits, LoginGuard},
@@ -79,18 +82,24 @@ impl AppState {
             .with_typing_window(config.typing_interval());
         let indexer = Indexer::spawn(store.clone(), background, stop.clone());
         let hub = if config.clustered() {
-            let node = config
-                .node_id
-                .clone()
-                .unwrap_or_else(|| format!("node-{:016x}", rand::random::<u64>()));
-            let bus = PgBus::spawn(store.clone(), node.clone(), background);
-            let hub = hub.with_bus(Arc::new(bus));
-            let relay = Relay {
+            let node = config.node_name();
+            let relay = |hub: &Hub| Relay {
                 store: store.clone(),
                 hub: hub.clone(),
             };
-            background.spawn(postgres::listen(store.clone(), node, relay, stop.clone()));
-            hub
+            if config.nats_url.is_empty() {
+                let bus = PgBus::spawn(store.clone(), node.clone(), background);
+                let hub = hub.with_bus(Arc::new(bus));
+                let listening = postgres::listen(store.clone(), node, relay(&hub), stop.clone());
+                background.spawn(listening);
+                hub
+            } else {
+                let servers = config.nats_url.clone();
+                let (bus, link) = NatsBus::new(servers, &config.nats_subject, &node);
+                let hub = hub.with_bus(Arc::new(bus));
+                background.spawn(nats::run(link, relay(&hub), stop.clone()));
+                hub
+            }
         } else {
             hub
         };
