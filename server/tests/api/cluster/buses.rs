@@ -14,7 +14,7 @@ use crate::helpers::{DEADLINE, TestApp, spawn_app_with};
 /// Which bus a test's nodes share.
 pub enum Transport {
     Postgres,
-    Nats(NatsServer),
+    Nats(Box<NatsServer>),
 }
 
 /// Nodes on one database and one bus.
@@ -36,7 +36,7 @@ impl Cluster {
     pub async fn nats_with(pool: PgPool, max_payload: Option<usize>) -> Self {
         Self {
             pool,
-            transport: Transport::Nats(NatsServer::start(max_payload).await),
+            transport: Transport::Nats(Box::new(NatsServer::start(max_payload).await)),
         }
     }
 
