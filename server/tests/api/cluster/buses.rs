@@ -7,7 +7,12 @@ use std::{path::PathBuf, process::Stdio, time::Duration};
 
 use serde_json::Value;
 use sqlx::PgPool;
-use tokio::process::{Child, Command};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    process::{Child, Command},
+    sync::watch,
+    task::JoinHandle,
+};
 
 use crate::helpers::{DEADLINE, TestApp, spawn_app_with};
 
@@ -42,11 +47,21 @@ impl Cluster {
 
     /// A node named `name` with the bus on.
     pub async fn node(&self, name: &str) -> TestApp {
-        let name = name.to_owned();
         let nats = match &self.transport {
             Transport::Postgres => None,
             Transport::Nats(server) => Some(server.url()),
         };
+        self.node_at(name, nats).await
+    }
+
+    /// A node named `name` whose NATS connection goes through `relay`.
+    pub async fn node_through(&self, name: &str, relay: &Relay) -> TestApp {
+        self.node_at(name, Some(format!("nats://{}", relay.addr)))
+            .await
+    }
+
+    async fn node_at(&self, name: &str, nats: Option<String>) -> TestApp {
+        let name = name.to_owned();
         spawn_app_with(self.pool.clone(), move |config| {
             config.node_id = Some(name);
             match nats {
@@ -117,6 +132,14 @@ impl Cluster {
                 .unwrap();
             }
             Transport::Nats(server) => server.stop().await,
+        }
+    }
+
+    /// A relay in front of this cluster's nats-server.
+    pub async fn relay(&self) -> Relay {
+        match &self.transport {
+            Transport::Postgres => panic!("only NATS goes through a relay"),
+            Transport::Nats(server) => Relay::start(format!("127.0.0.1:{}", server.port)).await,
         }
     }
 
@@ -247,6 +270,58 @@ impl NatsServer {
             .flatten()
             .filter(|c| c["name"] == "sapa-bus" && c["subscriptions"].as_u64() > Some(0))
             .count()
+    }
+}
+
+/// A TCP relay on loopback between one node and nats-server, cut on
+/// demand: that node alone loses the bus.
+pub struct Relay {
+    addr: std::net::SocketAddr,
+    cut: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (cut, watching) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                // While cut, a connection is closed as soon as it opens.
+                if *watching.borrow() {
+                    continue;
+                }
+                let mut watching = watching.clone();
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = watching.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Self { addr, cut, task }
+    }
+
+    /// Closes every connection through it, and refuses new ones until
+    /// [`Self::mend`].
+    pub fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    pub fn mend(&self) {
+        self.cut.send_replace(false);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

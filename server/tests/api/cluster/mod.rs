@@ -184,6 +184,43 @@ async fn after_the_bus_is_cut_every_member_on_every_node_has_every_message_once(
     }
 }
 
+/// Only node a loses NATS, while alice on it talks and then falls
+/// silent: a drops what it publishes meanwhile, and once back says so (an
+/// empty numbered message), so b notices the gap with nothing else from a.
+#[sqlx::test(migrations = false)]
+async fn nats_a_node_cut_off_alone_has_the_others_catch_up_on_what_it_said(pool: PgPool) {
+    let cluster = Kind::Nats.cluster(pool).await;
+    let relay = cluster.relay().await;
+    let a = cluster.node_through("a", &relay).await;
+    let b = cluster.node("b").await;
+    cluster.until_listening(2).await;
+    let mut bob = b.joined("bob", "general").await;
+    let mut carol = a.joined("carol", "general").await;
+    let mut alice = a.joined("alice", "general").await;
+    let mut sent = vec![alice.say("before").await];
+    assert_eq!(bob.next_message().await, sent[0]);
+
+    relay.cut();
+    cluster.until_listening(1).await;
+    for n in 0..5 {
+        sent.push(alice.say(&format!("while a is cut off {n}")).await);
+    }
+    relay.mend();
+    for expected in &sent[1..] {
+        assert_eq!(
+            &bob.next_message().await,
+            expected,
+            "in order, none missing"
+        );
+    }
+    for expected in &sent {
+        assert_eq!(&carol.next_message().await, expected);
+    }
+    let last = alice.say("last").await;
+    assert_eq!(bob.next_message().await, last);
+    assert_eq!(carol.next_message().await, last);
+}
+
 async fn ids_rise_in_commit_order_with_two_nodes_writing_to_one_room(kind: Kind, pool: PgPool) {
     let cluster = kind.cluster(pool).await;
     let (a, b) = cluster.two_nodes().await;
