@@ -106,8 +106,9 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
 
     /// Run as one of several nodes sharing the database: committed messages
-    /// are published on the bus (PostgreSQL LISTEN/NOTIFY) and other nodes'
-    /// are delivered here. Off by default: one node needs no bus.
+    /// are published on the bus (PostgreSQL LISTEN/NOTIFY, or NATS with
+    /// --nats-url) and other nodes' are delivered here. Off by default: one
+    /// node needs no bus.
     #[arg(
         long,
         env = "SAPA_CLUSTER",
@@ -122,6 +123,22 @@ pub struct Config {
     /// clustering without it.
     #[arg(long, env = "SAPA_NODE_ID")]
     pub node_id: Option<String>,
+
+    /// NATS servers for the bus (`nats://host:4222`, comma-separated):
+    /// implies --cluster, and the bus goes over core NATS instead of
+    /// PostgreSQL LISTEN/NOTIFY.
+    #[arg(
+        long,
+        env = "SAPA_NATS_URL",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub nats_url: Vec<async_nats::ServerAddr>,
+
+    /// The NATS subject the bus uses: nodes of one chat share it, and
+    /// separate chats on one NATS server each need their own.
+    #[arg(long, env = "SAPA_NATS_SUBJECT", default_value = "sapa.bus")]
+    pub nats_subject: String,
 
     /// The abuse limits per client address and account.
     #[command(flatten)]
@@ -148,7 +165,14 @@ impl Config {
     /// Whether this node shares the database with others (and so needs the
     /// bus).
     pub fn clustered(&self) -> bool {
-        self.cluster || self.node_id.is_some()
+        self.cluster || self.node_id.is_some() || !self.nats_url.is_empty()
+    }
+
+    /// This node's name on the bus: `--node-id`, else a random one.
+    pub fn node_name(&self) -> String {
+        self.node_id
+            .clone()
+            .unwrap_or_else(|| format!("node-{:016x}", rand::random::<u64>()))
     }
 
     /// The certificate and key files, when the listener speaks TLS.

@@ -15,12 +15,8 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     accounts::Accounts,
-    bus::{
-        Bus,
-        postgres::{self, PgBus},
-    },
     chat::Hub,
-    cluster::{Nodes, Relay, nodes},
+    cluster,
     config::Config,
     limits::{Limits, LoginGuard},
     persist::{LastSeen, Writer, indexer::Indexer},
@@ -83,37 +79,7 @@ impl AppState {
         let indexer = Indexer::spawn(store.clone(), background, stop.clone());
         let shutdown = CancellationToken::new();
         let hub = if config.clustered() {
-            let node = config
-                .node_id
-                .clone()
-                .unwrap_or_else(|| format!("node-{:016x}", rand::random::<u64>()));
-            let transport = Arc::new(PgBus::spawn(store.clone(), node.clone(), background));
-            let bus: Arc<dyn Bus> = Arc::new(Nodes::spawn(
-                store.clone(),
-                node.clone(),
-                transport,
-                background,
-            ));
-            let hub = hub.with_bus(bus.clone(), shutdown.clone());
-            let relay = Relay {
-                store: store.clone(),
-                hub: hub.clone(),
-                node: node.clone(),
-            };
-            background.spawn(postgres::listen(
-                store.clone(),
-                node.clone(),
-                relay,
-                stop.clone(),
-            ));
-            background.spawn(nodes::heartbeats(
-                store.clone(),
-                hub.clone(),
-                node,
-                bus,
-                shutdown.clone(),
-            ));
-            hub
+            cluster::start(&config, &store, hub, background, &stop, &shutdown)
         } else {
             hub
         };

@@ -11,9 +11,13 @@
 //! does no extra work.
 //!
 //! This is transport only: it knows the bodies, not the rooms. The
-//! implementation is [`postgres`] (LISTEN/NOTIFY).
+//! implementations are [`postgres`] (LISTEN/NOTIFY, the default) and
+//! [`nats`] (core NATS); both number what they publish and notice gaps
+//! the same way ([`sequence`]).
 
+pub mod nats;
 pub mod postgres;
+pub mod sequence;
 
 use sapa_protocol::{MessageView, RoomName, Username};
 use serde::{Deserialize, Serialize};
@@ -35,24 +39,21 @@ pub trait Receiver: Send + Sync + 'static {
     fn catch_up(&self) -> impl Future<Output = ()> + Send;
 }
 
-/// One payload, unless node `node` published it itself (or it does not
-/// decode, which is logged).
-pub fn decode(node: &str, payload: &str) -> Option<Envelope> {
-    match serde_json::from_str::<Envelope>(payload) {
-        Ok(envelope) if envelope.node == node => None,
-        Ok(envelope) => Some(envelope),
-        Err(error) => {
-            tracing::warn!(%error, "an unreadable payload on the bus");
-            None
-        }
-    }
-}
-
 /// What travels on the bus: one per committed batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
     /// The publishing node, so that it can ignore its own.
     pub node: String,
+    /// The publishing process (random at its start), so that a restarted
+    /// node's numbers are not mistaken for old ones.
+    #[serde(default, rename = "bus_incarnation")]
+    pub incarnation: u64,
+    /// The publisher's number for this envelope, from 1 without a gap (0:
+    /// not numbered), so that a listener notices what it missed. (On the
+    /// wire `bus_seq`: a body's own fields, such as a change's `seq`, sit
+    /// beside it.)
+    #[serde(default, rename = "bus_seq")]
+    pub seq: u64,
     #[serde(flatten)]
     pub body: Body,
 }

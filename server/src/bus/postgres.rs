@@ -3,7 +3,8 @@
 //! One NOTIFY per committed batch (and per event), sent by a task of its
 //! own so no sender waits for it. A batch's messages go inline when the
 //! payload fits under PostgreSQL's 8000-byte limit, else only their ids,
-//! which receivers read back from the table. Receivers listen on a connection of their own
+//! which receivers read back from the table (both numbered, see
+//! [`super::sequence`]). Receivers listen on a connection of their own
 //! (`application_name` `sapa-bus`); when it drops they reconnect with
 //! backoff and, once listening again, catch up every room they have
 //! members in from the table, so nothing sent meanwhile is lost (and the
@@ -14,15 +15,16 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use super::{Body, Bus, Envelope, Receiver};
+use super::{
+    Body, Bus, Receiver,
+    sequence::{Inbox, Publisher},
+};
 use crate::store::Store;
 
 /// The channel every node listens on.
 const CHANNEL: &str = "sapa_bus";
 /// PostgreSQL refuses payloads of 8000 bytes or more.
-const PAYLOAD_MAX: usize = 7999;
-/// Ids per reference notification (each id is at most 20 bytes).
-const IDS_PER_NOTIFY: usize = 300;
+pub const PAYLOAD_MAX: usize = 7999;
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
@@ -51,45 +53,15 @@ impl Bus for PgBus {
     }
 }
 
-/// The payloads that carry `body`: a batch's messages inline if they fit,
-/// else their ids (in as many notifications as they need); an event, which
-/// is always small, as it is.
-pub fn payloads(node: &str, body: Body) -> Vec<String> {
-    let (ids, before): (Vec<i64>, _) = match &body {
-        Body::Messages { messages, before } => {
-            (messages.iter().map(|m| m.id).collect(), before.clone())
-        }
-        _ => (Vec::new(), Vec::new()),
-    };
-    let inline = Envelope {
-        node: node.to_owned(),
-        body,
-    };
-    let encoded = serde_json::to_string(&inline).expect("a bus body always encodes");
-    if encoded.len() <= PAYLOAD_MAX || ids.is_empty() {
-        return vec![encoded];
-    }
-    ids.chunks(IDS_PER_NOTIFY)
-        .map(|chunk| {
-            let reference = Envelope {
-                node: node.to_owned(),
-                body: Body::Reference {
-                    ids: chunk.to_vec(),
-                    before: before.clone(),
-                },
-            };
-            serde_json::to_string(&reference).expect("ids always encode")
-        })
-        .collect()
-}
-
 /// Sends each batch and event handed over, in order. Ends when every
 /// handle is gone.
 async fn publish(store: Store, node: String, mut bodies: mpsc::UnboundedReceiver<Body>) {
+    let mut publisher = Publisher::new(&node);
     while let Some(body) = bodies.recv().await {
-        for payload in payloads(&node, body) {
+        for payload in publisher.payloads(body, PAYLOAD_MAX) {
             if let Err(error) = store.notify(CHANNEL, &payload).await {
-                // Receivers that miss it catch up once the database is back.
+                // Its number is spent: receivers notice the gap at the
+                // next one and catch up from the table.
                 tracing::warn!(%error, "publishing a batch on the bus failed");
             }
         }
@@ -100,6 +72,7 @@ async fn publish(store: Store, node: String, mut bodies: mpsc::UnboundedReceiver
 /// publish to `receiver`, reconnecting with backoff and having it catch up
 /// from the table each time it starts listening.
 pub async fn listen(store: Store, node: String, receiver: impl Receiver, stop: CancellationToken) {
+    let mut inbox = Inbox::new(&node);
     let mut backoff = BACKOFF_FIRST;
     let mut first = true;
     loop {
@@ -134,9 +107,8 @@ pub async fn listen(store: Store, node: String, receiver: impl Receiver, stop: C
             };
             match received {
                 Ok(Some(notification)) => {
-                    if let Some(envelope) = super::decode(&node, notification.payload()) {
-                        receiver.receive(&envelope.node, envelope.body).await;
-                    }
+                    let payload = notification.payload().as_bytes();
+                    inbox.accept(payload, &receiver).await;
                 }
                 Ok(None) => break,
                 Err(error) => {

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use crate::{
-    cluster::{node, until_listening},
+    cluster::buses::Cluster,
     helpers::{Client, DEADLINE, PASSWORD, TestApp, connect},
 };
 
@@ -169,9 +169,8 @@ fn names(users: &[Username]) -> Vec<&str> {
 
 #[sqlx::test(migrations = false)]
 async fn cluster_presence_the_list_users_active_and_rooms_count_both_nodes(pool: PgPool) {
-    let a = node(&pool, "a").await;
-    let b = node(&pool, "b").await;
-    until_listening(&pool, 2).await;
+    let cluster = Cluster::postgres(pool.clone());
+    let (a, b) = cluster.two_nodes().await;
     let token = a.register("reader").await;
     let mut bob = b.joined("bob", "general").await;
     until_active(&a, &token, &["bob"]).await;
@@ -217,9 +216,8 @@ async fn cluster_presence_the_list_users_active_and_rooms_count_both_nodes(pool:
 async fn cluster_presence_a_user_with_sockets_on_two_nodes_shows_once_and_leaves_once(
     pool: PgPool,
 ) {
-    let a = node(&pool, "a").await;
-    let b = node(&pool, "b").await;
-    until_listening(&pool, 2).await;
+    let cluster = Cluster::postgres(pool.clone());
+    let (a, b) = cluster.two_nodes().await;
     let token = a.register("reader").await;
     let mut watcher = a.joined("watcher", "general").await;
     let mut on_b = b.joined("carol", "general").await;
@@ -244,9 +242,10 @@ async fn cluster_presence_a_user_with_sockets_on_two_nodes_shows_once_and_leaves
 async fn cluster_presence_a_killed_nodes_users_leave_within_15_s_and_those_who_moved_do_not_flap(
     pool: PgPool,
 ) {
-    let a = node(&pool, "a").await;
+    let cluster = Cluster::postgres(pool.clone());
+    let a = cluster.node("a").await;
     let mut b = Process::start(&pool, "b").await;
-    until_listening(&pool, 2).await;
+    cluster.until_listening(2).await;
     let token = a.register("reader").await;
     let mut watcher = a.joined("watcher", "general").await;
     let _dave = b.joined("dave", "general").await;
@@ -285,9 +284,10 @@ async fn cluster_presence_a_killed_nodes_users_leave_within_15_s_and_those_who_m
 async fn cluster_presence_sigterm_closes_with_1001_and_only_those_who_stay_away_leave(
     pool: PgPool,
 ) {
-    let a = node(&pool, "a").await;
+    let cluster = Cluster::postgres(pool.clone());
+    let a = cluster.node("a").await;
     let b = Process::start(&pool, "b").await;
-    until_listening(&pool, 2).await;
+    cluster.until_listening(2).await;
     let token = a.register("reader").await;
     let mut watcher = a.joined("watcher", "general").await;
     let mut dave = b.joined("dave", "general").await;
