@@ -353,7 +353,7 @@ impl RoomLayout<'_> {
             Some((id, rows))
         });
         let start = (self.room.older == Older::AllShown).then(|| {
-            let marker = Entry::Marker(format!("start of #{}", self.room.name));
+            let marker = Entry::Marker(format!("start of {}", self.room.label(self.me)));
             (None, rows_of(&marker))
         });
         pending.chain(entries).chain(start)
