@@ -23,7 +23,9 @@ impl State {
                 let i = match self.room_index(&view.room) {
                     Some(i) => i,
                     // A DM in a conversation not listed yet opens its view.
-                    None if view.room.is_direct() => self.add_direct(view.room.clone(), fx),
+                    None if view.room.is_direct() && self.reader => {
+                        self.add_direct(view.room.clone(), fx)
+                    }
                     None => return,
                 };
                 self.accept(i, view, Arrival::Live, fx);
