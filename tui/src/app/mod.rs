@@ -358,7 +358,10 @@ impl State {
             Event::Key(key) => self.on_key(key, &mut fx),
             Event::Paste(text) => match &mut self.screen {
                 Screen::Login(form) => form.paste(&text),
-                Screen::Chat | Screen::Help | Screen::Search(_) => self.input.insert_str(&text),
+                Screen::Chat | Screen::Help | Screen::Search(_) => {
+                    self.input.insert_str(&text);
+                    self.typed(&mut fx);
+                }
             },
             Event::Wheel(Wheel::Up) => self.scroll_up(WHEEL_ROWS, &mut fx),
             Event::Wheel(Wheel::Down) => self.scroll_down(WHEEL_ROWS),

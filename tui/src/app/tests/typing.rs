@@ -77,3 +77,9 @@ fn commands_are_not_typing() {
     s.input.clear();
     assert_eq!(typings(&press(&mut s, "//not a command")), 1);
 }
+
+#[test]
+fn pasted_text_is_typing_too() {
+    let mut s = online(vec![], &["alice", "bob"]);
+    assert_eq!(typings(&s.update(Event::Paste("a pasted line".into()))), 1);
+}
