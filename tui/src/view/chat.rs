@@ -1,6 +1,8 @@
-//! The chat screen: the status line (room, connection, who and where,
-//! unread rooms), the messages pane, the users pane, the rule with its
-//! scroll hints, and the input line. The rows of the messages pane are laid
+//! The chat screen: the status line (room or `@user`, connection, who and
+//! where, the other views with unread lines), the messages pane, the side
+//! pane ([`super::side`]), the rule with who is typing and its scroll
+//! hints, and the input line with, near the server's limit, how many
+//! characters are left. The rows of the messages pane are laid
 //! out by [`crate::app::layout`] (the state machine counts the same rows);
 //! here they only get their looks, from the [`Theme`].
 
