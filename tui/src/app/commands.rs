@@ -6,6 +6,7 @@
 
 use sapa_protocol::{ClientMessage, Content, Leave, RoomName, Username, WhoRequest};
 
+use super::composer::{self, Budget};
 use super::editor::Completion;
 use super::keymap::{self, Command, LITERAL_SLASH};
 use super::rooms::{NoticeKind, Room};
@@ -14,6 +15,19 @@ use super::{Effect, Screen, State};
 impl State {
     /// Enter on the chat screen.
     pub(super) fn submit(&mut self, fx: &mut Vec<Effect>) {
+        if let Budget::Over(over) = composer::budget(self.input.text(), self.limits.as_ref()) {
+            // Refused here, before the server would: the line stays to be cut.
+            let max = self.limits.map_or(0, |l| l.max_content_chars);
+            let s = if over == 1 { "" } else { "s" };
+            self.notice(
+                format!(
+                    "not sent: {over} character{s} over the server's limit of {max}; \
+                     the line is still in the composer"
+                ),
+                NoticeKind::Warn,
+            );
+            return;
+        }
         if let Some(editing) = self.editing.take() {
             self.submit_edit(editing, fx);
             return;
@@ -53,6 +67,8 @@ impl State {
                     Err(e) => self.notice(e.to_string(), NoticeKind::Warn),
                 }
             }
+            Command::Msg => self.msg_command(arg, fx),
+            Command::Query => self.query_command(arg, fx),
             Command::Leave => self.leave(fx),
             Command::Who if self.room().count.is_some() => {
                 // A big room: the server pages its list.
@@ -80,7 +96,7 @@ impl State {
                 let joined = self
                     .rooms
                     .iter()
-                    .map(|r| format!("#{}", r.name))
+                    .map(|r| r.label(&self.user))
                     .collect::<Vec<_>>()
                     .join(", ");
                 self.notice(format!("joined: {joined}"), NoticeKind::System);
@@ -189,10 +205,14 @@ impl State {
         self.notice(format!("left #{}", room.name), NoticeKind::System);
     }
 
-    /// Shows room `index`; its messages count as read from now on.
+    /// Shows room `index`, with the "new" divider at its read marker; the
+    /// room left behind drops its divider.
     pub(super) fn switch_to(&mut self, index: usize) {
+        if let Some(room) = self.rooms.get_mut(self.active) {
+            room.read.divider = None;
+        }
         self.active = index;
-        self.room_mut().unread = 0;
+        self.open_divider(index);
     }
 
     fn send_text(&mut self, text: String, fx: &mut Vec<Effect>) {
@@ -206,8 +226,14 @@ impl State {
     /// goes out now if the room takes messages, else once it does.
     pub(super) fn post(&mut self, content: Content, fx: &mut Vec<Effect>) {
         let room = self.room().name.clone();
-        let now = self.link.is_online() && self.room().is_joined();
-        let Some(pending) = self.outbox.queue(room, content) else {
+        // A DM needs no join: the server takes it on any connection.
+        let takes = self.room().is_joined() || (room.is_direct() && self.link.authenticated);
+        let now = self.link.is_online() && takes;
+        let to = room
+            .peer_of(&self.user)
+            .and_then(|peer| Username::parse(peer.to_owned()).ok());
+        self.typist.sent();
+        let Some(pending) = self.outbox.queue(room, to, content) else {
             self.notice("not sent: bad client id", NoticeKind::Warn);
             return;
         };

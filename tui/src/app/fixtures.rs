@@ -152,3 +152,23 @@ pub fn type_line(state: &mut State, text: &str) -> Vec<crate::app::Effect> {
     }
     state.update(key(KeyCode::Enter))
 }
+
+/// A DM from `from` to `to`, in their `dm:` room.
+pub fn dm(id: i64, from: &str, to: &str, text: &str) -> MessageView {
+    let room = sapa_protocol::RoomName::direct(&name(from), &name(to));
+    MessageView {
+        to: Some(name(to)),
+        ..msg_in(room.as_str(), id, from, text)
+    }
+}
+
+/// The welcome of `room` for a user who has read it up to `read_up_to`,
+/// on a server that takes `max_chars` characters a message.
+pub fn welcome_with(room: &str, read_up_to: i64, max_chars: u32) -> ServerMessage {
+    let ServerMessage::Welcome(mut w) = welcome(room) else {
+        unreachable!("welcome() builds a welcome")
+    };
+    w.read_up_to = read_up_to;
+    w.limits.max_content_chars = max_chars;
+    ServerMessage::Welcome(w)
+}

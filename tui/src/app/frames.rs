@@ -17,13 +17,27 @@ impl State {
     /// One frame from the server.
     pub(super) fn on_frame(&mut self, frame: ServerMessage, fx: &mut Vec<Effect>) {
         match frame {
-            ServerMessage::Welcome(w) => self.on_welcome(w),
+            ServerMessage::Welcome(w) => self.on_welcome(w, fx),
             ServerMessage::History(h) => self.on_history(h, fx),
             ServerMessage::Message(view) => {
-                if let Some(i) = self.room_index(&view.room) {
-                    self.accept(i, view, Arrival::Live, fx);
+                let i = match self.room_index(&view.room) {
+                    Some(i) => i,
+                    // A DM in a conversation not listed yet opens its view.
+                    None if view.room.is_direct() && self.reader => {
+                        self.add_direct(view.room.clone(), fx)
+                    }
+                    None => return,
+                };
+                self.accept(i, view, Arrival::Live, fx);
+            }
+            ServerMessage::Typing(t) => {
+                if let Some(i) = self.room_index(&t.room)
+                    && !self.user.same_account(t.username.as_str())
+                {
+                    self.rooms[i].typers.typing(t.username, self.clock.now);
                 }
             }
+            ServerMessage::Read(marker) => self.on_read(marker),
             ServerMessage::Presence(p) => {
                 if let Some(i) = self.room_index(&p.room) {
                     let room = &mut self.rooms[i];
@@ -89,7 +103,7 @@ impl State {
                 self.notice_in(i, s.timestamp, s.content, NoticeKind::System);
             }
             ServerMessage::Error(e) => self.on_error(e, fx),
-            ServerMessage::Pong(_) | ServerMessage::Typing(_) | ServerMessage::Read(_) => {}
+            ServerMessage::Pong(_) => {}
         }
     }
 
@@ -196,18 +210,29 @@ impl State {
             view: view.clone(),
             mention,
         });
+        let active = i == self.active;
+        // A DM calls unless its view is the one being looked at.
+        let looked_at = active && self.attention.focused && self.rooms[i].scroll == 0;
+        let direct = self.rooms[i].is_direct() && !looked_at;
         let calling = (arrival == Arrival::Live)
-            .then(|| Self::attention_for(own, mention))
+            .then(|| Self::attention_for(own, mention, direct))
             .flatten()
             .map(|reason| (reason, view.username.to_string(), view.content.to_string()));
+        let (id, author, deleted) = (view.id, view.username.clone(), view.deleted);
         if self.rooms[i].insert(view, mention).is_none() {
             return; // already shown
+        }
+        let room = &mut self.rooms[i];
+        if arrival == Arrival::Live {
+            room.typers.stopped(author.as_str());
+        }
+        // Read on screen or not, `reading` decides after the update.
+        if !own && !deleted && room.read.count(id) {
+            room.unread += 1;
         }
         if arrival == Arrival::Backfill {
             return; // older messages land above the view
         }
-        let active = i == self.active;
-        let room = &mut self.rooms[i];
         if active && room.scroll > 0 {
             // New rows below the view: scroll with them so it stays still.
             if !was_pending {
@@ -216,8 +241,6 @@ impl State {
             if !own {
                 room.unseen += 1;
             }
-        } else if !active && !own {
-            room.unread += 1;
         }
         if let Some((reason, from, text)) = calling {
             let name = self.rooms[i].name.clone();
@@ -233,13 +256,13 @@ impl State {
     }
 
     /// Whether a message calls for the user's attention, and why: never
-    /// their own; a mention. (A direct message is where `Reason::Direct`
-    /// will come from.)
-    fn attention_for(own: bool, mention: bool) -> Option<Reason> {
-        match (own, mention) {
-            (true, _) => None,
-            (false, true) => Some(Reason::Mention),
-            (false, false) => None,
+    /// their own; a DM in a view not looked at; a mention.
+    fn attention_for(own: bool, mention: bool, direct: bool) -> Option<Reason> {
+        match (own, direct, mention) {
+            (true, _, _) => None,
+            (false, true, _) => Some(Reason::Direct),
+            (false, false, true) => Some(Reason::Mention),
+            (false, false, false) => None,
         }
     }
 }

@@ -10,7 +10,6 @@
 use sapa_protocol::Username;
 use time::UtcOffset;
 use time::macros::format_description;
-use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 use super::comings;
@@ -18,10 +17,17 @@ use super::pending::Pending;
 use super::rooms::{Entry, NoticeKind, Older, Room};
 use super::stamp::TimeFormat;
 
+mod wrap;
+
+use wrap::message_rows;
+pub use wrap::wrap;
+
 /// Width of the active-users pane, its separator included.
 pub const USERS_WIDTH: u16 = 18;
 /// Below this terminal width the users pane hides to leave room for text.
 pub const USERS_MIN_TERMINAL_WIDTH: u16 = 60;
+/// The divider above the first message the user has not read.
+pub const NEW_DIVIDER: &str = "new";
 /// Continuation rows of a message start under the name, after `HH:MM `
 /// (with the default time format; a wider one indents further).
 pub const INDENT: usize = 6;
@@ -253,6 +259,23 @@ impl RoomLayout<'_> {
         (date != previous).then(|| Entry::Marker(day_label(date)))
     }
 
+    /// Whether the "new" divider goes above entry `i`: the first message
+    /// after the read marker the room opened with.
+    fn new_from(&self, i: usize) -> bool {
+        let Some(marker) = self.room.read.divider else {
+            return false;
+        };
+        let id_of = |e: &Entry| match e {
+            Entry::Message { view, .. } => Some(view.id),
+            _ => None,
+        };
+        let Some(id) = id_of(&self.room.entries[i]) else {
+            return false;
+        };
+        let before = self.room.entries[..i].iter().rev().find_map(id_of);
+        id > marker && before.is_none_or(|b| b <= marker)
+    }
+
     /// The room's blocks of rows, newest first.
     fn blocks_from_bottom(&self) -> impl Iterator<Item = Vec<Row>> + '_ {
         self.blocks_with_ids().map(|(_, rows)| rows)
@@ -283,10 +306,11 @@ impl RoomLayout<'_> {
         let all = &self.room.entries;
         let mut end = all.len();
         let mut marker: Option<Vec<Row>> = None;
+        let mut divider: Option<Vec<Row>> = None;
         // Each entry's rows, bottom up, then its day marker if one is due;
         // a run of joins and leaves within one day is one block.
         let entries = std::iter::from_fn(move || {
-            if let Some(rows) = marker.take() {
+            if let Some(rows) = divider.take().or_else(|| marker.take()) {
                 return Some((None, rows));
             }
             let mut start = end.checked_sub(1)?;
@@ -322,11 +346,14 @@ impl RoomLayout<'_> {
                 entry => rows_of(entry),
             };
             marker = self.day_before(start).map(|m| rows_of(&m));
+            if self.new_from(start) {
+                divider = Some(rows_of(&Entry::Marker(NEW_DIVIDER.to_owned())));
+            }
             end = start;
             Some((id, rows))
         });
         let start = (self.room.older == Older::AllShown).then(|| {
-            let marker = Entry::Marker(format!("start of #{}", self.room.name));
+            let marker = Entry::Marker(format!("start of {}", self.room.label(self.me)));
             (None, rows_of(&marker))
         });
         pending.chain(entries).chain(start)
@@ -376,115 +403,4 @@ pub fn pending_rows(
         Tone::Pending,
         width,
     )
-}
-
-/// `HH:MM nick text`, wrapped; continuation rows start under the name
-/// ([`INDENT`] with the default time format, never past half the width).
-fn message_rows(
-    time: &str,
-    nick: &str,
-    nick_tone: Tone,
-    text: &str,
-    text_tone: Tone,
-    width: usize,
-) -> Vec<Row> {
-    let width = width.max(INDENT + 4);
-    let indent = (time.width() + 1).min(width / 2);
-    let prefix_w = time.width() + 1 + nick.width() + 1;
-    // A name too long for the pane still leaves room for some text.
-    let first_w = width.saturating_sub(prefix_w).max(width / 3).max(1);
-    let rest_w = width - indent;
-    let lines = wrap(text, first_w, rest_w);
-    let mut rows = Vec::with_capacity(lines.len());
-    for (i, line) in lines.into_iter().enumerate() {
-        if i == 0 {
-            let mut row = vec![
-                seg(format!("{time} "), Tone::Time),
-                seg(nick, nick_tone.clone()),
-                seg(" ", Tone::Text),
-            ];
-            row.push(seg(line, text_tone.clone()));
-            rows.push(row);
-        } else {
-            rows.push(vec![
-                seg(" ".repeat(indent), Tone::Text),
-                seg(line, text_tone.clone()),
-            ]);
-        }
-    }
-    rows
-}
-
-/// Splits text into alternating runs of spaces and of everything else, so
-/// punctuation stays with its word.
-fn tokens(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut in_space = None;
-    for (i, c) in text.char_indices() {
-        let space = c == ' ';
-        if in_space.is_some_and(|s| s != space) {
-            out.push(&text[start..i]);
-            start = i;
-        }
-        in_space = Some(space);
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
-}
-
-/// Word-wraps `text` by display width: the first row holds `first` columns,
-/// every later row `rest`. Newlines start new rows, tabs become spaces,
-/// words longer than a row are broken between graphemes.
-pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
-    let mut rows: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut used = 0;
-    let limit = |rows: &Vec<String>| if rows.is_empty() { first } else { rest }.max(1);
-    for (p, paragraph) in text.split('\n').enumerate() {
-        if p > 0 {
-            rows.push(std::mem::take(&mut current));
-            used = 0;
-        }
-        let paragraph = paragraph.replace('\t', "    ");
-        for token in tokens(&paragraph) {
-            let w = token.width();
-            let max = limit(&rows);
-            if used + w <= max {
-                current.push_str(token);
-                used += w;
-                continue;
-            }
-            if token.trim().is_empty() {
-                // Whitespace at a break is dropped.
-                rows.push(std::mem::take(&mut current));
-                used = 0;
-                continue;
-            }
-            // A word that fits on a fresh row moves there whole; wide
-            // scripts (CJK), which break anywhere, fill the row instead.
-            let wide = token.graphemes(true).any(|g| g.width() > 1);
-            if used > 0 && w <= rest.max(1) && !wide {
-                let trimmed = current.trim_end_matches(' ').len();
-                current.truncate(trimmed);
-                rows.push(std::mem::take(&mut current));
-                current.push_str(token);
-                used = w;
-                continue;
-            }
-            for g in token.graphemes(true) {
-                let gw = g.width();
-                if used + gw > limit(&rows) && used > 0 {
-                    rows.push(std::mem::take(&mut current));
-                    used = 0;
-                }
-                current.push_str(g);
-                used += gw;
-            }
-        }
-    }
-    rows.push(current);
-    rows
 }

@@ -23,12 +23,18 @@
 //! - [`keymap`] and [`help`]: every key and command, and the texts listing them
 //! - `scroll`: scrolling and the rows it counts
 //! - [`notify`]: when a message rings the bell or notifies the desktop
+//! - `direct`: `/msg`, `/query` and the DM views they (and arriving DMs)
+//!   open; `reading`: read markers, unread counts and the "new" divider,
+//!   over the pure [`unread`]; [`typing`]: who is typing, and announcing
+//!   one's own; [`composer`]: the line against the server's limits
+//! - `keyboard`: what each key does on each screen
 //! - [`prefs`], [`bindings`], [`stamp`]: the user's choices from the
 //!   config file (keys rebound, the time format, notifications)
 //! - [`login`], [`editor`], [`layout`], [`keys`], [`link`]: the pieces
 //!
 //! The linked modules hold types and know nothing of [`State`]; `sync`,
-//! `frames`, `commands`, `edits`, `found` and `scroll` add `impl State` blocks and are
+//! `frames`, `commands`, `edits`, `found`, `scroll`, `direct`, `reading`
+//! and `keyboard` add `impl State` blocks and are
 //! imported by nobody, so no two modules import each other.
 //!
 //! Message order and exactly-once display: messages are kept sorted by
@@ -41,18 +47,22 @@
 use std::time::{Duration, Instant};
 
 use sapa_protocol::{
-    ClientId, ClientMessage, Content, ErrorCode, RoomName, Secret, ServerMessage, Username,
+    ClientId, ClientMessage, Content, ErrorCode, Limits, RoomName, Secret, ServerMessage, Username,
+    rest::Conversation,
 };
 use time::{OffsetDateTime, UtcOffset};
 
 pub mod bindings;
 pub mod comings;
 mod commands;
+pub mod composer;
+mod direct;
 pub mod editor;
 mod edits;
 pub mod found;
 mod frames;
 pub mod help;
+mod keyboard;
 pub mod keymap;
 pub mod keys;
 pub mod layout;
@@ -61,10 +71,13 @@ pub mod login;
 pub mod notify;
 pub mod pending;
 pub mod prefs;
+mod reading;
 pub mod rooms;
 mod scroll;
 pub mod stamp;
 mod sync;
+pub mod typing;
+pub mod unread;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -73,8 +86,7 @@ mod tests;
 
 use editor::{Completion, LineEditor};
 use edits::Editing;
-use keymap::{Action, Scope};
-use keys::{Key, KeyCode, Wheel};
+use keys::{Key, Wheel};
 use layout::Size;
 use link::Link;
 use login::LoginForm;
@@ -112,6 +124,9 @@ pub enum Effect {
     AuthRejected,
     /// Fetch the server's room list over REST (`/rooms`).
     ListRooms,
+    /// Fetch the user's rooms and DMs with their read markers and unread
+    /// counts over REST (`GET /conversations`).
+    FetchConversations,
     /// Ring the terminal bell (a message mentioned the user).
     Bell,
     /// Show a desktop notification (a message mentioned the user while the
@@ -186,6 +201,8 @@ pub enum Event {
     LoadOlder,
     /// The answer to `/rooms`: names with online counts, or an error.
     RoomsListed(Result<Vec<(String, u64)>, String>),
+    /// The answer to `GET /conversations`, or why there is none.
+    Conversations(Result<Vec<Conversation>, String>),
     /// Send this text to the room on screen, as typing it and pressing
     /// Enter would (`sapa send` posts each line so). It is pending, and
     /// settled, like a typed line.
@@ -271,6 +288,15 @@ pub struct State {
     pub show_comings: bool,
     /// A jump to a search result, waiting for its room's history.
     jump: Option<found::Jump>,
+    /// What the server lets this connection send (`welcome.limits`); the
+    /// composer counts against it.
+    pub limits: Option<Limits>,
+    /// When the user's typing was last announced.
+    typist: typing::Typist,
+    /// Whether this client reads: keeps read markers, asks for unread
+    /// counts and lists DMs. The terminal does; `sapa send` and `sapa
+    /// tail`, which read nothing, do not.
+    pub reader: bool,
 }
 
 impl State {
@@ -306,6 +332,9 @@ impl State {
             attention: Attention::default(),
             show_comings: false,
             jump: None,
+            limits: None,
+            typist: typing::Typist::default(),
+            reader: true,
         }
     }
 
@@ -329,7 +358,10 @@ impl State {
             Event::Key(key) => self.on_key(key, &mut fx),
             Event::Paste(text) => match &mut self.screen {
                 Screen::Login(form) => form.paste(&text),
-                Screen::Chat | Screen::Help | Screen::Search(_) => self.input.insert_str(&text),
+                Screen::Chat | Screen::Help | Screen::Search(_) => {
+                    self.input.insert_str(&text);
+                    self.typed(&mut fx);
+                }
             },
             Event::Wheel(Wheel::Up) => self.scroll_up(WHEEL_ROWS, &mut fx),
             Event::Wheel(Wheel::Down) => self.scroll_down(WHEEL_ROWS),
@@ -340,6 +372,10 @@ impl State {
                 self.clock.wall = wall;
                 self.retry_due(&mut fx);
                 fx.extend(self.attention.tick(now, self.prefs.notify));
+                for room in &mut self.rooms {
+                    room.typers.expire(now);
+                }
+                self.send_due_reads(&mut fx);
             }
             Event::Net(net) => self.on_net(net, &mut fx),
             Event::LoginNeeded(reason) => {
@@ -377,76 +413,19 @@ impl State {
             Event::RoomsListed(Err(why)) => {
                 self.notice(format!("could not list rooms: {why}"), NoticeKind::Warn);
             }
+            Event::Conversations(Ok(list)) => self.on_conversations(list, &mut fx),
+            Event::Conversations(Err(why)) => {
+                self.notice(
+                    format!("could not load unread counts: {why}"),
+                    NoticeKind::Warn,
+                );
+            }
             Event::Post(content) => self.post(content, &mut fx),
             Event::Focus(focused) => self.attention.focus(focused),
             Event::Warn(text) => self.notice(text, NoticeKind::Warn),
         }
+        self.read_what_is_shown();
         fx
-    }
-
-    // ------------------------------------------------------------- keys
-
-    fn on_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
-        if self.prefs.keymap.action(Scope::Everywhere, key) == Some(Action::Quit) {
-            self.quit = true;
-            fx.push(Effect::Quit);
-            return;
-        }
-        match &mut self.screen {
-            Screen::Login(form) => {
-                if let Some((username, password)) = form.on_key(key) {
-                    fx.push(Effect::Login { username, password });
-                }
-            }
-            // Any key closes the overlay, and does nothing else.
-            Screen::Help => self.screen = Screen::Chat,
-            Screen::Chat => self.on_chat_key(key, fx),
-            Screen::Search(_) => self.on_search_key(key, fx),
-        }
-    }
-
-    fn on_chat_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
-        let action = self.prefs.keymap.action(Scope::Chat, key);
-        if action != Some(Action::Complete) {
-            self.completion = None;
-        }
-        let Some(action) = action else {
-            if let KeyCode::Char(c) = key.code
-                && !key.ctrl
-                && !key.alt
-            {
-                self.input.insert_char(c);
-            }
-            return;
-        };
-        match action {
-            Action::Help => self.screen = Screen::Help,
-            Action::Submit => self.submit(fx),
-            Action::PageUp => self.scroll_up(self.page(), fx),
-            Action::PageDown => self.scroll_down(self.page()),
-            Action::JumpNewest => self.jump_newest(),
-            Action::EndOrNewest if self.input.at_end() => self.jump_newest(),
-            Action::EndOrNewest => self.input.end(),
-            Action::RecallPrev
-                if self.input.is_empty() && self.editing.is_none() && self.start_editing() => {}
-            Action::RecallPrev => {
-                self.cancel_editing();
-                self.input.recall_prev();
-            }
-            Action::CancelEdit => {
-                self.cancel_editing();
-            }
-            Action::RecallNext => {
-                self.input.recall_next();
-            }
-            Action::Edit(edit) => self.input.edit(edit),
-            Action::NextRoom => self.switch_to((self.active + 1) % self.rooms.len()),
-            Action::PrevRoom => {
-                self.switch_to((self.active + self.rooms.len() - 1) % self.rooms.len());
-            }
-            Action::Complete => self.complete(),
-            Action::Quit | Action::SwitchField | Action::SignIn | Action::DismissError => {}
-        }
     }
 
     // ------------------------------------------------------------- notices

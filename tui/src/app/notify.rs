@@ -15,8 +15,8 @@
 //! drops the summary: the user is looking.
 //!
 //! Which messages call for attention: ones that mention the user, by
-//! someone else. A direct message will be the second [`Reason`], decided
-//! in the same place (`State::attention_for` in `frames`).
+//! someone else, and direct messages in a view the user is not looking at
+//! (`State::attention_for` in `frames`).
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,8 @@ const BODY_CHARS: usize = 160;
 pub enum Reason {
     /// Someone else's message names the user.
     Mention,
+    /// A direct message, in a view the user is not looking at.
+    Direct,
 }
 
 /// Which signals the user wants (config file, `[notifications]`).
@@ -132,11 +134,12 @@ impl Attention {
             fx.push(Effect::Bell);
         }
         if desktop {
-            let what = match msg.reason {
-                Reason::Mention => "mentioned you",
+            let title = match msg.reason {
+                Reason::Mention => format!("{} mentioned you in #{}", msg.from, msg.room),
+                Reason::Direct => format!("{} sent you a direct message", msg.from),
             };
             fx.push(Effect::Notify(Notification {
-                title: clean(&format!("{} {what} in #{}", msg.from, msg.room)),
+                title: clean(&title),
                 body: clean(msg.text),
             }));
         }

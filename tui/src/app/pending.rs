@@ -10,13 +10,15 @@
 
 use std::time::Instant;
 
-use sapa_protocol::{ClientId, ClientMessage, Content, RoomName, SendMessage};
+use sapa_protocol::{ClientId, ClientMessage, Content, RoomName, SendMessage, Username};
 
 /// A message of the user's own that the server has not confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
     pub client_id: ClientId,
     pub room: RoomName,
+    /// For a DM, the other participant: the message goes out with `to`.
+    pub to: Option<Username>,
     pub content: Content,
     /// When to send it again after the server could not store it.
     pub retry_at: Option<Instant>,
@@ -27,8 +29,8 @@ impl Pending {
     pub fn frame(&self) -> ClientMessage {
         ClientMessage::Message(SendMessage {
             content: self.content.clone(),
-            room: Some(self.room.clone()),
-            to: None,
+            room: self.to.is_none().then(|| self.room.clone()),
+            to: self.to.clone(),
             client_id: Some(self.client_id.clone()),
             username: None,
         })
@@ -56,15 +58,22 @@ impl Outbox {
         }
     }
 
-    /// Queues `content` for `room` under the next client_id; `None` if that
-    /// id is not a valid client_id (a prefix too long).
-    pub fn queue(&mut self, room: RoomName, content: Content) -> Option<&Pending> {
+    /// Queues `content` for `room` (a DM to `to`) under the next
+    /// client_id; `None` if that id is not a valid client_id (a prefix too
+    /// long).
+    pub fn queue(
+        &mut self,
+        room: RoomName,
+        to: Option<Username>,
+        content: Content,
+    ) -> Option<&Pending> {
         let id = format!("{}-{}", self.prefix, self.next_seq);
         self.next_seq += 1;
         let client_id = ClientId::parse(id).ok()?;
         self.pending.push(Pending {
             client_id,
             room,
+            to,
             content,
             retry_at: None,
         });

@@ -13,6 +13,9 @@ use std::time::Instant;
 use sapa_protocol::{MessageView, RoomName, Username};
 use time::OffsetDateTime;
 
+use super::typing::Typers;
+use super::unread::ReadState;
+
 /// Kinds of non-message lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeKind {
@@ -153,8 +156,13 @@ pub struct Room {
     pub scroll: usize,
     /// Messages that arrived while scrolled up.
     pub unseen: usize,
-    /// Messages that arrived while another room was shown.
+    /// Messages by others after the read marker: counted as they arrive
+    /// while the room is not being read, or as `GET /conversations` says.
     pub unread: usize,
+    /// How far the user has read, and where the "new" divider sits.
+    pub read: ReadState,
+    /// Who is typing here.
+    pub typers: Typers,
     /// The message a search result jumped to, highlighted.
     pub marked: Option<i64>,
 }
@@ -177,7 +185,31 @@ impl Room {
             marked: None,
             unseen: 0,
             unread: 0,
+            read: ReadState::default(),
+            typers: Typers::default(),
         }
+    }
+
+    /// How the room is named on screen: `#general`, or `@bob` for the
+    /// direct conversation with bob.
+    pub fn label(&self, me: &Username) -> String {
+        match self.name.peer_of(me) {
+            Some(peer) => format!("@{peer}"),
+            None => format!("#{}", self.name),
+        }
+    }
+
+    /// Whether this is a direct conversation.
+    pub fn is_direct(&self) -> bool {
+        self.name.is_direct()
+    }
+
+    /// How many messages shown, by others and not deleted, are newer than
+    /// `id`.
+    pub fn others_after(&self, id: i64, me: &Username) -> usize {
+        self.messages()
+            .filter(|m| m.id > id && !m.deleted && !me.same_account(m.username.as_str()))
+            .count()
     }
 
     /// How many users are in the room.

@@ -96,9 +96,14 @@ impl State {
     }
 
     /// A join was welcomed: the room takes messages; its greeting waits
-    /// for the history that follows.
-    pub(super) fn on_welcome(&mut self, w: Welcome) {
+    /// for the history that follows. The first welcome of a connection
+    /// asks for the unread counts of every room and DM.
+    pub(super) fn on_welcome(&mut self, w: Welcome, fx: &mut Vec<Effect>) {
+        if !self.link.authenticated && self.reader {
+            fx.push(Effect::FetchConversations);
+        }
         self.link.authenticated = true;
+        self.limits = Some(w.limits);
         if let Some(at) = self.link.joins_in_flight.iter().position(|r| r == &w.room) {
             self.link.joins_in_flight.remove(at);
         }
@@ -109,6 +114,7 @@ impl State {
             // The server's spelling of the name.
             self.user = w.username.clone();
         }
+        self.marker_stored(i, w.read_up_to);
         let lost = self.link.lost;
         let room = &mut self.rooms[i];
         let (since, carried) = match std::mem::replace(&mut room.sync, SyncState::NotJoined) {
@@ -194,6 +200,10 @@ impl State {
             );
         }
         if i == self.active {
+            if page == Page::First {
+                // The room opens now that its messages are in.
+                self.open_divider(i);
+            }
             self.fill_screen(fx);
         }
         self.continue_jump(fx);

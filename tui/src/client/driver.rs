@@ -18,7 +18,7 @@
 
 use std::collections::VecDeque;
 
-use sapa_protocol::{Secret, Username};
+use sapa_protocol::{Secret, Username, rest::Conversation};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use url::Url;
@@ -37,6 +37,7 @@ const EVENT_QUEUE: usize = 1024;
 enum Done {
     Login(Result<(Username, Secret, bool), RestError>),
     Rooms(Result<Vec<(String, u64)>, RestError>),
+    Conversations(Result<Vec<Conversation>, RestError>),
 }
 
 /// What an update asks of the caller, beyond what the driver did itself.
@@ -247,6 +248,7 @@ impl Driver {
                 }
             }
             Done::Rooms(r) => Event::RoomsListed(r.map_err(|e| e.to_string())),
+            Done::Conversations(r) => Event::Conversations(r.map_err(|e| e.to_string())),
         }
     }
 
@@ -281,6 +283,14 @@ impl Driver {
                         let rest = self.rest.clone();
                         self.calls
                             .spawn(async move { Done::Rooms(rest.rooms(&token).await) });
+                    }
+                }
+                Effect::FetchConversations => {
+                    if let Some(token) = self.credentials.token.clone() {
+                        let rest = self.rest.clone();
+                        self.calls.spawn(async move {
+                            Done::Conversations(rest.conversations(&token).await)
+                        });
                     }
                 }
                 Effect::Bell => out.bell = true,

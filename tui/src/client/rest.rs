@@ -1,6 +1,7 @@
 //! The REST side of a sapa server, as the client uses it: logging in
 //! (`POST /sessions`, falling back to `POST /users` to register a new name),
-//! revoking a token (`DELETE /sessions`) and listing rooms (`GET /rooms`).
+//! revoking a token (`DELETE /sessions`), listing rooms (`GET /rooms`) and
+//! the user's conversations with their unread counts (`GET /conversations`).
 //!
 //! Only HTTP lives here: where tokens are kept is [`super::tokens`], and
 //! how a server address becomes URLs is [`super::url`].
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use sapa_protocol::{
     Secret, Username,
-    rest::{Credentials, ErrorBody, RoomInfo, Session},
+    rest::{Conversation, Credentials, ErrorBody, RoomInfo, Session},
 };
 use url::Url;
 
@@ -172,5 +173,23 @@ impl Rest {
             .into_iter()
             .map(|r| (r.name.to_string(), r.online))
             .collect())
+    }
+
+    /// The user's rooms and DMs, each with its newest id, read marker and
+    /// unread count.
+    pub async fn conversations(&self, token: &Secret) -> Result<Vec<Conversation>, RestError> {
+        let resp = self
+            .http
+            .get(self.url("conversations"))
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        if !resp.status().is_success() {
+            return Err(RestError::Server(Self::message(resp).await));
+        }
+        resp.json()
+            .await
+            .map_err(|e| RestError::Server(format!("unreadable answer: {e}")))
     }
 }

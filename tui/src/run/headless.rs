@@ -32,7 +32,7 @@ impl<'t> Headless<'t> {
         utc_offset: time::UtcOffset,
         socket: SocketConfig,
     ) -> Self {
-        let state = State::new(Options {
+        let mut state = State::new(Options {
             server: server_key(&target.server),
             user: target.user.clone(),
             room: target.room.clone(),
@@ -42,6 +42,8 @@ impl<'t> Headless<'t> {
             wall: time::OffsetDateTime::now_utc(),
             prefs: Default::default(),
         });
+        // Scripts read nothing: no read markers, no DM views.
+        state.reader = false;
         let driver = Driver::new(
             state,
             &target.server,

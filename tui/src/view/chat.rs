@@ -1,6 +1,8 @@
-//! The chat screen: the status line (room, connection, who and where,
-//! unread rooms), the messages pane, the users pane, the rule with its
-//! scroll hints, and the input line. The rows of the messages pane are laid
+//! The chat screen: the status line (room or `@user`, connection, who and
+//! where, the other views with unread lines), the messages pane, the side
+//! pane ([`super::side`]), the rule with who is typing and its scroll
+//! hints, and the input line with, near the server's limit, how many
+//! characters are left. The rows of the messages pane are laid
 //! out by [`crate::app::layout`] (the state machine counts the same rows);
 //! here they only get their looks, from the [`Theme`].
 
@@ -8,10 +10,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::{Theme, rect};
+use super::{Theme, rect, side};
+use crate::app::composer::{self, Budget};
 use crate::app::layout::{self, Row, Size, Tone};
 use crate::app::{Conn, Screen, State};
 
@@ -23,8 +26,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &The
         rect(area, areas.status),
     );
     draw_messages(frame, rect(area, areas.messages), state, theme);
-    if let Some(users) = areas.users {
-        draw_users(frame, rect(area, users), state, theme);
+    if let Some(side) = areas.users {
+        side::draw(frame, rect(area, side), state, theme);
     }
     frame.render_widget(
         Paragraph::new(rule_line(state, areas.rule.width, theme)),
@@ -36,15 +39,28 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &The
     } else {
         "> "
     };
-    let width = usize::from(input.width).saturating_sub(prompt.len());
+    // Near the server's limit, the count of what is left sits at the
+    // right end of the line.
+    let budget = composer::budget(state.input.text(), state.limits.as_ref());
+    let counter = budget.label().map(|text| {
+        let style = match budget {
+            Budget::Over(_) => theme.warning,
+            Budget::Left(_) | Budget::Plenty => theme.rule,
+        };
+        (format!(" {text}"), style)
+    });
+    let counter_w = counter.as_ref().map_or(0, |(t, _)| t.width());
+    let width = usize::from(input.width).saturating_sub(prompt.len() + counter_w);
     let view = state.input.view(width);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(prompt, theme.prompt),
-            Span::raw(view.text),
-        ])),
-        input,
-    );
+    let mut spans = vec![Span::styled(prompt, theme.prompt)];
+    if let Some((text, style)) = counter {
+        let pad = width.saturating_sub(view.text.width());
+        spans.push(Span::raw(format!("{}{}", view.text, " ".repeat(pad))));
+        spans.push(Span::styled(text, style));
+    } else {
+        spans.push(Span::raw(view.text));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), input);
     if state.screen == Screen::Chat {
         frame.set_cursor_position((input.x + (prompt.len() + view.cursor_col) as u16, input.y));
     }
@@ -54,7 +70,7 @@ fn status_line(state: &State, theme: &Theme) -> Line<'static> {
     let bar = theme.status;
     let room = state.room();
     let mut spans = vec![Span::styled(
-        format!(" #{} ", room.name),
+        format!(" {} ", room.label(&state.user)),
         bar.add_modifier(Modifier::BOLD),
     )];
     let (dot, text, color) = match &state.link.conn {
@@ -93,8 +109,9 @@ fn status_line(state: &State, theme: &Theme) -> Line<'static> {
     let unread: Vec<String> = state
         .rooms
         .iter()
-        .filter(|r| r.unread > 0)
-        .map(|r| format!("#{} {}", r.name, r.unread))
+        .enumerate()
+        .filter(|(i, r)| r.unread > 0 && *i != state.active)
+        .map(|(_, r)| format!("{} {}", r.label(&state.user), r.unread))
         .collect();
     if !unread.is_empty() {
         spans.push(Span::styled(
@@ -123,19 +140,22 @@ fn rule_line(state: &State, width: u16, theme: &Theme) -> Line<'static> {
     } else {
         None
     };
+    // Who is typing comes first: it is what sits right above the input.
+    let typing = room
+        .typers
+        .line()
+        .map(|text| (format!(" {text} "), theme.notice));
     let width = usize::from(width);
-    match hint {
-        Some((text, style)) => {
-            let left = 2usize.min(width);
-            let right = width.saturating_sub(left + text.width());
-            Line::from(vec![
-                Span::styled("─".repeat(left), dim),
-                Span::styled(text, style),
-                Span::styled("─".repeat(right), dim),
-            ])
-        }
-        None => Line::from(Span::styled("─".repeat(width), dim)),
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (text, style) in typing.into_iter().chain(hint) {
+        let lead = 2usize.min(width.saturating_sub(used));
+        used += lead + text.width();
+        spans.push(Span::styled("─".repeat(lead), dim));
+        spans.push(Span::styled(text, style));
     }
+    spans.push(Span::styled("─".repeat(width.saturating_sub(used)), dim));
+    Line::from(spans)
 }
 
 fn tone_style(tone: &Tone, theme: &Theme) -> Style {
@@ -184,47 +204,4 @@ fn draw_messages(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme
         area.height - top_pad as u16,
     );
     frame.render_widget(Paragraph::new(shown), area);
-}
-
-fn draw_users(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
-    let room = state.room();
-    let block = Block::new()
-        .borders(Borders::LEFT)
-        .border_style(theme.rule)
-        .title(Line::from(Span::styled(
-            format!(" users ({}) ", room.user_count()),
-            Style::new().add_modifier(Modifier::BOLD),
-        )));
-    let rows = usize::from(block.inner(area).height);
-    // More names than rows: the last row says how many are not shown.
-    let shown = if room.users.len() > rows {
-        rows.saturating_sub(1)
-    } else {
-        room.users.len()
-    };
-    let mut lines: Vec<Line<'static>> = room
-        .users
-        .iter()
-        .take(shown)
-        .map(|u| {
-            let style = if state.user.same_account(u.as_str()) {
-                theme.own_name
-            } else {
-                theme
-                    .name_color(u.as_str())
-                    .map_or(Style::new(), |c| Style::new().fg(c))
-            };
-            Line::from(Span::styled(format!(" {u}"), style))
-        })
-        .collect();
-    if shown < room.users.len() {
-        lines.push(Line::from(Span::styled(
-            format!(" +{} more (/who)", room.users.len() - shown),
-            theme.rule,
-        )));
-    } else if room.count.is_some() {
-        // A big room: the server sends the count, not the names.
-        lines.push(Line::from(Span::styled(" a big room: /who", theme.rule)));
-    }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
 }

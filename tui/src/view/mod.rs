@@ -18,6 +18,7 @@ mod chat;
 mod help;
 mod login;
 mod search;
+mod side;
 pub mod theme;
 
 pub use theme::Theme;

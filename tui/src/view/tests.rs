@@ -315,3 +315,100 @@ fn search_overlay_with_the_second_result_chosen() {
     );
     assert!(!cell(5, 10).modifier.contains(Modifier::REVERSED));
 }
+
+/// alice in #general and #rust, and in a DM with bob that is on screen;
+/// #rust has unread lines.
+fn in_a_dm() -> State {
+    let mut s = busy_room();
+    type_line(&mut s, "/join rust");
+    frame(&mut s, welcome("rust"));
+    frame(&mut s, history("rust", vec![], false));
+    type_line(&mut s, "/query bob");
+    frame(&mut s, welcome("dm:alice:bob"));
+    let dms = vec![
+        dm(20, "bob", "alice", "got a minute?"),
+        dm(21, "alice", "bob", "sure, what's up"),
+        dm(22, "bob", "alice", "the deploy key expired"),
+    ];
+    frame(&mut s, history("dm:alice:bob", dms, false));
+    frame(&mut s, presence("dm:alice:bob", &["alice", "bob"]));
+    for id in 30..=31 {
+        frame(
+            &mut s,
+            ServerMessage::Message(msg_in("rust", id, "carol", "psst")),
+        );
+    }
+    s
+}
+
+#[test]
+fn a_dm_view_listed_with_the_rooms_and_their_unread_counts() {
+    snap("dm_view", &in_a_dm());
+}
+
+#[test]
+fn the_new_divider_sits_at_the_read_marker() {
+    let mut s = client();
+    s.update(Event::Net(NetEvent::Connected));
+    frame(&mut s, welcome_with("general", 4, 4000));
+    let lines = [
+        "morning",
+        "hi",
+        "coffee?",
+        "in five",
+        "deploy went out",
+        "all green",
+        "nice",
+    ];
+    let msgs = lines
+        .iter()
+        .enumerate()
+        .map(|(i, t)| msg(i as i64 + 1, if i % 2 == 0 { "bob" } else { "carol" }, t))
+        .collect();
+    frame(&mut s, history("general", msgs, false));
+    frame(&mut s, presence("general", &["alice", "bob", "carol"]));
+    s.update(Event::Net(NetEvent::Rtt(Duration::from_millis(12))));
+    snap("unread_divider", &s);
+}
+
+#[test]
+fn who_is_typing_shows_above_the_input() {
+    let mut s = busy_room();
+    frame(
+        &mut s,
+        ServerMessage::Typing(sapa_protocol::Typing {
+            room: "general".parse().unwrap(),
+            username: name("bob"),
+        }),
+    );
+    for c in "hang on".chars() {
+        s.update(key(KeyCode::Char(c)));
+    }
+    snap("typing_line", &s);
+}
+
+#[test]
+fn the_composer_counts_down_near_the_servers_limit() {
+    let mut s = client();
+    s.update(Event::Net(NetEvent::Connected));
+    frame(&mut s, welcome_with("general", 0, 200));
+    frame(
+        &mut s,
+        history("general", vec![msg(1, "bob", "write me an essay")], false),
+    );
+    frame(&mut s, presence("general", &["alice", "bob"]));
+    let essay = "All work and no play makes a dull day. ".repeat(5);
+    for c in essay.chars().take(188) {
+        s.update(key(KeyCode::Char(c)));
+    }
+    snap("composer_near_limit", &s);
+    // Past the limit, the count says by how much, in the warning colour.
+    for c in "and more".chars().chain(std::iter::repeat_n('!', 8)) {
+        s.update(key(KeyCode::Char(c)));
+    }
+    let terminal = render(&s, 80, 24);
+    insta::assert_snapshot!("composer_over_limit_80x24", terminal.backend());
+    let buffer = terminal.backend().buffer();
+    assert_eq!(buffer[(79, 23)].symbol(), "r");
+    assert_eq!(buffer[(79, 23)].fg, Theme::dark().warning.fg.unwrap());
+}

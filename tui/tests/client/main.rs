@@ -6,6 +6,7 @@
 //! Every test gets a fresh database from `#[sqlx::test]` (DATABASE_URL must
 //! point at a PostgreSQL the tests may create databases in).
 
+mod conversations;
 mod helpers;
 mod send;
 mod session;
@@ -17,7 +18,7 @@ use std::process::Stdio;
 use helpers::*;
 use sapa_protocol::Secret;
 use sapa_tui::app::keys::{Key, KeyCode};
-use sapa_tui::app::{Conn, Event, Screen};
+use sapa_tui::app::{Conn, Event, Screen, State};
 use sapa_tui::client::rest::Rest;
 use sapa_tui::client::url::{parse_server, server_key};
 use sapa_tui::run::exit;

@@ -55,8 +55,8 @@ fn sapa_help_names_the_usual_keys_and_every_command() {
         "In the client: Enter sends, PgUp/PgDn or the wheel scroll, End jumps to the\n\
          newest, Up edits your last message, Tab completes names, F1 or /help lists\n\
          every key.\n\
-         Commands: /join ROOM, /leave, /who, /rooms, /edit [TEXT], /delete, /search WORDS, \
-         /joins, /help, /quit."
+         Commands: /join ROOM, /msg USER TEXT, /query USER, /leave, /who, /rooms, \
+         /edit [TEXT], /delete, /search WORDS, /joins, /help, /quit."
     );
 }
 
@@ -75,8 +75,8 @@ fn the_help_overlay_lists_every_command_and_tab_completes_them() {
     assert_eq!(
         completed,
         [
-            "/join", "/leave", "/who", "/rooms", "/edit", "/delete", "/search", "/joins", "/help",
-            "/quit"
+            "/join", "/msg", "/query", "/leave", "/who", "/rooms", "/edit", "/delete", "/search",
+            "/joins", "/help", "/quit"
         ]
     );
 }

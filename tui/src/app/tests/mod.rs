@@ -7,6 +7,8 @@
 mod bindings;
 mod comings;
 mod commands;
+mod composer;
+mod direct;
 mod editor;
 mod edits;
 mod found;
@@ -16,10 +18,12 @@ mod layout;
 mod login;
 mod notify;
 mod pending;
+mod reading;
 mod rooms;
 mod scroll;
 mod stamp;
 mod sync;
+mod typing;
 
 use std::time::{Duration, Instant};
 

@@ -65,7 +65,11 @@ fn too_long_a_message_is_refused_locally() {
     let mut s = online(vec![], &[]);
     let fx = type_line(&mut s, &"x".repeat(4001));
     assert!(sent(&fx).is_empty());
-    assert!(last_notice(&s).starts_with("not sent: message content must be at most"));
+    assert_eq!(
+        last_notice(&s),
+        "not sent: 1 character over the server's limit of 4000; the line is still in the composer"
+    );
+    assert_eq!(s.input.text().chars().count(), 4001, "kept to be cut");
 }
 
 #[test]
