@@ -29,7 +29,9 @@ nginx_conf() {
   done
   {
     echo "daemon off; pid $run/nginx.pid; error_log $run/nginx-error.log;"
-    echo "events {}"
+    # Each WebSocket holds two connections (client and node).
+    echo "worker_rlimit_nofile 40000;"
+    echo "events { worker_connections 16384; }"
     echo "http {"
     echo "access_log $run/nginx-access.log;"
     for temp in client_body proxy fastcgi uwsgi scgi; do echo "${temp}_temp_path $run/$temp;"; done
