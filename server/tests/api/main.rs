@@ -4,6 +4,7 @@
 
 mod certs;
 mod changes;
+#[macro_use]
 mod cluster;
 mod contract;
 mod direct;

@@ -5,7 +5,7 @@
 //!
 //! Nodes that must die (`kill -9`) or be stopped with SIGTERM are real
 //! `sapa-server` processes on the test's database; the others are in this
-//! process, as in `cluster.rs`.
+//! process, as in `cluster/`. Every test runs over both buses.
 
 use std::{
     net::{SocketAddr, TcpListener},
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use crate::{
-    cluster::buses::Cluster,
+    cluster::{Kind, buses::Cluster},
     helpers::{Client, DEADLINE, PASSWORD, TestApp, connect},
 };
 
@@ -32,9 +32,10 @@ struct Process {
 }
 
 impl Process {
-    /// Starts node `name` on the test's database and waits until it serves.
-    async fn start(pool: &PgPool, name: &str) -> Self {
-        let options = pool.connect_options();
+    /// Starts node `name` on the test's database and `cluster`'s bus, and
+    /// waits until it serves.
+    async fn start(cluster: &Cluster, name: &str) -> Self {
+        let options = cluster.pool.connect_options();
         let url = format!(
             "postgres://{}@{}:{}/{}",
             options.get_username(),
@@ -49,11 +50,13 @@ impl Process {
             .expect("a free port")
             .port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let bus = cluster.bus_env();
         let child = Command::new(env!("CARGO_BIN_EXE_sapa-server"))
             .env_clear()
             .env("DATABASE_URL", url)
             .env("SAPA_BIND", addr.to_string())
             .env("SAPA_NODE_ID", name)
+            .env(bus.0, bus.1)
             .env("SAPA_LIMITS", "off")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -162,14 +165,23 @@ fn comings_and_goings(frames: &[ServerMessage]) -> Vec<String> {
         .collect()
 }
 
+over_both_buses!(
+    cluster_presence_the_list_users_active_and_rooms_count_both_nodes,
+    cluster_presence_a_user_with_sockets_on_two_nodes_shows_once_and_leaves_once,
+    cluster_presence_a_killed_nodes_users_leave_within_15_s_and_those_who_moved_do_not_flap,
+    cluster_presence_sigterm_closes_with_1001_and_only_those_who_stay_away_leave,
+);
+
 /// The names in a `presence` frame.
 fn names(users: &[Username]) -> Vec<&str> {
     users.iter().map(Username::as_str).collect()
 }
 
-#[sqlx::test(migrations = false)]
-async fn cluster_presence_the_list_users_active_and_rooms_count_both_nodes(pool: PgPool) {
-    let cluster = Cluster::postgres(pool.clone());
+async fn cluster_presence_the_list_users_active_and_rooms_count_both_nodes(
+    kind: Kind,
+    pool: PgPool,
+) {
+    let cluster = kind.cluster(pool).await;
     let (a, b) = cluster.two_nodes().await;
     let token = a.register("reader").await;
     let mut bob = b.joined("bob", "general").await;
@@ -212,11 +224,11 @@ async fn cluster_presence_the_list_users_active_and_rooms_count_both_nodes(pool:
     }
 }
 
-#[sqlx::test(migrations = false)]
 async fn cluster_presence_a_user_with_sockets_on_two_nodes_shows_once_and_leaves_once(
+    kind: Kind,
     pool: PgPool,
 ) {
-    let cluster = Cluster::postgres(pool.clone());
+    let cluster = kind.cluster(pool).await;
     let (a, b) = cluster.two_nodes().await;
     let token = a.register("reader").await;
     let mut watcher = a.joined("watcher", "general").await;
@@ -238,13 +250,13 @@ async fn cluster_presence_a_user_with_sockets_on_two_nodes_shows_once_and_leaves
     until_active(&b, &token, &["watcher"]).await;
 }
 
-#[sqlx::test(migrations = false)]
 async fn cluster_presence_a_killed_nodes_users_leave_within_15_s_and_those_who_moved_do_not_flap(
+    kind: Kind,
     pool: PgPool,
 ) {
-    let cluster = Cluster::postgres(pool.clone());
+    let cluster = kind.cluster(pool).await;
     let a = cluster.node("a").await;
-    let mut b = Process::start(&pool, "b").await;
+    let mut b = Process::start(&cluster, "b").await;
     cluster.until_listening(2).await;
     let token = a.register("reader").await;
     let mut watcher = a.joined("watcher", "general").await;
@@ -280,13 +292,13 @@ async fn cluster_presence_a_killed_nodes_users_leave_within_15_s_and_those_who_m
     );
 }
 
-#[sqlx::test(migrations = false)]
 async fn cluster_presence_sigterm_closes_with_1001_and_only_those_who_stay_away_leave(
+    kind: Kind,
     pool: PgPool,
 ) {
-    let cluster = Cluster::postgres(pool.clone());
+    let cluster = kind.cluster(pool).await;
     let a = cluster.node("a").await;
-    let b = Process::start(&pool, "b").await;
+    let b = Process::start(&cluster, "b").await;
     cluster.until_listening(2).await;
     let token = a.register("reader").await;
     let mut watcher = a.joined("watcher", "general").await;

@@ -45,6 +45,15 @@ impl Cluster {
         }
     }
 
+    /// What a `sapa-server` process needs in its environment to join
+    /// these nodes' bus.
+    pub fn bus_env(&self) -> (&'static str, String) {
+        match &self.transport {
+            Transport::Postgres => ("SAPA_CLUSTER", "1".to_owned()),
+            Transport::Nats(server) => ("SAPA_NATS_URL", server.url()),
+        }
+    }
+
     /// A node named `name` with the bus on.
     pub async fn node(&self, name: &str) -> TestApp {
         let nats = match &self.transport {

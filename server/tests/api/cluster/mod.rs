@@ -18,13 +18,13 @@ use buses::Cluster;
 
 /// Which bus a test runs over.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub enum Kind {
     Postgres,
     Nats,
 }
 
 impl Kind {
-    async fn cluster(self, pool: PgPool) -> Cluster {
+    pub async fn cluster(self, pool: PgPool) -> Cluster {
         self.cluster_with(pool, None).await
     }
 
