@@ -155,20 +155,7 @@ impl Rest {
 
     /// The server's rooms with how many users are online in each.
     pub async fn rooms(&self, token: &Secret) -> Result<Vec<(String, u64)>, RestError> {
-        let resp = self
-            .http
-            .get(self.url("rooms"))
-            .bearer_auth(token.expose())
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
-        if !resp.status().is_success() {
-            return Err(RestError::Server(Self::message(resp).await));
-        }
-        let rooms: Vec<RoomInfo> = resp
-            .json()
-            .await
-            .map_err(|e| RestError::Server(format!("unreadable answer: {e}")))?;
+        let rooms: Vec<RoomInfo> = self.get_json("rooms", token).await?;
         Ok(rooms
             .into_iter()
             .map(|r| (r.name.to_string(), r.online))
@@ -178,9 +165,19 @@ impl Rest {
     /// The user's rooms and DMs, each with its newest id, read marker and
     /// unread count.
     pub async fn conversations(&self, token: &Secret) -> Result<Vec<Conversation>, RestError> {
+        self.get_json("conversations", token).await
+    }
+
+    /// GET `path` with the token, and its JSON body; the server's error
+    /// message when it refuses.
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &Secret,
+    ) -> Result<T, RestError> {
         let resp = self
             .http
-            .get(self.url("conversations"))
+            .get(self.url(path))
             .bearer_auth(token.expose())
             .send()
             .await
