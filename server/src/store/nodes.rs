@@ -1,6 +1,8 @@
 //! The SQL behind presence across nodes (`cluster/`): heartbeats, each
 //! node's present users, and burying the nodes that stopped beating.
 
+use std::collections::HashMap;
+
 use sapa_protocol::{RoomName, Username};
 
 use super::{Store, StoreError};
@@ -44,28 +46,43 @@ impl Store {
         Ok(())
     }
 
-    /// Records `node`'s presence changes in one transaction: each
-    /// `(room, user, present)`, in order.
+    /// Records `node`'s presence changes, each `(room, user, present)` in
+    /// order, in one transaction of two statements: for each (room, user)
+    /// only its last change counts.
     pub async fn record_presence(
         &self,
         node: &str,
         changes: &[(RoomName, Username, bool)],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut last: HashMap<(&str, &str), bool> = HashMap::new();
         for (room, user, present) in changes {
-            let sql = if *present {
-                "INSERT INTO node_presence (node, room, username) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING"
-            } else {
-                "DELETE FROM node_presence WHERE node = $1 AND room = $2 AND username = $3"
-            };
-            sqlx::query(sql)
-                .bind(node)
-                .bind(room.as_str())
-                .bind(user.as_str())
-                .execute(&mut *tx)
-                .await?;
+            last.insert((room.as_str(), user.as_str()), *present);
         }
+        let (mut present, mut absent) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+        for ((room, user), here) in last {
+            let side = if here { &mut present } else { &mut absent };
+            side.0.push(room);
+            side.1.push(user);
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO node_presence (node, room, username) \
+             SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+        )
+        .bind(node)
+        .bind(&present.0)
+        .bind(&present.1)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM node_presence p USING unnest($2::text[], $3::text[]) AS gone(room, username) \
+             WHERE p.node = $1 AND p.room = gone.room AND p.username = gone.username",
+        )
+        .bind(node)
+        .bind(&absent.0)
+        .bind(&absent.1)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

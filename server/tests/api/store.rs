@@ -268,3 +268,45 @@ async fn a_query_in_search_syntax_is_not_also_matched_as_literal_text(pool: PgPo
     let found: Vec<_> = found.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(found, ["deploy to production"]);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_nodes_presence_batch_keeps_each_users_last_change_and_others_read_it(pool: PgPool) {
+    let f = fixture(pool).await;
+    let name = |text: &str| -> Username { text.parse().unwrap() };
+    let general = f.general.1.clone();
+    assert!(f.store.beat("b").await.unwrap(), "b's first beat is new");
+    f.store
+        .record_presence(
+            "b",
+            &[
+                (general.clone(), name("bob"), true),
+                (general.clone(), name("carol"), true),
+                (general.clone(), name("bob"), false),
+                (f.other.1.clone(), name("bob"), true),
+            ],
+        )
+        .await
+        .unwrap();
+    f.store
+        .record_presence("b", &[(general.clone(), name("carol"), false)])
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, String, String)> = f
+        .store
+        .presence_elsewhere("a", 10.0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(node, room, user)| (node, room.to_string(), user.to_string()))
+        .collect();
+    seen.sort();
+    assert_eq!(seen, [("b".into(), "other".into(), "bob".into())]);
+    assert!(
+        f.store
+            .presence_elsewhere("b", 10.0)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a node's own rows are not elsewhere"
+    );
+}
