@@ -254,6 +254,14 @@ async fn write_at_full_speed(a: &TestApp, b: &TestApp) -> Vec<tokio::task::JoinH
     writers
 }
 
+/// Every stored message's id, in order.
+async fn stored_ids(pool: &PgPool) -> Vec<i64> {
+    sqlx::query_scalar("SELECT id FROM messages ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
 async fn live_delivery_is_in_id_order_on_both_nodes_with_two_writing_to_one_room(
     kind: Kind,
     pool: PgPool,
@@ -274,10 +282,7 @@ async fn live_delivery_is_in_id_order_on_both_nodes_with_two_writing_to_one_room
     for writer in writers {
         writer.await.unwrap();
     }
-    let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id")
-        .fetch_all(&cluster.pool)
-        .await
-        .unwrap();
+    let stored = stored_ids(&cluster.pool).await;
     assert_eq!(
         heard[0], stored,
         "a's member: every message once, in id order"
@@ -319,10 +324,7 @@ async fn ids_rise_in_commit_order_with_two_nodes_writing_to_one_room(kind: Kind,
     for writer in writers {
         writer.await.unwrap();
     }
-    let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id")
-        .fetch_all(&cluster.pool)
-        .await
-        .unwrap();
+    let stored = stored_ids(&cluster.pool).await;
     assert_eq!(seen, stored, "no gap, no duplicate, in id order");
 }
 
