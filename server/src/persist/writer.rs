@@ -160,14 +160,13 @@ fn rooms_by_name(
     if before.is_empty() {
         return Vec::new();
     }
-    let mut named: Vec<(RoomName, i64)> = Vec::new();
+    let mut named: HashMap<i64, (RoomName, i64)> = HashMap::new();
     for (input, outcome) in batch.iter().zip(stored).filter(|(_, s)| s.fresh) {
-        let room = &outcome.view.room;
-        if let Some(&newest) = before.get(&input.room_id)
-            && !named.iter().any(|(name, _)| name == room)
-        {
-            named.push((room.clone(), newest));
+        if let Some(&newest) = before.get(&input.room_id) {
+            named
+                .entry(input.room_id)
+                .or_insert_with(|| (outcome.view.room.clone(), newest));
         }
     }
-    named
+    named.into_values().collect()
 }
