@@ -185,20 +185,14 @@ impl Hub {
             })
             .collect();
         let mut hub = self.lock();
-        let stale: Vec<(String, RoomName, Username)> = hub
-            .elsewhere
-            .by_node
-            .iter()
-            .flat_map(|(node, entries)| {
-                entries
-                    .iter()
-                    .map(move |((room, key), user)| (node, room, key, user))
-            })
-            .filter(|(node, room, key, _)| {
-                !wanted.contains(&((*node).clone(), (*room).clone(), (*key).clone()))
-            })
-            .map(|(node, room, _, user)| (node.clone(), room.clone(), user.clone()))
-            .collect();
+        let mut stale = Vec::new();
+        for (node, entries) in &hub.elsewhere.by_node {
+            for ((room, key), user) in entries {
+                if !wanted.contains(&(node.clone(), room.clone(), key.clone())) {
+                    stale.push((node.clone(), room.clone(), user.clone()));
+                }
+            }
+        }
         for (node, room, user) in stale {
             hub.apply(&node, &room, &user, false);
         }
