@@ -115,6 +115,22 @@ pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
+/// Waits (with the deadline) until GET `url` answers with a success:
+/// `what` (a server started as a process) is serving.
+pub async fn until_healthy(http: &reqwest::Client, url: &str, what: &str) {
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let health = http.get(url).send().await;
+            if health.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what} serves within the deadline"));
+}
+
 /// A WebSocket to `path` on the server at `addr`.
 pub async fn connect(addr: SocketAddr, path: &str) -> Client {
     let (ws, _) = connect_async(format!("ws://{addr}{path}"))

@@ -19,7 +19,7 @@ use sqlx::PgPool;
 
 use crate::{
     cluster::{Kind, buses::Cluster},
-    helpers::{Client, DEADLINE, PASSWORD, TestApp, connect},
+    helpers::{Client, DEADLINE, PASSWORD, TestApp, connect, until_healthy},
 };
 
 /// How long after a node's death its users may still be listed.
@@ -63,18 +63,8 @@ impl Process {
             .spawn()
             .expect("sapa-server starts");
         let process = Self { child, addr };
-        let http = reqwest::Client::new();
-        tokio::time::timeout(DEADLINE, async {
-            loop {
-                let health = http.get(format!("http://{addr}/healthz")).send().await;
-                if health.is_ok_and(|r| r.status().is_success()) {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        })
-        .await
-        .expect("the node serves within the deadline");
+        let healthz = format!("http://{addr}/healthz");
+        until_healthy(&reqwest::Client::new(), &healthz, "the node").await;
         process
     }
 

@@ -14,7 +14,7 @@ use tokio::{
     task::JoinHandle,
 };
 
-use crate::helpers::{DEADLINE, TestApp, spawn_app_with};
+use crate::helpers::{DEADLINE, TestApp, spawn_app_with, until_healthy};
 
 /// Which bus a test's nodes share.
 pub enum Transport {
@@ -238,18 +238,7 @@ impl NatsServer {
 
     async fn until_healthy(&self) {
         let healthz = format!("http://127.0.0.1:{}/healthz", self.monitor);
-        tokio::time::timeout(DEADLINE, async {
-            loop {
-                if let Ok(response) = self.http.get(&healthz).send().await
-                    && response.status().is_success()
-                {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .expect("nats-server is healthy within the deadline");
+        until_healthy(&self.http, &healthz, "nats-server").await;
     }
 
     /// Kills it and waits until it has gone.
