@@ -22,6 +22,8 @@ pub use markers::Marked;
 pub use messages::{Inserted, NewMessage, StoredMessage};
 pub use nodes::PresenceRow;
 pub use rooms::DirectRoom;
+#[doc(hidden)]
+pub use search::INDEX_BATCH;
 pub use sessions::SessionUser;
 pub use users::UserRecord;
 

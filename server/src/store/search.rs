@@ -85,14 +85,17 @@ const TRIGRAMS_SEE_CJK: &str = "SELECT cardinality(show_trgm('日本語')) > 0";
 /// copy (deleted ones are skipped) and moves the mark; how many it took.
 /// The messages are read `FOR SHARE`, so an edit or delete in flight either
 /// lands first (and its text is copied) or waits for the copy (and then
-/// updates it).
-const INDEX_BATCH: &str = "
+/// updates it). The mark is compared as a scalar subquery, so it bounds the
+/// primary-key scan; joined to the CTE instead, it was a filter over every
+/// message ever stored, on each run (100 ms at 90,000 messages).
+#[doc(hidden)] // public for the test that reads its plan
+pub const INDEX_BATCH: &str = "
     WITH progress AS (
         SELECT indexed_up_to FROM search_progress FOR UPDATE
     ), batch AS (
         SELECT m.id, m.room_id, m.content, m.deleted_at
-          FROM messages m, progress
-         WHERE m.id > progress.indexed_up_to
+          FROM messages m
+         WHERE m.id > (SELECT indexed_up_to FROM progress)
          ORDER BY m.id LIMIT $1
            FOR SHARE OF m
     ), copied AS (

@@ -3,7 +3,7 @@
 //! and after the indexer has copied a message.
 
 use sapa_protocol::{ClientId, RoomName, Username};
-use sapa_server::store::{NewMessage, Store, StoredMessage};
+use sapa_server::store::{INDEX_BATCH, NewMessage, Store, StoredMessage};
 use sqlx::PgPool;
 
 struct Fixture {
@@ -247,6 +247,76 @@ async fn search_finds_a_message_the_moment_it_is_stored_and_the_same_once_indexe
         .unwrap();
     assert_eq!(copied().await, 2);
     assert_eq!(search(None).await, ["the deploy failed"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_indexer_run_reads_only_the_messages_stored_after_its_mark(pool: PgPool) {
+    let f = fixture(pool).await;
+    // Thousands of messages stored and indexed long ago, then two new ones.
+    sqlx::query(
+        "INSERT INTO messages (room_id, user_id, content)
+         SELECT $1, $2, 'old message ' || g FROM generate_series(1, 5000) g",
+    )
+    .bind(f.general.0)
+    .bind(f.alice.0)
+    .execute(&f.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE search_progress SET indexed_up_to = (SELECT max(id) FROM messages)")
+        .execute(&f.pool)
+        .await
+        .unwrap();
+    let batch = [
+        message(&f.general, &f.bob, "new one", None),
+        message(&f.other, &f.bob, "new two", None),
+    ];
+    f.store.insert_messages(&batch).await.unwrap();
+    sqlx::query("ANALYZE messages")
+        .execute(&f.pool)
+        .await
+        .unwrap();
+
+    // What the indexer's statement reads from `messages`, run for real and
+    // rolled back: each node over the table yields the two new rows at most
+    // and throws none away.
+    let mut tx = f.pool.begin().await.unwrap();
+    let (plan,): (serde_json::Value,) =
+        sqlx::query_as(&format!("EXPLAIN (ANALYZE, FORMAT JSON) {INDEX_BATCH}"))
+            .bind(2_000_i64)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    tx.rollback().await.unwrap();
+    let mut nodes = Vec::new();
+    plan_nodes(&plan[0]["Plan"], &mut nodes);
+    let scans: Vec<_> = nodes
+        .iter()
+        .filter(|node| node["Relation Name"] == "messages")
+        .collect();
+    assert!(!scans.is_empty(), "the plan reads messages: {plan}");
+    for scan in scans {
+        assert!(
+            scan["Actual Rows"].as_u64() <= Some(2),
+            "an indexer run read more than the new messages: {scan}"
+        );
+    }
+    for node in nodes {
+        for key in ["Rows Removed by Filter", "Rows Removed by Join Filter"] {
+            assert_eq!(
+                node[key].as_u64().unwrap_or(0),
+                0,
+                "an indexer run read rows only to throw them away: {node}"
+            );
+        }
+    }
+}
+
+/// Every node of an EXPLAIN (FORMAT JSON) plan, `node` first.
+fn plan_nodes<'a>(node: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+    out.push(node);
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        plan_nodes(child, out);
+    }
 }
 
 #[sqlx::test(migrations = false)]
