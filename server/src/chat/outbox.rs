@@ -26,8 +26,8 @@ use std::{
     task::{Context, Poll},
 };
 
-use axum::extract::ws::Utf8Bytes;
 use futures_util::task::AtomicWaker;
+use tungstenite::Utf8Bytes;
 
 use super::recent::EncodedMessage;
 

@@ -20,9 +20,9 @@
 
 use std::{collections::BTreeMap, ops::Bound, sync::Arc};
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{Presence, PresenceChange, RoomName, ServerMessage, Username};
 use time::OffsetDateTime;
+use tungstenite::Utf8Bytes;
 
 use super::outbox::Outbound;
 

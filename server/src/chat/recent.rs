@@ -10,8 +10,8 @@
 
 use std::{collections::VecDeque, sync::Arc};
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{MessageView, RoomName, history_frame_json};
+use tungstenite::Utf8Bytes;
 
 /// A stored message, encoded once for every recipient.
 #[derive(Debug)]

@@ -1,9 +1,10 @@
 //! The HTTP surface: the router with CORS, tracing and JSON fallbacks
 //! (here), the REST error type and JSON extractors ([`error`]), the bearer
 //! token extractor (`bearer.rs`), one file per REST resource, the WebSocket
-//! upgrade (`ws.rs`, handing the socket to [`crate::realtime`]), the tester
-//! page, the OpenAPI document with Swagger UI, and /metrics with the
-//! request counts behind it ([`metrics`]). [`router`] builds it all
+//! endpoints (`ws.rs`, with the handshake in `upgrade.rs`, handing the
+//! socket to [`crate::realtime`]), the tester page, the OpenAPI document
+//! with Swagger UI, and /metrics with the request counts behind it
+//! ([`metrics`]). [`router`] builds it all
 //! from an [`AppState`] without binding anything, so tests can call it
 //! directly.
 //!
@@ -22,6 +23,7 @@ mod rooms;
 mod search;
 mod sessions;
 mod tester;
+mod upgrade;
 mod users;
 mod ws;
 

@@ -5,11 +5,11 @@ use std::{net::SocketAddr, time::Duration};
 
 use axum::{
     Json,
-    extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade},
-    http::{HeaderMap, StatusCode, header, request::Parts},
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, header},
     response::Response,
 };
-use sapa_protocol::{ErrorCode, RoomName, Secret, rest::ErrorBody};
+use sapa_protocol::{RoomName, Secret, rest::ErrorBody};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{
     client_ip::ClientIp,
     error::{ApiError, ApiPath, ApiQuery},
+    upgrade::Upgrading,
 };
 use crate::{
     limits::{LimitKind, Limited},
@@ -75,10 +76,6 @@ pub async fn info(State(state): State<AppState>, headers: HeaderMap) -> Json<WsI
     })
 }
 
-/// The largest frame read (and then refused if over
-/// [`sapa_protocol::MAX_FRAME_BYTES`]).
-pub const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
-
 /// Query parameters of the upgrade request.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -101,7 +98,7 @@ pub async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     client_ip: ClientIp,
     ApiQuery(query): ApiQuery<WsQuery>,
-    Upgrading(ws): Upgrading,
+    ws: Upgrading,
 ) -> Result<Response, ApiError> {
     let client = Client {
         peer,
@@ -127,37 +124,13 @@ pub async fn upgrade_room(
     // Before the upgrade, so a bad room name is 422 even on a plain GET.
     ApiPath(room): ApiPath<RoomName>,
     ApiQuery(query): ApiQuery<WsQuery>,
-    Upgrading(ws): Upgrading,
+    ws: Upgrading,
 ) -> Result<Response, ApiError> {
     let client = Client {
         peer,
         ip: client_ip,
     };
     accept(state, client, query.token, room, ws)
-}
-
-/// `WebSocketUpgrade` whose rejection (a plain GET, a missing header) is
-/// 426 with the JSON error body instead of axum's plain text.
-pub struct Upgrading(WebSocketUpgrade);
-
-impl<S: Send + Sync> FromRequestParts<S> for Upgrading {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        WebSocketUpgrade::from_request_parts(parts, state)
-            .await
-            .map(Self)
-            .map_err(|rejection| {
-                ApiError::new(
-                    StatusCode::UPGRADE_REQUIRED,
-                    ErrorCode::Validation,
-                    format!(
-                        "{}; this route speaks only WebSocket (see GET /ws-info)",
-                        rejection.body_text()
-                    ),
-                )
-            })
-    }
 }
 
 /// Who is asking to connect: the socket's peer, and the client behind it.
@@ -175,7 +148,7 @@ fn accept(
     client: Client,
     token: Option<Secret>,
     default_room: RoomName,
-    ws: WebSocketUpgrade,
+    ws: Upgrading,
 ) -> Result<Response, ApiError> {
     if state.shutdown.is_cancelled() {
         return Err(ApiError::unavailable("shutting down"));
@@ -213,20 +186,5 @@ fn accept(
         permit,
         ip_permit,
     });
-    Ok(ws
-        // Idle sockets should be cheap: a small read buffer (tungstenite
-        // also zero-fills it before every read attempt). Writes collect in a
-        // buffer that goes out whenever it passes 4 KiB and at each flush.
-        // The buffer keeps the capacity it once needed, for the socket's
-        // whole life: at 32 KiB every member of a busy room kept 32-64 KiB
-        // after the first burst (67 KiB per connection at 5,000 in one
-        // room); at 4 KiB a burst costs a write per 4 KiB instead of one.
-        .read_buffer_size(512)
-        .write_buffer_size(4 * 1024)
-        // Frames up to 16 MiB are read so an oversized one gets a proper
-        // `too_large` error; beyond that the library refuses to read on and
-        // the connection still gets its 1009 close (realtime/socket).
-        .max_message_size(MAX_READ_BYTES)
-        .max_frame_size(MAX_READ_BYTES)
-        .on_upgrade(move |socket| tracker.track_future(socket::serve(socket, upgrade))))
+    Ok(ws.on_upgrade(tracker, move |socket| socket::serve(socket, upgrade)))
 }

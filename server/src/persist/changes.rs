@@ -5,8 +5,8 @@
 //! The WebSocket's `edit`/`delete` and REST's `PATCH`/`DELETE
 //! /messages/{id}` both come here.
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{Content, Deleted, Edited, MessageView, ServerMessage};
+use tungstenite::Utf8Bytes;
 
 use crate::{
     chat::Hub,

@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{DecodeError, ErrorCode, ErrorRef, ServerMessage};
+use tungstenite::Utf8Bytes;
 
 use crate::{
     accounts::AuthError,

@@ -80,6 +80,32 @@ async fn rejoining_gets_history_oldest_first_and_since_id_gets_exactly_what_was_
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_history_many_times_larger_than_a_write_arrives_whole_and_the_socket_goes_on(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let mut alice = app.joined("alice", "general").await;
+    // 50 messages of 300 characters, two bytes and more among them: the
+    // history frame is about 30 KiB, sent in pieces of 4 KiB.
+    let line = |i: usize| format!("{i:02} {}", "é€😀 chat ".repeat(30));
+    for i in 0..50 {
+        alice.say(&line(i)).await;
+    }
+
+    let mut bob = app.ws().await;
+    let history = bob.join("bob", "general").await;
+    let contents: Vec<String> = history
+        .messages
+        .iter()
+        .map(|m| m.content.as_str().to_owned())
+        .collect();
+    assert_eq!(contents, (0..50).map(line).collect::<Vec<_>>());
+
+    alice.say("and one more").await;
+    assert_eq!(bob.next_message().await.content.as_str(), "and one more");
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_resume_older_than_what_the_room_keeps_in_memory_still_gets_everything(pool: PgPool) {
     // Rooms keep as many messages in memory as a join replays: two here.
     let app = spawn_app_with(pool, |config| config.history_size = 2).await;

@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{MessageView, RoomName};
+use tungstenite::Utf8Bytes;
 
 use super::Hub;
 use crate::{

@@ -2,9 +2,9 @@
 
 use std::future::Future;
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{MessageView, ServerMessage};
 use time::OffsetDateTime;
+use tungstenite::Utf8Bytes;
 
 use super::*;
 

@@ -9,8 +9,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{RoomName, ServerMessage, Typing, Username};
+use tungstenite::Utf8Bytes;
 
 use super::{Hub, State, users::push_now};
 use crate::{bus::Body, chat::outbox::Outbound};

@@ -15,8 +15,8 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{ReadMarker, RoomName, ServerMessage, Username};
+use tungstenite::Utf8Bytes;
 
 use super::{ConnId, Hub, State};
 use crate::bus::Body;

@@ -10,12 +10,12 @@
 //! live. Nothing drains the connection's queue while a join waits for the
 //! database, because the pump performs tasks before anything else.
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{
     ClientKind, ErrorCode, ErrorRef, Join, Presence, RoomName, Secret, ServerMessage, Username,
     Welcome,
 };
 use time::OffsetDateTime;
+use tungstenite::Utf8Bytes;
 
 use super::{Awaiting, Done, Joined, Replies, Session, Step, Task, encode};
 use crate::{

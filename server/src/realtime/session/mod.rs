@@ -31,12 +31,12 @@ mod tests;
 mod typing;
 mod who;
 
-use axum::extract::ws::Utf8Bytes;
 use sapa_protocol::{
     ClientId, ClientKind, ClientMessage, ErrorCode, ErrorRef, Limits, MAX_FRAME_BYTES,
     MAX_HISTORY_PAGE, MessageView, Pong, RoomName, SearchQuery, Secret, SendMessage, ServerMessage,
     Username, decode_client, names::CONTENT_MAX,
 };
+use tungstenite::Utf8Bytes;
 
 use super::{
     error::{Close, WsError},

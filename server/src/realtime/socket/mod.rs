@@ -9,6 +9,11 @@
 //! with one flush. Sends never block reading: a message handed to the
 //! writer is awaited alongside everything else.
 //!
+//! A frame over [`PIECE_BYTES`] (a join's history, a long presence list or
+//! search page) goes out as a fragmented message of pieces that size: the
+//! library formats each frame whole into the socket's write buffer, which
+//! keeps the capacity of its largest write for the socket's life.
+//!
 //! The pump is generic over the socket ([`Socket`]: any `Stream` of frames
 //! that is also a `Sink` of them), so tests drive it through channels
 //! without a TCP connection.
@@ -20,11 +25,20 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use futures_util::{Sink, SinkExt, Stream, StreamExt, stream::FuturesUnordered};
 use sapa_protocol::{ClientId, RoomName, Secret};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::sync::CancellationToken;
+use tungstenite::{
+    Bytes, Error, Message, Utf8Bytes,
+    protocol::{
+        CloseFrame,
+        frame::{
+            Frame,
+            coding::{Data, OpCode},
+        },
+    },
+};
 
 use super::{
     error::Close,
@@ -38,20 +52,21 @@ use crate::{
     state::AppState,
 };
 
-/// What the pump reads frames from and writes frames to: axum's WebSocket,
-/// or in tests anything of the same shape.
+/// What the pump reads frames from and writes frames to: the upgraded
+/// connection's WebSocket, or in tests anything of the same shape.
 pub trait Socket:
-    Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin + Send
+    Stream<Item = Result<Message, Error>> + Sink<Message, Error = Error> + Unpin + Send
 {
 }
 
 impl<T> Socket for T where
-    T: Stream<Item = Result<Message, axum::Error>>
-        + Sink<Message, Error = axum::Error>
-        + Unpin
-        + Send
+    T: Stream<Item = Result<Message, Error>> + Sink<Message, Error = Error> + Unpin + Send
 {
 }
+
+/// The largest frame written whole, and the size of the pieces a larger one
+/// is cut into; also the socket's write buffer size (`http/upgrade.rs`).
+pub const PIECE_BYTES: usize = 4 * 1024;
 
 /// What the upgrade request told us before the socket opened.
 pub struct Upgrade {
@@ -167,7 +182,7 @@ async fn run<S: Socket>(
     // leaves a flush pending forever, and it must still be closed.
     let shutting_down = shutdown.cancelled();
     tokio::pin!(shutting_down);
-    let ended: Result<Flow, axum::Error> = loop {
+    let ended: Result<Flow, Error> = loop {
         let step = tokio::select! {
             biased;
             () = &mut shutting_down => {
@@ -188,11 +203,7 @@ async fn run<S: Socket>(
 impl Connection {
     /// Waits for the next thing to do and does it: write what the hub
     /// queued, take the writer's answer, or handle the client's next frame.
-    async fn step<S: Socket>(
-        &mut self,
-        socket: &mut S,
-        outbox: &Outbox,
-    ) -> Result<Flow, axum::Error> {
+    async fn step<S: Socket>(&mut self, socket: &mut S, outbox: &Outbox) -> Result<Flow, Error> {
         tokio::select! {
             biased;
             // Boxed, like the branches below: idle sockets need not carry
@@ -221,22 +232,19 @@ impl Connection {
         &mut self,
         socket: &mut S,
         message: Message,
-    ) -> Result<Flow, axum::Error> {
+    ) -> Result<Flow, Error> {
         match message {
             Message::Text(text) => self.handle(socket, Input::Text(text.as_str())).await,
             Message::Binary(bytes) => self.handle(socket, Input::Binary(bytes.len())).await,
             Message::Close(_) => Ok(Flow::ClientClosed),
-            Message::Ping(_) | Message::Pong(_) => Ok(Flow::Continue),
+            // Reading yields whole messages, never a raw frame.
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(Flow::Continue),
         }
     }
 
     /// Feeds one input to the session, performs what it asks, and writes
     /// its replies with one flush.
-    async fn handle<S: Socket>(
-        &mut self,
-        socket: &mut S,
-        input: Input<'_>,
-    ) -> Result<Flow, axum::Error> {
+    async fn handle<S: Socket>(&mut self, socket: &mut S, input: Input<'_>) -> Result<Flow, Error> {
         let mut replies = Replies::new();
         let mut step = self.session.handle(input, &mut replies);
         let flow = loop {
@@ -263,7 +271,7 @@ impl Connection {
     /// A frame too large for the library to read: the session's answer to
     /// any frame over the limit (`too_large`, then close 1009). Nothing more
     /// can be read from the socket: the rest of that frame is still coming.
-    async fn too_large_to_read<S: Socket>(&mut self, socket: &mut S) -> Result<Flow, axum::Error> {
+    async fn too_large_to_read<S: Socket>(&mut self, socket: &mut S) -> Result<Flow, Error> {
         let mut replies = Replies::new();
         let step = self.session.handle(Input::TooLarge(None), &mut replies);
         write(socket, replies).await?;
@@ -278,7 +286,7 @@ impl Connection {
         &mut self,
         socket: &mut S,
         batch: impl IntoIterator<Item = Outbound>,
-    ) -> Result<(), axum::Error> {
+    ) -> Result<(), Error> {
         for item in batch {
             let frame = match item {
                 Outbound::Frame(frame) => Some(Utf8Bytes::clone(&frame)),
@@ -287,7 +295,7 @@ impl Connection {
                 }
             };
             if let Some(frame) = frame {
-                socket.feed(Message::Text(frame)).await?;
+                feed_text(socket, frame).await?;
             }
         }
         socket.flush().await
@@ -313,7 +321,7 @@ impl Connection {
     }
 
     /// Leaves every room and closes the socket as `ended` says.
-    async fn end<S: Socket>(mut self: Box<Self>, mut socket: S, ended: Result<Flow, axum::Error>) {
+    async fn end<S: Socket>(mut self: Box<Self>, mut socket: S, ended: Result<Flow, Error>) {
         // Leave before saying goodbye, so whoever sees the close also sees the
         // presence change it caused.
         self.session.leave_all();
@@ -354,7 +362,7 @@ impl Connection {
 /// Sends the close frame, giving up on a peer that does not take it.
 async fn send_close<S: Socket>(socket: &mut S, Close { code, reason }: Close) {
     let frame = CloseFrame {
-        code,
+        code: code.into(),
         reason: Utf8Bytes::from_static(reason),
     };
     // A peer that stopped reading cannot take the close frame either.
@@ -363,21 +371,76 @@ async fn send_close<S: Socket>(socket: &mut S, Close { code, reason }: Close) {
 
 /// Whether a read failed because the frame is over the most the library
 /// was told to read (`http/ws.rs` sets it).
-fn beyond_read_limit(error: &axum::Error) -> bool {
-    std::error::Error::source(error)
-        .and_then(|cause| cause.downcast_ref::<tungstenite::Error>())
-        .is_some_and(|cause| matches!(cause, tungstenite::Error::Capacity(_)))
+fn beyond_read_limit(error: &Error) -> bool {
+    matches!(error, Error::Capacity(_))
 }
 
 /// Writes `replies` and flushes once; nothing at all when there are none.
-async fn write<S: Socket>(socket: &mut S, replies: Replies) -> Result<(), axum::Error> {
+async fn write<S: Socket>(socket: &mut S, replies: Replies) -> Result<(), Error> {
     if replies.is_empty() {
         return Ok(());
     }
     for frame in replies {
-        socket.feed(Message::Text(frame)).await?;
+        feed_text(socket, frame).await?;
     }
     socket.flush().await
+}
+
+/// Queues `text` on the socket: as one frame up to [`PIECE_BYTES`], as a
+/// fragmented message of pieces beyond.
+async fn feed_text<S: Socket>(socket: &mut S, text: Utf8Bytes) -> Result<(), Error> {
+    if text.len() <= PIECE_BYTES {
+        return socket.feed(Message::Text(text)).await;
+    }
+    for piece in pieces(text.as_str(), PIECE_BYTES) {
+        socket.feed(Message::Frame(piece.frame(&text))).await?;
+    }
+    Ok(())
+}
+
+/// One piece of a fragmented text message: a byte range of the text.
+#[derive(Debug, PartialEq)]
+struct Piece {
+    start: usize,
+    end: usize,
+    first: bool,
+    last: bool,
+}
+
+impl Piece {
+    /// The frame carrying this piece of `text` (shared, not copied).
+    fn frame(&self, text: &Utf8Bytes) -> Frame {
+        let opcode = if self.first {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        let bytes = Bytes::from(text.clone()).slice(self.start..self.end);
+        Frame::message(bytes, opcode, self.last)
+    }
+}
+
+/// `text` cut into pieces of at most `most` bytes (at least 4, the longest
+/// character), each ending on a character boundary so that every piece is
+/// text on its own; none for an empty text.
+fn pieces(text: &str, most: usize) -> impl Iterator<Item = Piece> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        (start < text.len()).then(|| {
+            let mut end = (start + most).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let piece = Piece {
+                start,
+                end,
+                first: start == 0,
+                last: end == text.len(),
+            };
+            start = end;
+            piece
+        })
+    })
 }
 
 #[cfg(test)]

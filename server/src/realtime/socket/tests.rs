@@ -10,14 +10,14 @@ use std::{
     time::Duration,
 };
 
-use axum::extract::ws::Message;
 use futures_util::{Sink, Stream};
 use sapa_protocol::{ErrorCode, RoomName, ServerMessage};
 use serde_json::json;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tungstenite::{Error, Message};
 
-use super::{Upgrade, serve};
+use super::{PIECE_BYTES, Piece, Upgrade, pieces, serve};
 use crate::{config::Config, limits::ClientKey, state::AppState, store::Store};
 
 /// A socket made of two channels: what the test sends in, and what the
@@ -28,19 +28,21 @@ struct Channels {
 }
 
 impl Stream for Channels {
-    type Item = Result<Message, axum::Error>;
+    type Item = Result<Message, Error>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.incoming.poll_recv(cx).map(|message| message.map(Ok))
     }
 }
 
 impl Sink<Message> for Channels {
-    type Error = axum::Error;
+    type Error = Error;
     fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
     }
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
-        self.outgoing.send(item).map_err(axum::Error::new)
+        self.outgoing
+            .send(item)
+            .map_err(|_| Error::ConnectionClosed)
     }
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
@@ -136,7 +138,7 @@ impl Peer {
             .await
             .expect("the pump ends after closing")
             .unwrap();
-        frame.code
+        frame.code.into()
     }
 }
 
@@ -207,4 +209,73 @@ async fn a_client_close_ends_the_pump_and_a_vanished_client_too() {
         .await
         .expect("the pump ends when the stream does")
         .unwrap();
+}
+
+#[test]
+fn text_is_cut_into_pieces_on_character_boundaries() {
+    let piece = |start, end, first, last| Piece {
+        start,
+        end,
+        first,
+        last,
+    };
+    assert_eq!(
+        pieces("abcdefghij", 4).collect::<Vec<_>>(),
+        [
+            piece(0, 4, true, false),
+            piece(4, 8, false, false),
+            piece(8, 10, false, true)
+        ]
+    );
+    // "a" is 1 byte, "é" 2, "€" 3, "😀" 4: no cut splits one.
+    let text = "aé€😀a";
+    let cut: Vec<_> = pieces(text, 4).collect();
+    assert_eq!(
+        cut.iter()
+            .map(|p| &text[p.start..p.end])
+            .collect::<Vec<_>>(),
+        ["aé", "€", "😀", "a"]
+    );
+    assert_eq!(pieces("abcd", 4).count(), 1);
+    assert_eq!(pieces("", 4).count(), 0);
+}
+
+#[tokio::test]
+async fn a_frame_over_a_piece_goes_out_in_pieces_that_make_it_whole_again() {
+    use tungstenite::protocol::frame::coding::{Data, OpCode};
+
+    let state = state_without_database();
+    let mut peer = connect(&state);
+    let nonce = "é".repeat(3 * PIECE_BYTES / 2) + "!";
+    peer.send(json!({"type": "ping", "nonce": nonce}));
+    let mut text = Vec::new();
+    let mut opcodes = Vec::new();
+    loop {
+        let Message::Frame(frame) = peer.next().await else {
+            panic!("a large reply comes as frames")
+        };
+        assert!(frame.payload().len() <= PIECE_BYTES);
+        // Each piece is text on its own: no character is cut in two.
+        assert!(std::str::from_utf8(frame.payload()).is_ok());
+        opcodes.push(frame.header().opcode);
+        text.extend_from_slice(frame.payload());
+        if frame.header().is_final {
+            break;
+        }
+    }
+    assert_eq!(opcodes[0], OpCode::Data(Data::Text));
+    assert!(
+        opcodes[1..]
+            .iter()
+            .all(|op| *op == OpCode::Data(Data::Continue))
+    );
+    assert_eq!(opcodes.len(), 4, "12 KiB of 'é' and the frame around it");
+    let pong = ServerMessage::decode(std::str::from_utf8(&text).unwrap()).unwrap();
+    assert!(matches!(pong, ServerMessage::Pong(p) if p.nonce == Some(nonce)));
+
+    // A small frame after it goes whole.
+    peer.send(json!({"type": "ping", "nonce": "1"}));
+    assert!(
+        matches!(peer.next_frame().await, ServerMessage::Pong(p) if p.nonce.as_deref() == Some("1"))
+    );
 }
