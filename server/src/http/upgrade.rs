@@ -20,10 +20,10 @@ use tungstenite::{
 };
 
 use super::error::ApiError;
-use crate::realtime::socket::PIECE_BYTES;
+use crate::realtime::socket::Gathered;
 
 /// A server-side WebSocket over an upgraded HTTP connection.
-pub type WsStream = WebSocketStream<TokioIo<Upgraded>>;
+pub type WsStream = WebSocketStream<Gathered<TokioIo<Upgraded>>>;
 
 /// The largest frame read (and then refused if over
 /// [`sapa_protocol::MAX_FRAME_BYTES`]).
@@ -79,12 +79,9 @@ impl Upgrading {
             let Ok(upgraded) = on_upgrade.await else {
                 return;
             };
-            let socket = WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config()),
-            )
-            .await;
+            let connection = Gathered::new(TokioIo::new(upgraded));
+            let socket =
+                WebSocketStream::from_raw_socket(connection, Role::Server, Some(config())).await;
             tracker.track_future(serve(socket)).await;
         });
         match self.key {
@@ -111,14 +108,15 @@ fn config() -> WebSocketConfig {
         // Idle sockets should be cheap: a small read buffer (tungstenite
         // also zero-fills it before every read attempt).
         .read_buffer_size(512)
-        // Writes collect in a buffer that goes out whenever it passes this
-        // and at each flush. The buffer keeps the capacity it once needed
-        // for the socket's whole life, so nothing larger than a piece is
-        // ever written to it whole (`realtime/socket` cuts larger frames):
+        // Each frame goes straight on to `Gathered`, which collects a
+        // batch's frames into one write and lets its buffer go at the
+        // flush. The library's own buffer keeps the capacity of the largest
+        // frame it formats for the socket's life, so it is kept from
+        // collecting (and `realtime/socket` writes no frame over a piece):
         // at 32 KiB every member of a busy room kept 32-64 KiB after the
         // first burst; a join's history frame kept its size (20 KiB per
         // connection in rooms of 50 messages).
-        .write_buffer_size(PIECE_BYTES)
+        .write_buffer_size(0)
         // Frames up to 16 MiB are read so an oversized one gets a proper
         // `too_large` error; beyond that the library refuses to read on and
         // the connection still gets its 1009 close (realtime/socket).

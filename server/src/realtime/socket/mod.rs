@@ -10,9 +10,11 @@
 //! writer is awaited alongside everything else.
 //!
 //! A frame over [`PIECE_BYTES`] (a join's history, a long presence list or
-//! search page) goes out as a fragmented message of pieces that size: the
-//! library formats each frame whole into the socket's write buffer, which
-//! keeps the capacity of its largest write for the socket's life.
+//! search page, a long message) goes out as a fragmented message of pieces
+//! that size: the library formats each frame whole into a buffer that
+//! keeps the capacity of its largest frame for the socket's life. Frames
+//! are gathered into one write per flush below it, by [`Gathered`], whose
+//! buffer lasts only until the flush.
 //!
 //! The pump is generic over the socket ([`Socket`]: any `Stream` of frames
 //! that is also a `Sink` of them), so tests drive it through channels
@@ -27,7 +29,11 @@ use std::{
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt, stream::FuturesUnordered};
 use sapa_protocol::{ClientId, RoomName, Secret};
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::{
+    io::{AsyncRead, AsyncWrite, AsyncWriteExt},
+    sync::OwnedSemaphorePermit,
+};
+use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 use tungstenite::{
     Bytes, Error, Message, Utf8Bytes,
@@ -57,16 +63,21 @@ use crate::{
 pub trait Socket:
     Stream<Item = Result<Message, Error>> + Sink<Message, Error = Error> + Unpin + Send
 {
+    /// Sends what the library wrote to the connection without a flush: its
+    /// answer to a client's close, written as it lets the socket go.
+    fn send_written(&mut self) -> impl Future<Output = ()> + Send;
 }
 
-impl<T> Socket for T where
-    T: Stream<Item = Result<Message, Error>> + Sink<Message, Error = Error> + Unpin + Send
-{
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Socket for WebSocketStream<Gathered<S>> {
+    async fn send_written(&mut self) {
+        // The peer may be gone already; there is nothing left to tell it.
+        let _ = self.get_mut().flush().await;
+    }
 }
 
 /// The largest frame written whole, and the size of the pieces a larger one
-/// is cut into; also the socket's write buffer size (`http/upgrade.rs`).
-pub const PIECE_BYTES: usize = 4 * 1024;
+/// is cut into: most chat frames (a message, a notice) fit whole.
+pub const PIECE_BYTES: usize = 1024;
 
 /// What the upgrade request told us before the socket opened.
 pub struct Upgrade {
@@ -339,8 +350,13 @@ impl Connection {
                 format!("closed by server ({}: {})", close.code, close.reason)
             }
             Ok(Flow::ClientClosed) => {
-                // Flushes the close reply tungstenite queued when it read theirs.
-                let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close()).await;
+                // The close reply tungstenite queued when it read theirs: it
+                // writes it as it ends the socket, but does not flush.
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+                    let _ = socket.close().await;
+                    socket.send_written().await;
+                })
+                .await;
                 "closed by client".to_owned()
             }
             Ok(Flow::Continue | Flow::PeerGone) => "closed by client".to_owned(),
@@ -442,6 +458,10 @@ fn pieces(text: &str, most: usize) -> impl Iterator<Item = Piece> + '_ {
         })
     })
 }
+
+mod writes;
+
+pub use writes::Gathered;
 
 #[cfg(test)]
 mod tests;
