@@ -12,9 +12,9 @@
 //! A frame over [`PIECE_BYTES`] (a join's history, a long presence list or
 //! search page, a long message) goes out as a fragmented message of pieces
 //! that size: the library formats each frame whole into a buffer that
-//! keeps the capacity of its largest frame for the socket's life. Frames
-//! are gathered into one write per flush below it, by [`Gathered`], whose
-//! buffer lasts only until the flush.
+//! keeps the capacity of its largest frame for the socket's life. Under the
+//! library, [`Gathered`] collects the frames of one flush into one write on
+//! the connection, in a buffer that lasts only until the flush.
 //!
 //! The pump is generic over the socket ([`Socket`]: any `Stream` of frames
 //! that is also a `Sink` of them), so tests drive it through channels
