@@ -103,6 +103,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Users online in `room` (or in every room) by GET /users/active.
+    pub async fn active(&self, token: &str, room: Option<&str>) -> Vec<String> {
+        let path = match room {
+            Some(room) => format!("/users/active?room={room}"),
+            None => "/users/active".to_owned(),
+        };
+        let body: Value = self.get(&path, token).await.json().await.unwrap();
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    }
+
     pub async fn message_count(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM messages")
             .fetch_one(&self.pool)

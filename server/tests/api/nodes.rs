@@ -97,26 +97,12 @@ impl Drop for Process {
     }
 }
 
-/// Users in `room` (or every room) by GET /users/active on `app`.
-async fn active(app: &TestApp, token: &str, room: Option<&str>) -> Vec<String> {
-    let path = match room {
-        Some(room) => format!("/users/active?room={room}"),
-        None => "/users/active".to_owned(),
-    };
-    let body: Value = app.get(&path, token).await.json().await.unwrap();
-    body.as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Waits (with the deadline) until GET /users/active on `app` lists
 /// exactly `names` in general.
 async fn until_active(app: &TestApp, token: &str, names: &[&str]) {
     let deadline = Instant::now() + DEADLINE;
     loop {
-        let listed = active(app, token, Some("general")).await;
+        let listed = app.active(token, Some("general")).await;
         if listed == names {
             return;
         }
@@ -139,6 +125,20 @@ async fn heard_before(client: &mut Client, marker: &str) -> Vec<ServerMessage> {
         match client.recv().await {
             ServerMessage::Message(view) if view.content.as_str() == marker => return heard,
             frame => heard.push(frame),
+        }
+    }
+}
+
+/// Every frame `client` receives up to and with `username`'s `left`.
+async fn heard_until_left(client: &mut Client, username: &str) -> Vec<ServerMessage> {
+    let mut heard = Vec::new();
+    loop {
+        let frame = client.recv().await;
+        let done =
+            matches!(&frame, ServerMessage::Left(change) if change.username.as_str() == username);
+        heard.push(frame);
+        if done {
+            return heard;
         }
     }
 }
@@ -198,7 +198,7 @@ async fn cluster_presence_the_list_users_active_and_rooms_count_both_nodes(
     assert!(matches!(joined, ServerMessage::Joined(c) if c.username.as_str() == "alice"));
 
     until_active(&b, &token, &["alice", "bob"]).await;
-    assert_eq!(active(&a, &token, None).await, ["alice", "bob"]);
+    assert_eq!(a.active(&token, None).await, ["alice", "bob"]);
     for app in [&a, &b] {
         let rooms: Value = app.get("/rooms", &token).await.json().await.unwrap();
         let general = rooms
@@ -223,16 +223,25 @@ async fn cluster_presence_a_user_with_sockets_on_two_nodes_shows_once_and_leaves
     let token = a.register("reader").await;
     let mut watcher = a.joined("watcher", "general").await;
     let mut on_b = b.joined("carol", "general").await;
-    until_active(&a, &token, &["carol", "watcher"]).await;
-    let on_a = a.joined("carol", "general").await;
+    let mut dan = b.joined("dan", "general").await;
+    until_active(&a, &token, &["carol", "dan", "watcher"]).await;
+    let mut on_a = a.joined("carol", "general").await;
     on_b.ws.close(None).await.unwrap();
-    drop(on_b);
-    // carol's socket on a keeps her here, wherever b's news has got to.
-    let heard = heard_before(&mut watcher, "still here?").await;
-    assert_eq!(comings_and_goings(&heard), ["joined carol"]);
+    on_b.closed().await;
+    // b tells of its presence changes in order: once dan's leaving has
+    // reached a, so has the closing of carol's socket on b. Her socket on
+    // a keeps her here.
+    dan.ws.close(None).await.unwrap();
+    dan.closed().await;
+    let heard = heard_until_left(&mut watcher, "dan").await;
+    assert_eq!(
+        comings_and_goings(&heard),
+        ["joined carol", "joined dan", "left dan"]
+    );
     until_active(&b, &token, &["carol", "watcher"]).await;
 
-    drop(on_a);
+    on_a.ws.close(None).await.unwrap();
+    on_a.closed().await;
     let left = watcher.next_left().await;
     assert_eq!(left.username.as_str(), "carol");
     let heard = heard_before(&mut watcher, "gone?").await;
@@ -269,7 +278,12 @@ async fn cluster_presence_a_killed_nodes_users_leave_within_15_s_and_those_who_m
     // (Fails unless dave is seen to leave within 15 s of b's death.)
     let left = watcher.next_left_within(DEATH_NOTICED).await;
     assert_eq!(left.username.as_str(), "dave");
-    eprintln!("dave was seen to leave {:?} after b died", died.elapsed());
+    let noticed = died.elapsed();
+    eprintln!("dave was seen to leave {noticed:?} after b died");
+    assert!(
+        noticed <= DEATH_NOTICED,
+        "b's death noticed after {noticed:?}"
+    );
     let after = heard_before(&mut watcher, "after").await;
     assert_eq!(
         comings_and_goings(&after),
@@ -277,7 +291,7 @@ async fn cluster_presence_a_killed_nodes_users_leave_within_15_s_and_those_who_m
         "erin (moved) and frank (also on a) neither leave nor join again"
     );
     assert_eq!(
-        active(&a, &token, Some("general")).await,
+        a.active(&token, Some("general")).await,
         ["erin", "frank", "watcher"]
     );
 }

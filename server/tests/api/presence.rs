@@ -8,21 +8,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use crate::helpers::{DEADLINE, TestApp, spawn_app, spawn_app_with};
-
-async fn active(app: &TestApp, token: &str) -> Vec<String> {
-    let body: Value = app
-        .get("/users/active?room=general", token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    body.as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::helpers::{DEADLINE, spawn_app, spawn_app_with};
 
 #[sqlx::test(migrations = false)]
 async fn closing_a_socket_without_leave_counts_as_leaving(pool: PgPool) {
@@ -31,12 +17,15 @@ async fn closing_a_socket_without_leave_counts_as_leaving(pool: PgPool) {
     let mut watcher = app.ws().await;
     watcher.join("watcher", "general").await;
     let mut bob = app.joined("bob", "general").await;
-    assert_eq!(active(&app, &token).await, ["bob", "watcher"]);
+    assert_eq!(
+        app.active(&token, Some("general")).await,
+        ["bob", "watcher"]
+    );
 
     bob.ws.close(None).await.unwrap();
     let left = watcher.next_left().await;
     assert_eq!(left.username.as_str(), "bob");
-    assert_eq!(active(&app, &token).await, ["watcher"]);
+    assert_eq!(app.active(&token, Some("general")).await, ["watcher"]);
 }
 
 #[sqlx::test(migrations = false)]
@@ -62,12 +51,15 @@ async fn a_user_with_two_sockets_leaves_only_when_the_second_closes(pool: PgPool
         ServerMessage::Message(m) => assert_eq!(m.id, view.id),
         other => panic!("bob left too early: {other:?}"),
     }
-    assert_eq!(active(&app, &token).await, ["bob", "watcher"]);
+    assert_eq!(
+        app.active(&token, Some("general")).await,
+        ["bob", "watcher"]
+    );
 
     tab2.ws.close(None).await.unwrap();
     let left = watcher.next_left().await;
     assert_eq!(left.username.as_str(), "bob");
-    assert_eq!(active(&app, &token).await, ["watcher"]);
+    assert_eq!(app.active(&token, Some("general")).await, ["watcher"]);
 }
 
 #[sqlx::test(migrations = false)]
