@@ -14,15 +14,31 @@
 # shellcheck source=scripts/lib/nginx.sh
 . "$root_dir/scripts/lib/nginx.sh"
 
+# What (g) started (nodes, nginx, nats-server): bench's cleanup stops them
+# too if the run is cut short.
+cluster_pids=()
+
+# cluster_stop: stops what (g) started, each given 15 s before SIGKILL.
+cluster_stop() {
+  local pid
+  for pid in "${cluster_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${cluster_pids[@]}"; do
+    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  cluster_pids=()
+}
+
 cluster_scenario() {
-  local bus=${BENCH_G_BUS:-postgres} nginx_bin front node pids=() env_bus=(SAPA_CLUSTER=1)
+  local bus=${BENCH_G_BUS:-postgres} nginx_bin front node env_bus=(SAPA_CLUSTER=1)
   nginx_bin=$(nginx_path) || { say "(g) needs nginx; skipped"; return 0; }
   stop_server
   if [ "$bus" = nats ]; then
     local nats_port=$((port + 20))
     taskset -c 0 "$(command -v nats-server || echo /usr/sbin/nats-server)" -a 127.0.0.1 -p "$nats_port" \
       >"$run_dir/nats.log" 2>&1 &
-    pids+=("$!")
+    cluster_pids+=("$!")
     env_bus=(SAPA_NATS_URL="nats://127.0.0.1:$nats_port")
   fi
   local node_pids=()
@@ -31,18 +47,26 @@ cluster_scenario() {
       SAPA_MAX_CONNECTIONS=$((e_clients + 1000)) SAPA_TRUSTED_PROXIES=127.0.0.1/32 \
       nice -n "$niceness" taskset -c 0 "$server_bin" --bind "127.0.0.1:$((port + node))" \
       >>"$run_dir/node-$node.log" 2>&1 &
-    node_pids+=("$!")
-    pids+=("$!")
+    node_cluster_pids+=("$!")
+    cluster_pids+=("$!")
   done
   front=$((port + 10))
   nginx_conf "$run_dir" "$front" $((port + 1)) $((port + 2))
   taskset -c 0 "$nginx_bin" -c "$run_dir/nginx.conf" -p "$run_dir" 2>>"$run_dir/nginx-error.log" &
-  pids+=("$!")
+  cluster_pids+=("$!")
+  local serving=0
   for _ in $(seq 300); do
-    curl -fsS "http://127.0.0.1:$front/healthz" >/dev/null 2>&1 \
-      && curl -fsS "http://127.0.0.1:$((port + 2))/healthz" >/dev/null 2>&1 && break
+    curl -fsS "http://127.0.0.1:$((port + 1))/healthz" >/dev/null 2>&1 \
+      && curl -fsS "http://127.0.0.1:$((port + 2))/healthz" >/dev/null 2>&1 \
+      && curl -fsS "http://127.0.0.1:$front/healthz" >/dev/null 2>&1 && { serving=1; break; }
     sleep 0.1
   done
+  if [ "$serving" = 0 ]; then
+    say "(g) the nodes and nginx did not serve within 30 s (see $run_dir/node-*.log); skipped"
+    cluster_stop
+    start_server
+    return 0
+  fi
   say "(g) two nodes (bus: $bus) behind nginx on 127.0.0.1:$front, pids ${node_pids[*]}"
   local single_url=$ws_url single_pid=$server_pid
   ws_url=ws://127.0.0.1:$front/ws
@@ -53,9 +77,7 @@ cluster_scenario() {
   say "(g) the (d) load through nginx: 2000 clients, 200 rooms of 10, each 1 msg/s"
   load "g-d" run --clients 2000 --rooms 200 --senders 2000 --rate 1 --warmup "$warmup" \
     --duration "$duration" --room-prefix "g$bus-d" >/dev/null || true
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  cluster_stop
   ws_url=$single_url
   server_pid=$single_pid
   start_server
