@@ -118,6 +118,9 @@ async fn a_batch_over_the_payload_limit_arrives_by_reference(kind: Kind, pool: P
     // 3000 three-byte characters: 9000 bytes, over either limit.
     let big = "日".repeat(3000);
     let sent = alice.say(&big).await;
+    // The premise, not the behaviour: at this limit the batch goes as a
+    // reference. The behaviour is bob receiving it (a payload over the
+    // limit would not be delivered at all).
     let payloads = Publisher::new("a").payloads(
         Body::Messages {
             messages: vec![sent.clone()],
