@@ -8,8 +8,9 @@
 //! process, as in `cluster/`. Every test runs over both buses.
 
 use std::{
-    net::{SocketAddr, TcpListener},
-    process::{Child, Command, Stdio},
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    process::{Child, ChildStdout, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -45,23 +46,21 @@ impl Process {
                 .get_database()
                 .expect("the test database has a name"),
         );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let bus = cluster.bus_env();
-        let child = Command::new(env!("CARGO_BIN_EXE_sapa-server"))
+        // Port 0: the node binds a free port itself and logs it.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sapa-server"))
             .env_clear()
             .env("DATABASE_URL", url)
-            .env("SAPA_BIND", addr.to_string())
+            .env("SAPA_BIND", "127.0.0.1:0")
             .env("SAPA_NODE_ID", name)
             .env(bus.0, bus.1)
             .env("SAPA_LIMITS", "off")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .env("RUST_LOG", "warn,sapa_server::app=info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
             .spawn()
             .expect("sapa-server starts");
+        let addr = listening_address(child.stdout.take().expect("stdout is piped")).await;
         let process = Self { child, addr };
         let healthz = format!("http://{addr}/healthz");
         until_healthy(&reqwest::Client::new(), &healthz, "the node").await;
@@ -88,6 +87,30 @@ impl Process {
             .expect("kill runs");
         assert!(status.success());
     }
+}
+
+/// The address in the node's "listening" line. The log is read to its end
+/// on a thread of its own, so the node never blocks on a full pipe.
+async fn listening_address(log: ChildStdout) -> SocketAddr {
+    let (found, address) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in BufReader::new(log).lines().map_while(Result::ok) {
+            let addr = line
+                .split_once("sapa-server listening")
+                .and_then(|(_, rest)| rest.split_once("addr="))
+                .and_then(|(_, rest)| rest.split_whitespace().next()?.parse().ok());
+            if let Some(addr) = addr
+                && let Some(found) = found.take()
+            {
+                let _ = found.send(addr);
+            }
+        }
+    });
+    tokio::time::timeout(DEADLINE, address)
+        .await
+        .expect("the node logs its address within the deadline")
+        .expect("the node logs its address before it ends")
 }
 
 impl Drop for Process {
